@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace Dyno.Cli.Infrastructure;
+
+/// <summary>A mistake in how dyno was called (bad option value, missing argument): exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Runs a command body and turns user mistakes into one-line errors with exit code 2.</summary>
+public static class CommandRunner
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int BadInput = 2;
+
+    /// <summary>
+    /// Runs <paramref name="body"/>. Bad usage and bad input (unreadable, malformed or inconsistent
+    /// files) print <c>dyno: error: ...</c> on stderr and return 2; anything else is a bug in dyno and
+    /// is reported as such with its stack trace and exit code 1.
+    /// </summary>
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            Console.Error.WriteLine("dyno: error: " + OneLine(e.Message));
+            return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("dyno: cancelled");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine("dyno: internal error (a bug in dyno, please report it): " + e);
+            return Failure;
+        }
+    }
+
+    /// <summary>Exceptions that describe a problem with the user's input rather than with dyno.</summary>
+    public static bool IsUserError(Exception e) => e is UsageException or InvalidDataException or FormatException
+        or FileNotFoundException or DirectoryNotFoundException or JsonException or ArgumentException
+        or UnauthorizedAccessException or PathTooLongException
+        || (e is IOException && e.GetType() == typeof(IOException));
+
+    private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+}

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using Dyno.Cli.Commands;
+
+namespace Dyno.Cli;
+
+/// <summary>Entry point of the <c>dyno</c> command.</summary>
+public static class Program
+{
+    /// <summary>Builds the command tree. Each command lives in its own file under Commands/.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("dyno: put an AI model on the dyno. Size and cost (profile), speed and accuracy, in one tool.");
+        root.Subcommands.Add(ProfileCommand.Create());
+        return root;
+    }
+
+    public static int Main(string[] args)
+    {
+        var root = BuildRoot();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) Console.Error.WriteLine("dyno: error: " + e.Message);
+            Console.Error.WriteLine("Run 'dyno --help' (or 'dyno COMMAND --help') for usage.");
+            return Infrastructure.CommandRunner.BadInput;
+        }
+        return parse.Invoke();
+    }
+}
