@@ -51,6 +51,17 @@ public sealed class ShapeInferenceEngine
     /// </summary>
     public bool UseDeclaredShapes { get; init; } = true;
 
+    /// <summary>
+    /// Whether constant values propagate through every operator (on by default). Off reproduces onnx's own
+    /// shape inference with data propagation, which carries values only through Shape, Size, Gather, Concat,
+    /// (Un)Squeeze, Slice, Add, Sub, Mul, Cast and Identity: shapes computed with Div, Where, Equal and the like stay unknown.
+    /// </summary>
+    public bool PropagateConstants { get; init; } = true;
+
+    // The ops onnx's own data propagation (infer_shapes(..., data_prop=True)) carries shape values through.
+    private static readonly HashSet<string> OnnxDataPropagationOps =
+        ["Constant", "Shape", "Size", "Gather", "Concat", "Unsqueeze", "Squeeze", "Slice", "Add", "Sub", "Mul", "Cast", "Identity"];
+
     /// <summary>Creates an engine for <paramref name="model"/>.</summary>
     public ShapeInferenceEngine(OnnxModel model)
     {
@@ -190,7 +201,8 @@ public sealed class ShapeInferenceEngine
                     _notes.Add($"{node}: output '{name}' takes the shape declared in the file, {t.ShapeText}");
                 }
                 t ??= TensorInfo.Unknown(declared.TryGetValue(name, out var d2) ? d2.ElemType : DataType.Undefined);
-                if (t.Value is not null && t.IsStatic && t.Value.Length != t.ElementCount) t = new TensorInfo(t.ElemType, t.Shape, null, t.Kind);
+                if (t.Value is not null && ((t.IsStatic && t.Value.Length != t.ElementCount) || (!PropagateConstants && !OnnxDataPropagationOps.Contains(node.OpType))))
+                    t = new TensorInfo(t.ElemType, t.Shape, null, t.Kind);
                 values[name] = t;
                 if (!t.IsStatic && t.Kind == ValueKind.Tensor && reason is null)
                     reason = t.HasRank ? $"output '{name}' has unresolved dims {t.ShapeText}" : $"output '{name}' has unknown shape";

@@ -279,6 +279,12 @@ public static partial class OperatorRegistry
         {
             var x = ctx.Input(0);
             var target = ctx.IntsOf(1);
+            if (target is null && x.Shape is not null && ctx.Input(1).Shape is [{ IsKnown: true } len])
+            {
+                // Unknown target values but known length: the rank is known, dims only where the input fixes them.
+                ctx.Out(0, x.ElemType, ShapeMath.Broadcast(ctx, [x.Shape, Enumerable.Repeat(Dim.Unknown, (int)len.Value).ToArray()]));
+                return;
+            }
             if (target is null || x.Shape is null) { ctx.Out(0, x.ElemType, null); return; }
             var shape = ShapeMath.Broadcast(ctx, [x.Shape, ShapeMath.Static(target)]);
             ConstValue? v = null;
