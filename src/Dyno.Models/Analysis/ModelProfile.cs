@@ -71,7 +71,7 @@ public sealed record ModelInput(string Name, string Dtype, string Shape);
 public sealed record DtypeWeights(string Dtype, long Elements, long Bytes, int Tensors);
 
 /// <summary>A node whose cost could not be fully counted.</summary>
-public sealed record UnresolvedEntry(string Node, string OpType, string Reason);
+public sealed record UnresolvedEntry(string Node, string OpType, Dyno.Models.Shapes.UnresolvedKind Kind, string Reason);
 
 /// <summary>Facts about the model file.</summary>
 public sealed record ModelFileInfo

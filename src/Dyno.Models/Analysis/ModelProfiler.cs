@@ -55,7 +55,7 @@ public static class ModelProfiler
         }
         AddInits(g);
 
-        var unresolved = shapes.Unresolved.Select(u => new UnresolvedEntry(u.Node, u.OpType, u.Reason)).ToList();
+        var unresolved = shapes.Unresolved.Select(u => new UnresolvedEntry(u.Node, u.OpType, u.Kind, u.Reason)).ToList();
         var unresolvedNames = unresolved.Select(u => u.Node).ToHashSet(StringComparer.Ordinal);
         long constW = 0, constB = 0;
         var subgraphCount = 0;

@@ -177,6 +177,7 @@ public sealed class ShapeInferenceEngine
         {
             var ctx = new InferenceContext(node, OpsetFor(node.Domain), Lookup, this);
             string? reason = null;
+            var kind = UnresolvedKind.UnresolvedShape;
             try
             {
                 if (OperatorRegistry.TryGet(node.Domain, node.OpType, out var fn))
@@ -184,11 +185,15 @@ public sealed class ShapeInferenceEngine
                 else if (_functions.TryGetValue(node.Domain + "::" + node.OpType, out var f))
                     InferFunction(ctx, f, Lookup, depth);
                 else
+                {
                     reason = $"unknown operator {node.QualifiedOp}";
+                    kind = UnresolvedKind.UnknownOperator;
+                }
             }
             catch (ShapeInferenceException e)
             {
                 reason = e.Message;
+                kind = UnresolvedKind.InconsistentShapes;
             }
             for (var i = 0; i < node.Outputs.Length; i++)
             {
@@ -207,7 +212,7 @@ public sealed class ShapeInferenceEngine
                 if (!t.IsStatic && t.Kind == ValueKind.Tensor && reason is null)
                     reason = t.HasRank ? $"output '{name}' has unresolved dims {t.ShapeText}" : $"output '{name}' has unknown shape";
             }
-            if (reason is not null) _unresolved.Add(new UnresolvedNode(node.Name.Length > 0 ? node.Name : $"#{node.Index}", node.QualifiedOp, reason));
+            if (reason is not null) _unresolved.Add(new UnresolvedNode(node.Name.Length > 0 ? node.Name : $"#{node.Index}", node.QualifiedOp, kind, reason));
         }
     }
 

@@ -87,8 +87,19 @@ public sealed class TensorInfo
     public override string ToString() => $"{DataTypes.Name(ElemType)}{ShapeText}";
 }
 
+/// <summary>Why a node's shapes are not known.</summary>
+public enum UnresolvedKind
+{
+    /// <summary>No shape function for the operator (and no model-local function of that name).</summary>
+    UnknownOperator,
+    /// <summary>The inputs contradict the operator (e.g. channels that do not match the weights).</summary>
+    InconsistentShapes,
+    /// <summary>The shape depends on data or on values that are not known statically.</summary>
+    UnresolvedShape,
+}
+
 /// <summary>A node whose output shapes could not be inferred, with the reason.</summary>
-public sealed record UnresolvedNode(string Node, string OpType, string Reason);
+public sealed record UnresolvedNode(string Node, string OpType, UnresolvedKind Kind, string Reason);
 
 /// <summary>Shapes are inconsistent (e.g. a Conv whose channels do not match its weights).</summary>
 public sealed class ShapeInferenceException(string message) : Exception(message);
