@@ -10,18 +10,22 @@ namespace Dyno.Models.Onnx;
 /// </summary>
 internal sealed class WireReader : IDisposable
 {
+    // Fields at least this long are skipped by re-opening the reader after them instead of reading
+    // through them, so weight payloads are never touched (their pages are never faulted in).
+    private const long SkipByReopen = 64 * 1024;
+
     private readonly ModelBuffer _buffer;
-    private readonly long _base;
-    private readonly long _length;
+    private readonly long _end;
     private readonly string _what;
-    private readonly CodedInputStream _in;
+    private long _origin;
+    private CodedInputStream _in;
     private uint _tag;
 
     public WireReader(ModelBuffer buffer, Region region, string what)
     {
         _buffer = buffer;
-        _base = region.Offset;
-        _length = region.Length;
+        _origin = region.Offset;
+        _end = region.Offset + region.Length;
         _what = what;
         _in = new CodedInputStream(buffer.Open(region.Offset, region.Length), leaveOpen: false);
         _tag = 0;
@@ -60,17 +64,30 @@ internal sealed class WireReader : IDisposable
     public Region Bytes()
     {
         Expect(WireFormat.WireType.LengthDelimited);
-        var start = _in.Position;
-        Guard(() => { _in.SkipLastField(); return 0; });
-        var total = _in.Position - start;
-        // total = varint size of the length + the length: recover the length.
-        for (var k = 1; k <= 10; k++)
+        var at = _origin + _in.Position;
+        var header = _buffer.Span(at, (int)Math.Min(10, _end - at));
+        ulong len = 0;
+        var k = 0;
+        for (var shift = 0; ; shift += 7)
         {
-            var len = total - k;
-            if (len >= 0 && VarintSize((ulong)len) == k)
-                return new Region(_base + _in.Position - len, len);
+            if (k >= header.Length || shift > 63) throw Corrupt("bad length prefix");
+            var b = header[k++];
+            len |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0) break;
         }
-        throw Corrupt("bad length prefix");
+        var start = at + k;
+        if (len > (ulong)(_end - start)) throw Corrupt($"a field of {len} bytes runs past the end of its message");
+        if ((long)len < SkipByReopen)
+        {
+            Skip();
+        }
+        else
+        {
+            _in.Dispose();
+            _origin = start + (long)len;
+            _in = new CodedInputStream(_buffer.Open(_origin, _end - _origin), leaveOpen: false);
+        }
+        return new Region(start, (long)len);
     }
 
     public string String()
@@ -134,13 +151,6 @@ internal sealed class WireReader : IDisposable
         {
             throw Corrupt(e.Message);
         }
-    }
-
-    private static int VarintSize(ulong v)
-    {
-        var n = 1;
-        while (v >= 0x80) { v >>= 7; n++; }
-        return n;
     }
 
     public void Dispose() => _in.Dispose();

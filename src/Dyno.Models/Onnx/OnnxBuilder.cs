@@ -1,9 +1,13 @@
 using Google.Protobuf;
 
-namespace Dyno.Models.Tests;
+namespace Dyno.Models.Onnx;
 
-/// <summary>Writes small ONNX models for tests with Google.Protobuf's CodedOutputStream (field numbers from onnx.proto).</summary>
-internal sealed class OnnxBuilder
+/// <summary>
+/// Writes ONNX models with Google.Protobuf's <see cref="CodedOutputStream"/> (field numbers from onnx.proto):
+/// the reference architectures Dyno builds itself (synthetic decoders for benchmarks and cross-checks) and
+/// small graphs for tests. Initializers are embedded (zeros) or declared as external data.
+/// </summary>
+public sealed class OnnxBuilder
 {
     private readonly List<byte[]> _nodes = [];
     private readonly List<byte[]> _inputs = [];
@@ -12,6 +16,7 @@ internal sealed class OnnxBuilder
     private readonly List<byte[]> _functions = [];
     public long Opset { get; set; } = 13;
 
+    /// <summary>Adds a graph input; dims are numbers or symbolic names.</summary>
     public OnnxBuilder Input(string name, int elemType, params object[] dims) { _inputs.Add(ValueInfo(name, elemType, dims)); return this; }
     public OnnxBuilder Output(string name, int elemType, params object[] dims) { _outputs.Add(ValueInfo(name, elemType, dims)); return this; }
 
@@ -121,10 +126,10 @@ internal sealed class OnnxBuilder
         foreach (var f in _functions) { o.WriteTag(25, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(f)); }
     });
 
-    /// <summary>Writes the model to a temp file and returns its path.</summary>
-    public string Save()
+    /// <summary>Writes the model to <paramref name="path"/> (a new temp file when null) and returns the path.</summary>
+    public string Save(string? path = null)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"dyno-test-{Guid.NewGuid():N}.onnx");
+        path ??= Path.Combine(Path.GetTempPath(), $"dyno-model-{Guid.NewGuid():N}.onnx");
         File.WriteAllBytes(path, Build());
         return path;
     }
