@@ -5,12 +5,23 @@ namespace Dyno.Bench;
 
 /// <summary>
 /// BenchmarkDotNet suites: <c>dotnet run -c Release --project bench/Dyno.Bench -- --filter '*'</c>.
-/// <c>-- onnx-node-tests [DIR]</c> instead reports shape-inference agreement with ONNX's node tests.
+/// <c>-- onnx-node-tests [DIR]</c> instead reports shape-inference agreement with ONNX's node tests;
+/// <c>-- make-big-model PATH BYTES</c> and <c>-- make-decoder PATH</c> write models for bench/profile.sh.
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args.Length > 2 && args[0] == "make-big-model")
+        {
+            Models.BigModel.Write(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+            return 0;
+        }
+        if (args.Length > 1 && args[0] == "make-decoder")
+        {
+            Dyno.Models.Transformers.DecoderGraph.Build(Dyno.Models.Transformers.DecoderConfig.TinyLlama1B, 1, 128).Save(args[1]);
+            return 0;
+        }
         if (args.Length > 0 && args[0] == "onnx-node-tests")
             return NodeTestReport.Run(args.Length > 1 ? args[1] : OnnxNodeTests.DebianPath, args.Contains("--verbose"));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
