@@ -40,6 +40,15 @@ public sealed record NodeCost
 
     /// <summary>False when an input or output shape is unknown: the node's counts are then lower bounds.</summary>
     public bool Resolved { get; init; } = true;
+
+    /// <summary>Floating-point elements read and written (re-priced when a roofline asks for another precision).</summary>
+    [JsonIgnore] public long FloatElementsAccessed { get; init; }
+
+    /// <summary>Bytes of non-floating tensors read and written (indices, shapes, quantized data): unchanged by precision.</summary>
+    [JsonIgnore] public long OtherBytesAccessed { get; init; }
+
+    /// <summary>Memory traffic if every floating-point tensor had <paramref name="bits"/> bits per element.</summary>
+    public long MemoryAccessBytesAt(int bits) => FloatElementsAccessed * bits / 8 + OtherBytesAccessed;
 }
 
 /// <summary>Model-wide totals. When <see cref="Partial"/> is true, some nodes were not counted and totals are lower bounds.</summary>
@@ -112,6 +121,12 @@ public sealed record ModelProfile
 
     /// <summary>Assumptions made during analysis (dynamic dims set to 1, declared shapes used, missing weights).</summary>
     public required IReadOnlyList<string> Notes { get; init; }
+
+    /// <summary>Peak activation memory from liveness over the execution order.</summary>
+    public MemoryPlan? Memory { get; init; }
+
+    /// <summary>Roofline against a hardware profile (only when one is given).</summary>
+    public Roofline.RooflineReport? Roofline { get; init; }
 
     /// <summary>The counting conventions, stated with every result.</summary>
     [JsonPropertyName("conventions")]

@@ -87,15 +87,28 @@ public static class ModelProfiler
                     constB += c.ByteSize;
                 }
                 var readsData = !CostModel.ReadsNoData(node.OpType);
-                long read = 0, write = 0, outBytes = 0;
+                long read = 0, write = 0, outBytes = 0, floatElems = 0, otherBytes = 0;
                 var resolved = true;
+                void Account(TensorInfo t)
+                {
+                    if (DataTypes.IsFloat(t.ElemType)) floatElems += t.ElementCount;
+                    else otherBytes += t.ByteSize;
+                }
                 if (readsData)
                     foreach (var t in ins)
-                        if (t is { IsStatic: true }) read += t.ByteSize;
+                        if (t is { IsStatic: true })
+                        {
+                            read += t.ByteSize;
+                            Account(t);
+                        }
                         else if (t is not null && t.Kind == ValueKind.Tensor) resolved = false;
                 foreach (var t in outs)
                 {
-                    if (t is { IsStatic: true }) outBytes += t.ByteSize;
+                    if (t is { IsStatic: true })
+                    {
+                        outBytes += t.ByteSize;
+                        Account(t);
+                    }
                     else if (t is not null && t.Kind == ValueKind.Tensor) resolved = false;
                 }
                 write = outBytes;
@@ -108,6 +121,7 @@ public static class ModelProfiler
                     OutputShapes = outs.Select(o => o is null ? "" : o.Shape is null ? "?" : string.Join("x", o.Shape.Select(d => d.ToString()))).ToList(),
                     Weights = w, WeightBytes = wb, SharedWeights = shared, ConstantWeights = cw,
                     DenseMacs = macs, Flops = flops, ReadBytes = read, WriteBytes = write, OutputBytes = outBytes, Resolved = resolved,
+                    FloatElementsAccessed = floatElems, OtherBytesAccessed = otherBytes,
                 });
                 foreach (var (attr, sub) in node.Subgraphs())
                 {
@@ -154,6 +168,7 @@ public static class ModelProfiler
             Unresolved = unresolved,
             UnresolvedShare = nodes.Count == 0 ? 0 : (double)nodes.Count(n => !n.Resolved) / nodes.Count,
             Notes = notes,
+            Memory = MemoryPlanner.Plan(g, n => shapes[n]),
         };
     }
 }
