@@ -2,7 +2,9 @@ using System.CommandLine;
 using Dyno.Cli.Infrastructure;
 using Dyno.Models.Analysis;
 using Dyno.Models.Onnx;
+using Dyno.Models.Roofline;
 using Dyno.Models.Shapes;
+using Dyno.Reports.Charts;
 using Dyno.Reports;
 
 namespace Dyno.Cli.Commands;
@@ -15,42 +17,46 @@ public static class ProfileCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var model = new Argument<FileInfo?>("MODEL") { Description = "The ONNX model file.", Arity = ArgumentArity.ZeroOrOne };
-        var example = new Option<string?>("--example") { Description = $"Profile an embedded example model instead of a file: {string.Join(", ", ExampleModels.Names)}." };
-        var shape = new Option<string[]>("--shape") { Description = "Set an input's shape: NAME=1x3x640x640 (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var dim = new Option<string[]>("--dim") { Description = "Set a symbolic dimension: NAME=VALUE (repeatable). Unset dynamic dims default to 1." };
+        var modelArgs = new ModelArgs();
+        var hwArgs = new HardwareArgs();
+        var chart = new Option<FileInfo?>("--roofline-chart") { Description = "With --hardware: write the roofline chart (log-log, one point per node) to this .svg or .png file." };
         var top = new Option<int?>("--top") { Description = "Show only the N costliest nodes in the per-layer table (sorted by --sort, default flops)." };
         var sort = new Option<string?>("--sort") { Description = "Per-layer table order: order, flops, macs, weights, bytes, intensity (default: order, or flops with --top)." };
         sort.AcceptOnlyFromAmong(SortKeys);
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Exit 0 even when the model has operators Dyno does not know (totals are then marked partial)." };
         var onnxCompat = new Option<bool>("--onnx-compatible-shapes") { Description = "Infer shapes as onnx's own shape inference does (less constant propagation), to compare with tools built on it." };
 
-        var cmd = new Command("profile", "Static analysis of an ONNX model: weights, dense MACs, FLOPs, memory traffic and a per-layer table. Needs no weight data.")
+        var cmd = new Command("profile", "Static analysis of an ONNX model: weights, dense MACs, FLOPs, memory traffic, peak activation memory, a per-layer table, and with --hardware its roofline. Needs no weight data.")
         {
-            model, example, shape, dim, top, sort, allowPartial, onnxCompat,
+            top, sort, allowPartial, onnxCompat, chart,
         };
+        modelArgs.AddTo(cmd);
+        hwArgs.AddTo(cmd);
         common.AddTo(cmd);
         cmd.SetAction(parse => CommandRunner.Run(() =>
         {
-            var file = parse.GetValue(model);
-            var ex = parse.GetValue(example);
-            if (file is null == ex is null) throw new UsageException("give a MODEL file or --example NAME (one of them)");
-            using var onnx = ex is not null ? ExampleModels.Open(ex) : OnnxModel.Load(file!.FullName);
-            var profile = ModelProfiler.Profile(onnx, new ProfileOptions
+            using var onnx = modelArgs.Open(parse);
+            var profile = ModelProfiler.Profile(onnx, modelArgs.Options(parse, onnx, onnxCompatible: parse.GetValue(onnxCompat)));
+            var device = hwArgs.Device(parse);
+            var chartFile = parse.GetValue(chart);
+            if (chartFile is not null && device is null) throw new UsageException("--roofline-chart needs --hardware NAME");
+            if (device is not null)
             {
-                InputShapes = ShapeArgs.Shapes(parse.GetValue(shape)),
-                Dims = ShapeArgs.Dims(parse.GetValue(dim)),
-                OnnxCompatibleShapes = parse.GetValue(onnxCompat),
-            });
+                profile = profile with { Roofline = RooflineAnalyzer.Analyze(profile, device, hwArgs.GetPrecision(parse)) };
+                if (chartFile is not null)
+                {
+                    ChartFile.Save(RooflineChart.Create(profile.Roofline, $"{onnx.Source} on {device.Title}"), chartFile.FullName);
+                    if (!parse.GetValue(common.Quiet)) Console.Error.WriteLine($"dyno: wrote {chartFile.FullName}");
+                }
+            }
             var topN = parse.GetValue(top);
             var sortKey = parse.GetValue(sort) ?? (topN is null ? "order" : "flops");
             common.Emit(parse, new CommandOutput(profile, Tables(profile, sortKey, topN)));
 
             var quiet = parse.GetValue(common.Quiet);
-            var inconsistent = profile.Unresolved.FirstOrDefault(u => u.Kind == UnresolvedKind.InconsistentShapes);
-            if (inconsistent is not null && !parse.GetValue(allowPartial))
+            if (!parse.GetValue(allowPartial) && ProfileChecks.InconsistentShapes(profile, onnx.Source) is { } problem)
             {
-                Console.Error.WriteLine($"dyno: error: {onnx.Source}: node '{inconsistent.Node}' ({inconsistent.OpType}): {inconsistent.Reason.Split(": ", 2)[^1]}; check --shape");
+                Console.Error.WriteLine("dyno: error: " + problem);
                 return CommandRunner.BadInput;
             }
             var unknown = profile.Unresolved.Where(u => u.Kind == UnresolvedKind.UnknownOperator).ToList();
@@ -125,6 +131,27 @@ public static class ProfileCommand
                 Fmt.Pct((double)p.Nodes.Where(n => n.Graph is null && (n.Domain is null ? n.OpType : n.Domain + "." + n.OpType) == kv.Key).Sum(n => n.Flops) / totalFlops),
             ]).ToList());
         var tables = new List<ResultTable> { summary, layers, hist };
+        if (p.Memory is { } mem)
+            tables.Insert(1, new ResultTable("Memory", [new ResultColumn("Quantity"), new ResultColumn("Value", ColumnAlign.Right)],
+            [
+                ["peak activations (liveness)", Fmt.Bytes(mem.PeakActivationBytes) + (mem.Partial ? " (partial)" : "")],
+                ["peak at node", $"#{mem.PeakStep} {mem.PeakNode} ({mem.PeakOp})"],
+                ["model size fp32 / fp16 / int8 / int4", string.Join(" / ", Dyno.Models.Hardware.FitCheck.ModelSizes(p).Values.Select(v => Fmt.Bytes(v)))],
+            ]));
+        if (p.Roofline is { } r)
+        {
+            var rt = r.Totals;
+            tables.Insert(2, new ResultTable($"Roofline on {r.Hardware} at {r.Precision}", [new ResultColumn("Quantity"), new ResultColumn("Value", ColumnAlign.Right)],
+            [
+                ["peak / bandwidth", $"{Fmt.Si(r.PeakFlops, "FLOP/s")} / {Fmt.Si(r.BandwidthBytesPerSecond, "B/s")}"],
+                ["ridge point", Fmt.Num(r.RidgePoint, 1) + " FLOP/B"],
+                ["model intensity", Fmt.Num(rt.ArithmeticIntensity, 2) + " FLOP/B"],
+                ["lower-bound latency", Fmt.Num(rt.MinTimeMs, 4) + " ms" + (p.Totals.Partial ? " (partial)" : "")],
+                ["max throughput", Fmt.Num(rt.MaxInferencesPerSecond, 1) + " inferences/s"],
+                ["compute-bound share of time", Fmt.Pct(rt.ComputeBoundTimeShare)],
+                ["compute- / memory-bound nodes", $"{rt.ComputeBoundNodes} / {rt.MemoryBoundNodes}"],
+            ]) { Notes = [r.Convention] });
+        }
         if (p.Unresolved.Count > 0)
             tables.Add(new ResultTable($"Unresolved ({p.Unresolved.Count} nodes, {Fmt.Pct(p.UnresolvedShare)} of the graph)",
                 [new ResultColumn("Node"), new ResultColumn("Op"), new ResultColumn("Reason")],

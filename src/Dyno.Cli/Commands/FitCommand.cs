@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Dyno.Cli.Infrastructure;
+using Dyno.Models.Analysis;
+using Dyno.Models.Hardware;
+using Dyno.Reports;
+
+namespace Dyno.Cli.Commands;
+
+/// <summary><c>dyno fit MODEL --device NAME</c>: does the model fit the device's memory?</summary>
+public static class FitCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var modelArgs = new ModelArgs();
+        var hwArgs = new HardwareArgs("--device", required: true);
+        var overhead = new Option<double?>("--overhead-mb") { Description = "Runtime overhead in MiB (default by device kind: GPU 1024, edge GPU 1536, SoC 2048, CPU 256, NPU 0)." };
+        var margin = new Option<double>("--margin") { Description = "Safety margin as a fraction of the total.", DefaultValueFactory = _ => 0.10 };
+        var cmd = new Command("fit", "Check whether weights + peak activations + runtime overhead + a safety margin fit a device's memory, at batch 1 and --batch N.")
+        {
+            overhead, margin,
+        };
+        modelArgs.AddTo(cmd);
+        hwArgs.AddTo(cmd);
+        common.AddTo(cmd);
+        cmd.SetAction(parse => CommandRunner.Run(() =>
+        {
+            using var model = modelArgs.Open(parse);
+            var device = hwArgs.Device(parse)!;
+            var precision = hwArgs.GetPrecision(parse);
+            var m = parse.GetValue(margin);
+            if (m is < 0 or > 10) throw new UsageException($"--margin {m}: expected a fraction such as 0.1");
+            var options = new FitOptions
+            {
+                SafetyMargin = m,
+                RuntimeOverheadBytes = parse.GetValue(overhead) is { } mb ? (long)(mb * (1 << 20)) : null,
+            };
+            var batch = parse.GetValue(modelArgs.Batch) ?? 1;
+            var at1 = ModelProfiler.Profile(model, modelArgs.Options(parse, model, batchOverride: 1));
+            var atN = batch == 1 ? at1 : ModelProfiler.Profile(model, modelArgs.Options(parse, model));
+            foreach (var p in new[] { at1, atN })
+                if (ProfileChecks.InconsistentShapes(p, model.Source) is { } problem) throw new InvalidDataException(problem);
+            var reports = new List<FitReport> { FitCheck.Check(at1, at1, 1, device, precision, options) };
+            if (batch != 1) reports.Add(FitCheck.Check(atN, at1, batch, device, precision, options));
+
+            var table = new ResultTable($"{model.Source} on {device.Title} at {HardwareProfile.Key(precision)}",
+                [new ResultColumn("Quantity"), .. reports.Select(r => new ResultColumn($"batch {r.Batch}", ColumnAlign.Right))],
+                [
+                    ["weights", .. reports.Select(r => Fmt.Bytes(r.WeightBytes))],
+                    ["peak activations", .. reports.Select(r => Fmt.Bytes(r.PeakActivationBytes))],
+                    ["runtime overhead", .. reports.Select(r => Fmt.Bytes(r.RuntimeOverheadBytes))],
+                    ["safety margin", .. reports.Select(r => Fmt.Pct(r.SafetyMargin, 0))],
+                    ["required", .. reports.Select(r => Fmt.Bytes(r.RequiredBytes))],
+                    ["device memory", .. reports.Select(r => Fmt.Bytes(r.DeviceMemoryBytes))],
+                    ["utilization", .. reports.Select(r => Fmt.Pct(r.Utilization))],
+                    ["fits", .. reports.Select(r => r.Fits ? "yes" : "NO")],
+                    ["max batch (linear estimate)", .. reports.Select(r => r.MaxBatchEstimate?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-")],
+                ])
+            { Notes = ["required = (weights + peak activations + runtime overhead) x (1 + margin); activations from liveness over the execution order (docs/hardware.md)."] };
+            common.Emit(parse, new CommandOutput(new { device = device.Name, precision = HardwareProfile.Key(precision), fits = reports[^1].Fits, results = reports }, [table]));
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using Dyno.Models.Analysis;
+using Dyno.Models.Hardware;
+using Dyno.Models.Onnx;
+
+namespace Dyno.Cli.Infrastructure;
+
+/// <summary>The model-selection options shared by commands that analyse a model: MODEL or --example, --shape, --dim, --batch.</summary>
+public sealed class ModelArgs
+{
+    public Argument<FileInfo?> Model { get; } = new("MODEL") { Description = "The ONNX model file.", Arity = ArgumentArity.ZeroOrOne };
+    public Option<string?> Example { get; } = new("--example") { Description = $"Use an embedded example model instead of a file: {string.Join(", ", ExampleModels.Names)}." };
+    public Option<string[]> Shape { get; } = new("--shape") { Description = "Set an input's shape: NAME=1x3x640x640 (repeatable)." };
+    public Option<string[]> Dim { get; } = new("--dim") { Description = "Set a symbolic dimension: NAME=VALUE (repeatable). Unset dynamic dims default to 1." };
+    public Option<int?> Batch { get; } = new("--batch") { Description = "Set the first dimension of every model input (after --shape)." };
+
+    public void AddTo(Command cmd)
+    {
+        cmd.Arguments.Add(Model);
+        cmd.Options.Add(Example);
+        cmd.Options.Add(Shape);
+        cmd.Options.Add(Dim);
+        cmd.Options.Add(Batch);
+    }
+
+    /// <summary>Opens the model the user named.</summary>
+    public OnnxModel Open(ParseResult parse)
+    {
+        var file = parse.GetValue(Model);
+        var ex = parse.GetValue(Example);
+        if (file is null == ex is null) throw new UsageException("give a MODEL file or --example NAME (one of them)");
+        return ex is not null ? ExampleModels.Open(ex) : OnnxModel.Load(file!.FullName);
+    }
+
+    /// <summary>Profile options from --shape/--dim/--batch; <paramref name="batchOverride"/> replaces --batch.</summary>
+    public ProfileOptions Options(ParseResult parse, OnnxModel model, int? batchOverride = null, bool onnxCompatible = false)
+    {
+        var shapes = ShapeArgs.Shapes(parse.GetValue(Shape));
+        var dims = ShapeArgs.Dims(parse.GetValue(Dim));
+        var batch = batchOverride ?? parse.GetValue(Batch);
+        if (batch is { } b)
+        {
+            if (b < 1) throw new UsageException($"--batch {b}: must be at least 1");
+            shapes ??= [];
+            var inits = model.Graph.Initializers.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var input in model.Graph.Inputs.Where(i => !inits.Contains(i.Name)))
+            {
+                if (!shapes.TryGetValue(input.Name, out var s))
+                {
+                    if (input.Shape is null or { Length: 0 }) continue;
+                    s = input.Shape.Select(d => d.IsKnown ? d.Value : d.Symbol is not null && dims?.TryGetValue(d.Symbol, out var v) == true ? v : 1).ToArray();
+                }
+                if (s.Length == 0) continue;
+                s = (long[])s.Clone();
+                s[0] = b;
+                shapes[input.Name] = s;
+            }
+        }
+        return new ProfileOptions { InputShapes = shapes, Dims = dims, OnnxCompatibleShapes = onnxCompatible };
+    }
+}
+
+/// <summary>The hardware-selection options: --hardware NAME, --hardware-file FILE, --precision.</summary>
+public sealed class HardwareArgs
+{
+    public HardwareArgs(string optionName = "--hardware", bool required = false)
+    {
+        Hardware = new Option<string?>(optionName) { Description = "A device from 'dyno hardware list' (e.g. h100, jetson-orin-nano)." , Required = required };
+    }
+
+    public Option<string?> Hardware { get; }
+    public Option<FileInfo?> HardwareFile { get; } = new("--hardware-file") { Description = "A JSON file of extra devices (docs/hardware.md)." };
+    public Option<string> Precision { get; } = new("--precision") { Description = "fp32, tf32, fp16, bf16, int8 or int4.", DefaultValueFactory = _ => "fp32" };
+
+    public void AddTo(Command cmd)
+    {
+        cmd.Options.Add(Hardware);
+        cmd.Options.Add(HardwareFile);
+        cmd.Options.Add(Precision);
+    }
+
+    public HardwareDatabase Database(ParseResult parse)
+    {
+        var db = HardwareDatabase.BuiltIn();
+        var f = parse.GetValue(HardwareFile);
+        return f is null ? db : db.With(f.FullName);
+    }
+
+    /// <summary>The chosen device, or null when none was named.</summary>
+    public HardwareProfile? Device(ParseResult parse) =>
+        parse.GetValue(Hardware) is { } name ? Database(parse).Find(name) : null;
+
+    public Precision GetPrecision(ParseResult parse) => HardwareProfile.ParsePrecision(parse.GetValue(Precision)!);
+}
