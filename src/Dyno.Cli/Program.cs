@@ -13,6 +13,8 @@ public static class Program
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(HardwareCommand.Create());
         root.Subcommands.Add(FitCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
         return root;
     }
 

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Dyno.Reports.Documents;
+
+namespace Dyno.Reports.Sections;
+
+/// <summary>Turns Dyno JSON results into report sections, recognising each result by its contract keys.</summary>
+public static class ReportBuilder
+{
+    /// <summary>The kind of a Dyno result document.</summary>
+    public static string KindOf(JsonElement r)
+    {
+        if (ProfileSection.Matches(r)) return "profile";
+        if (JsonPaths.At(r, "latency_ms") is not null) return "bench";
+        if (JsonPaths.At(r, "stats.AP") is not null) return "eval-det";
+        if (JsonPaths.At(r, "metrics.MOTA") is not null || JsonPaths.At(r, "metrics.HOTA") is not null) return "eval-mot";
+        if (JsonPaths.At(r, "metrics.miou") is not null) return "eval-seg";
+        if (JsonPaths.At(r, "metrics.top1") is not null || JsonPaths.At(r, "metrics.f1_macro") is not null) return "eval-cls";
+        if (JsonPaths.At(r, "matmul_macs") is not null) return "llm";
+        if (JsonPaths.At(r, "fits") is not null && JsonPaths.At(r, "results") is not null) return "fit";
+        if (JsonPaths.At(r, "bpr") is not null) return "anchors";
+        return "other";
+    }
+
+    /// <summary>Builds the section for one result document.</summary>
+    public static ReportSection Section(JsonElement r, string? source, int index)
+    {
+        var id = $"r{index}";
+        var kind = KindOf(r);
+        return kind switch
+        {
+            "profile" => ProfileSection.Build(r, source, id),
+            _ => ResultSections.Build(kind, r, source, id),
+        };
+    }
+
+    /// <summary>Reads result files into a report.</summary>
+    public static ReportDocument FromFiles(IReadOnlyList<string> paths, string title)
+    {
+        var doc = new ReportDocument { Title = title };
+        for (var i = 0; i < paths.Count; i++)
+        {
+            var path = paths[i];
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+            JsonDocument json;
+            try
+            {
+                json = JsonDocument.Parse(File.ReadAllBytes(path));
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine}): {e.Message}");
+            }
+            using (json)
+            {
+                if (json.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new InvalidDataException($"{path}: a Dyno result is a JSON object, this is {json.RootElement.ValueKind}");
+                doc.Sections.Add(Section(json.RootElement, path, i));
+            }
+        }
+        return doc;
+    }
+}
