@@ -19,7 +19,7 @@ public static class HtmlReportWriter
         header p { margin: 0; color: var(--muted); }
         nav { padding: 8px 40px; border-bottom: 1px solid var(--line); font-size: 14px; }
         nav a { color: var(--accent); margin-right: 16px; text-decoration: none; }
-        main { padding: 8px 40px 40px; max-width: 1400px; }
+        main { padding: 8px 40px 40px; max-width: 1520px; }
         section { margin-top: 28px; }
         section h2 { font-size: 21px; border-bottom: 1px solid var(--line); padding-bottom: 6px; }
         .source { color: var(--muted); font-size: 13px; font-weight: normal; margin-left: 8px; }
@@ -34,7 +34,8 @@ public static class HtmlReportWriter
         th { background: var(--card); }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         .tablewrap { overflow-x: auto; max-height: 520px; overflow-y: auto; }
-        figure { margin: 14px 0; display: inline-block; vertical-align: top; max-width: 100%; }
+        figure { margin: 14px 14px 14px 0; display: inline-block; vertical-align: top; max-width: 100%; }
+        figure svg image { image-rendering: pixelated; }
         figure svg { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
         figcaption { font-size: 13px; color: var(--muted); max-width: 900px; }
         .notes { font-size: 13px; color: var(--muted); }
