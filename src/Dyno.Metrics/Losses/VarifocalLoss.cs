@@ -1,0 +1,44 @@
+namespace Dyno.Metrics.Losses;
+
+/// <summary>
+/// Varifocal loss (Zhang et al., VarifocalNet; the form in mmdet and in ultralytics' VarifocalLoss):
+/// BCE(x, q)·w with q the IoU-aware target score, w = q for positives (q &gt; 0; 1 when not IoU-weighted)
+/// and w = α·σ(x)^γ for negatives (q = 0). As in both references the weight is not detached: the
+/// gradient flows through σ(x)^γ. Mean is over all elements (mmdet's default).
+/// </summary>
+public static class VarifocalLoss
+{
+    /// <summary>Varifocal loss of per-class logits against target scores in [0, 1].</summary>
+    public static LossResult Compute(ReadOnlySpan<double> logits, ReadOnlySpan<double> targetScores, double alpha = 0.75,
+        double gamma = 2, bool iouWeighted = true, Reduction reduction = Reduction.Mean)
+    {
+        LossMath.CheckSameLength(logits.Length, targetScores.Length, "varifocal loss");
+        FocalLoss.CheckGamma(gamma);
+        var n = logits.Length;
+        var elements = new double[n];
+        var grad = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var x = logits[i];
+            var q = targetScores[i];
+            if (!(q is >= 0 and <= 1))
+                throw new ArgumentException($"varifocal loss: target score {q} of element {i} is outside [0, 1]");
+            var p = LossMath.Sigmoid(x);
+            var bce = (1 - q) * x + LossMath.Softplus(-x);
+            if (q > 0)
+            {
+                var w = iouWeighted ? q : 1;
+                elements[i] = w * bce;
+                grad[i] = w * (p - q);
+            }
+            else
+            {
+                var pg = Math.Pow(p, gamma);
+                elements[i] = alpha * pg * bce;
+                // d/dx [α p^γ · softplus(x)] = α p^γ (γ(1−p)·softplus(x) + p)
+                grad[i] = alpha * pg * (gamma * (1 - p) * bce + p);
+            }
+        }
+        return LossMath.Reduce(elements, grad, reduction, n);
+    }
+}
