@@ -97,9 +97,21 @@ internal static class GroundTruthReader
         if (files.Count == 0) throw new InvalidDataException($"{dir}: no images (.jpg, .jpeg, .png, .bmp) found for a YOLO dataset");
         var images = new GroundTruthImage[files.Count];
         var degenerate = 0;
-        Parallel.For(0, files.Count, i =>
+        try
         {
-            var img = files[i];
+            Parallel.For(0, files.Count, i => images[i] = ReadYoloImage(dir, imageRoot, files[i], ref degenerate));
+        }
+        catch (AggregateException e)
+        {
+            // Report the first bad file as the one-line error it is, not as a wrapped exception.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+        }
+        return new GroundTruthSet(images, 0, degenerate);
+    }
+
+    private static GroundTruthImage ReadYoloImage(string dir, string imageRoot, string img, ref int degenerate)
+    {
+        {
             var (w, h) = ReadImageSize(img);
             var label = LabelPath(dir, imageRoot, img);
             var bs = new List<Box>();
@@ -135,9 +147,8 @@ internal static class GroundTruthReader
                     ls.Add((int)v[0]);
                 }
             }
-            images[i] = new GroundTruthImage(Path.GetRelativePath(imageRoot, img), w, h, bs.ToArray(), ls.ToArray());
-        });
-        return new GroundTruthSet(images, 0, degenerate);
+            return new GroundTruthImage(Path.GetRelativePath(imageRoot, img), w, h, bs.ToArray(), ls.ToArray());
+        }
     }
 
     // YOLOv5/ultralytics convention: .../images/.../x.jpg → .../labels/.../x.txt (or x.txt beside the image).
