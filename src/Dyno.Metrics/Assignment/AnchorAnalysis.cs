@@ -95,21 +95,29 @@ public static class AnchorAnalysis
         if (options.ImageSize is <= 0) throw new ArgumentException($"anchors: image size must be positive, got {options.ImageSize}");
         var images = gt.Images.Select(im => Scaled(im, options.ImageSize)).ToArray();
         var perImage = new (long Pos, long Neg, long Ign, long Total, int[] PerGt, double[] GtMax)[images.Length];
-        var cache = new System.Collections.Concurrent.ConcurrentDictionary<(int, int), Box[]>();
-        Parallel.For(0, images.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        var cache = new System.Collections.Concurrent.ConcurrentDictionary<(int, int), AnchorSet>();
+        Parallel.For(0, images.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            () => new IouAssigner.SparseWork(), (i, _, work) =>
         {
             var im = images[i];
-            var anchors = cache.GetOrAdd((im.Width, im.Height), k => options.Generator.Generate(k.Item1, k.Item2).Anchors);
-            var a = options.Assigner.Assign(anchors, im.Boxes, im.Labels);
-            long pos = 0, neg = 0, ign = 0;
-            foreach (var m in a.MatchedGt)
+            // A bounded cache: COCO has hundreds of distinct image sizes, and regenerating is cheap.
+            if (!cache.TryGetValue((im.Width, im.Height), out var set))
             {
-                if (m >= 0) pos++;
+                set = options.Generator.Generate(im.Width, im.Height);
+                if (cache.Count < 64) cache.TryAdd((im.Width, im.Height), set);
+            }
+            options.Assigner.AssignInto(set, im.Boxes, im.Labels, work);
+            long pos = 0, neg = 0, ign = 0;
+            var perGtHere = new int[im.Boxes.Length];
+            foreach (var m in work.Matched.AsSpan(0, set.Anchors.Length))
+            {
+                if (m >= 0) { pos++; perGtHere[m]++; }
                 else if (m == AnchorAssignment.Negative) neg++;
                 else ign++;
             }
-            perImage[i] = (pos, neg, ign, anchors.Length, a.PositivesPerGt, a.GtMaxIou);
-        });
+            perImage[i] = (pos, neg, ign, set.Anchors.Length, perGtHere, work.GtMax.AsSpan(0, im.Boxes.Length).ToArray());
+            return work;
+        }, _ => { });
 
         var perGt = perImage.SelectMany(p => p.PerGt).ToArray();
         var gtMax = perImage.SelectMany(p => p.GtMax).ToArray();

@@ -13,7 +13,41 @@ public sealed record AnchorLevel(int Stride, IReadOnlyList<double> Sizes, IReadO
 }
 
 /// <summary>All anchors of one image, level after level, and where each level starts.</summary>
-public sealed record AnchorSet(Box[] Anchors, int[] LevelStart, int[] GridWidth, int[] GridHeight);
+public sealed record AnchorSet(Box[] Anchors, int[] LevelStart, int[] GridWidth, int[] GridHeight)
+{
+    internal int[] Strides { get; init; } = [];
+    internal double[] Offsets { get; init; } = [];
+    internal Box[][] Bases { get; init; } = [];
+
+    /// <summary>
+    /// Adds to <paramref name="output"/> the index of every anchor that may overlap <paramref name="box"/>
+    /// (a superset, up to one grid cell wider on each side; every other anchor has IoU 0 with it), found
+    /// from the grid layout instead of a scan of all anchors.
+    /// </summary>
+    internal void CollectCandidates(in Box box, List<int> output)
+    {
+        for (var l = 0; l < LevelStart.Length; l++)
+        {
+            var s = (double)Strides[l];
+            var bases = Bases[l];
+            int gw = GridWidth[l], gh = GridHeight[l];
+            for (var k = 0; k < bases.Length; k++)
+            {
+                var b = bases[k];
+                var x0 = Cell((box.X1 - Offsets[l] - b.X2) / s, gw, Math.Floor);
+                var x1 = Cell((box.X2 - Offsets[l] - b.X1) / s, gw, Math.Ceiling);
+                var y0 = Cell((box.Y1 - Offsets[l] - b.Y2) / s, gh, Math.Floor);
+                var y1 = Cell((box.Y2 - Offsets[l] - b.Y1) / s, gh, Math.Ceiling);
+                for (var y = y0; y <= y1; y++)
+                for (var x = x0; x <= x1; x++)
+                    output.Add(LevelStart[l] + (y * gw + x) * bases.Length + k);
+            }
+        }
+    }
+
+    private static int Cell(double v, int n, Func<double, double> round) =>
+        double.IsNaN(v) ? 0 : (int)Math.Clamp(round(v), 0, n - 1);
+}
 
 /// <summary>
 /// Anchor generation as torchvision's <c>AnchorGenerator</c>: for each ratio r and size s the base anchor is
@@ -79,12 +113,14 @@ public sealed record AnchorGenerator(IReadOnlyList<AnchorLevel> Levels, double C
             total += gw[l] * gh[l] * Levels[l].AnchorsPerLocation;
         }
         var anchors = new Box[total];
+        var allBases = new Box[Levels.Count][];
+        var offsets = new double[Levels.Count];
         var k = 0;
         for (var l = 0; l < Levels.Count; l++)
         {
             var level = Levels[l];
-            var baseAnchors = BaseAnchors(level);
-            var off = CenterOffset * level.Stride;
+            var baseAnchors = allBases[l] = BaseAnchors(level);
+            var off = offsets[l] = CenterOffset * level.Stride;
             for (var y = 0; y < gh[l]; y++)
             for (var x = 0; x < gw[l]; x++)
             {
@@ -92,6 +128,11 @@ public sealed record AnchorGenerator(IReadOnlyList<AnchorLevel> Levels, double C
                 foreach (var b in baseAnchors) anchors[k++] = new Box(b.X1 + sx, b.Y1 + sy, b.X2 + sx, b.Y2 + sy);
             }
         }
-        return new AnchorSet(anchors, starts, gw, gh);
+        return new AnchorSet(anchors, starts, gw, gh)
+        {
+            Strides = Levels.Select(l => l.Stride).ToArray(),
+            Offsets = offsets,
+            Bases = allBases,
+        };
     }
 }

@@ -49,6 +49,37 @@ public class AnchorAssignmentTests
     }
 
     [Fact]
+    public void GridSparseAssignmentEqualsDenseScan()
+    {
+        var rng = new Random(9);
+        foreach (var gen in new[] { AnchorGenerator.Create([8, 16, 32], [32, 64, 128], [0.5, 1, 2], [1, 1.26]),
+                     AnchorGenerator.Create([4, 8], [10, 20], [1, 3]) with { CenterOffset = 0.5, RoundBaseAnchors = false } })
+        for (var trial = 0; trial < 40; trial++)
+        {
+            int w = rng.Next(20, 300), h = rng.Next(20, 300);
+            var set = gen.Generate(w, h);
+            // Boxes of all sizes, some sticking out of the image or entirely outside it; duplicates make ties.
+            var gt = Enumerable.Range(0, rng.Next(0, 12)).Select(_ =>
+            {
+                double x = rng.NextDouble() * (w + 60) - 30, y = rng.NextDouble() * (h + 60) - 30;
+                return new Box(x, y, x + 1 + rng.NextDouble() * w / 2, y + 1 + rng.NextDouble() * h / 2);
+            }).ToList();
+            if (gt.Count > 1) gt.Add(gt[0]);
+            var labels = gt.Select((_, i) => i % 3).ToArray();
+            foreach (var assigner in new[] { new IouAssigner(), new IouAssigner(0.5, 0.4, MinPositiveIou: 0.2), new IouAssigner(BestAnchorPositive: false) })
+            {
+                var dense = assigner.Assign(set.Anchors.AsSpan(), gt.ToArray(), labels);
+                var sparse = assigner.Assign(set, gt.ToArray(), labels);
+                Assert.Equal(dense.MatchedGt, sparse.MatchedGt);
+                Assert.Equal(dense.Labels, sparse.Labels);
+                Assert.Equal(dense.MaxIou, sparse.MaxIou);
+                Assert.Equal(dense.GtMaxIou, sparse.GtMaxIou);
+                Assert.Equal(dense.PositivesPerGt, sparse.PositivesPerGt);
+            }
+        }
+    }
+
+    [Fact]
     public void HandWorkedThreeOutcomes()
     {
         Box[] anchors = [new(0, 0, 10, 10), new(0, 0, 10, 20), new(0, 0, 10, 40), new(50, 50, 60, 60), new(1, 0, 11, 10)];
