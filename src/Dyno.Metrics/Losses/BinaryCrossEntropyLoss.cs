@@ -17,20 +17,18 @@ public static class BinaryCrossEntropyLoss
     public static LossResult WithLogits(ReadOnlySpan<double> logits, ReadOnlySpan<double> targets,
         ReadOnlySpan<double> weights = default, double positiveWeight = 1, Reduction reduction = Reduction.Mean)
     {
-        LossMath.CheckSameLength(logits.Length, targets.Length, "binary cross-entropy");
         if (!weights.IsEmpty) LossMath.CheckSameLength(logits.Length, weights.Length, "binary cross-entropy weights");
-        var n = logits.Length;
-        var elements = new double[n];
-        var grad = new double[n];
-        for (var i = 0; i < n; i++)
+        return LossMath.Elementwise(logits, targets, new Bce(weights.IsEmpty ? null : weights.ToArray(), positiveWeight), reduction,
+            "binary cross-entropy");
+    }
+
+    private readonly struct Bce(double[]? weights, double positiveWeight) : IElementLoss
+    {
+        public (double, double) Evaluate(double x, double t, int i)
         {
-            var x = logits[i];
-            var t = targets[i];
-            var w = weights.IsEmpty ? 1 : weights[i];
+            var w = weights is null ? 1 : weights[i];
             var lw = 1 + (positiveWeight - 1) * t;
-            elements[i] = w * ((1 - t) * x + lw * LossMath.Softplus(-x));
-            grad[i] = w * ((1 - t) - lw * LossMath.Sigmoid(-x));
+            return (w * ((1 - t) * x + lw * LossMath.Softplus(-x)), w * ((1 - t) - lw * LossMath.Sigmoid(-x)));
         }
-        return LossMath.Reduce(elements, grad, reduction, n);
     }
 }

@@ -14,15 +14,14 @@ public static class FocalLoss
     public static LossResult Sigmoid(ReadOnlySpan<double> logits, ReadOnlySpan<double> targets, double alpha = 0.25,
         double gamma = 2, Reduction reduction = Reduction.Mean)
     {
-        LossMath.CheckSameLength(logits.Length, targets.Length, "sigmoid focal loss");
         CheckGamma(gamma);
-        var n = logits.Length;
-        var elements = new double[n];
-        var grad = new double[n];
-        for (var i = 0; i < n; i++)
+        return LossMath.Elementwise(logits, targets, new SigmoidFocal(alpha, gamma), reduction, "sigmoid focal loss");
+    }
+
+    private readonly struct SigmoidFocal(double alpha, double gamma) : IElementLoss
+    {
+        public (double, double) Evaluate(double x, double t, int i)
         {
-            var x = logits[i];
-            var t = targets[i];
             var p = LossMath.Sigmoid(x);
             var ce = (1 - t) * x + LossMath.Softplus(-x);
             var q = t * LossMath.Sigmoid(-x) + (1 - t) * p; // 1 − p_t, without cancellation
@@ -30,10 +29,8 @@ public static class FocalLoss
             var dq = (1 - 2 * t) * p * (1 - p);
             var dmod = gamma == 0 || q == 0 ? 0 : gamma * Math.Pow(q, gamma - 1) * dq;
             var a = alpha >= 0 ? alpha * t + (1 - alpha) * (1 - t) : 1;
-            elements[i] = a * ce * mod;
-            grad[i] = a * ((p - t) * mod + ce * dmod);
+            return (a * ce * mod, a * ((p - t) * mod + ce * dmod));
         }
-        return LossMath.Reduce(elements, grad, reduction, n);
     }
 
     /// <summary>

@@ -36,6 +36,21 @@ internal static class LossMath
         return new LossResult(sum * inv, gradOfSum, elements);
     }
 
+    /// <summary>
+    /// Runs an elementwise loss over prediction/target pairs (the struct is specialised by the JIT, so
+    /// there is no per-element call) and reduces it; Mean divides by the number of elements.
+    /// </summary>
+    public static LossResult Elementwise<TLoss>(ReadOnlySpan<double> predictions, ReadOnlySpan<double> targets, TLoss loss,
+        Reduction reduction, string what) where TLoss : struct, IElementLoss
+    {
+        CheckSameLength(predictions.Length, targets.Length, what);
+        var n = predictions.Length;
+        var elements = new double[n];
+        var grad = new double[n];
+        for (var i = 0; i < n; i++) (elements[i], grad[i]) = loss.Evaluate(predictions[i], targets[i], i);
+        return Reduce(elements, grad, reduction, n);
+    }
+
     public static void CheckShape(int length, int rows, int cols, string what)
     {
         if (cols <= 0) throw new ArgumentException($"{what}: the number of classes must be positive, got {cols}");
@@ -47,4 +62,10 @@ internal static class LossMath
     {
         if (a != b) throw new ArgumentException($"{what}: predictions have {a} values but targets have {b}");
     }
+}
+
+/// <summary>One element's loss and its derivative with respect to the prediction.</summary>
+internal interface IElementLoss
+{
+    (double Loss, double Gradient) Evaluate(double prediction, double target, int index);
 }

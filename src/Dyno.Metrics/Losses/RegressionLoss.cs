@@ -14,26 +14,17 @@ public static class RegressionLoss
     public static LossResult SmoothL1(ReadOnlySpan<double> predictions, ReadOnlySpan<double> targets, double beta = 1,
         Reduction reduction = Reduction.Mean)
     {
-        LossMath.CheckSameLength(predictions.Length, targets.Length, "smooth L1 loss");
         if (!(beta >= 0)) throw new ArgumentException($"smooth L1 loss: beta must be ≥ 0, got {beta}");
-        var n = predictions.Length;
-        var elements = new double[n];
-        var grad = new double[n];
-        for (var i = 0; i < n; i++)
+        return LossMath.Elementwise(predictions, targets, new SmoothL1Element(beta), reduction, "smooth L1 loss");
+    }
+
+    private readonly struct SmoothL1Element(double beta) : IElementLoss
+    {
+        public (double, double) Evaluate(double p, double t, int i)
         {
-            var d = predictions[i] - targets[i];
+            var d = p - t;
             var a = Math.Abs(d);
-            if (a < beta)
-            {
-                elements[i] = 0.5 * d * d / beta;
-                grad[i] = d / beta;
-            }
-            else
-            {
-                elements[i] = a - 0.5 * beta;
-                grad[i] = Math.Sign(d);
-            }
+            return a < beta ? (0.5 * d * d / beta, d / beta) : (a - 0.5 * beta, Math.Sign(d));
         }
-        return LossMath.Reduce(elements, grad, reduction, n);
     }
 }

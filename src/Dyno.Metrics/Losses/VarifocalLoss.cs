@@ -12,15 +12,14 @@ public static class VarifocalLoss
     public static LossResult Compute(ReadOnlySpan<double> logits, ReadOnlySpan<double> targetScores, double alpha = 0.75,
         double gamma = 2, bool iouWeighted = true, Reduction reduction = Reduction.Mean)
     {
-        LossMath.CheckSameLength(logits.Length, targetScores.Length, "varifocal loss");
         FocalLoss.CheckGamma(gamma);
-        var n = logits.Length;
-        var elements = new double[n];
-        var grad = new double[n];
-        for (var i = 0; i < n; i++)
+        return LossMath.Elementwise(logits, targetScores, new Varifocal(alpha, gamma, iouWeighted), reduction, "varifocal loss");
+    }
+
+    private readonly struct Varifocal(double alpha, double gamma, bool iouWeighted) : IElementLoss
+    {
+        public (double, double) Evaluate(double x, double q, int i)
         {
-            var x = logits[i];
-            var q = targetScores[i];
             if (!(q is >= 0 and <= 1))
                 throw new ArgumentException($"varifocal loss: target score {q} of element {i} is outside [0, 1]");
             var p = LossMath.Sigmoid(x);
@@ -28,17 +27,11 @@ public static class VarifocalLoss
             if (q > 0)
             {
                 var w = iouWeighted ? q : 1;
-                elements[i] = w * bce;
-                grad[i] = w * (p - q);
+                return (w * bce, w * (p - q));
             }
-            else
-            {
-                var pg = Math.Pow(p, gamma);
-                elements[i] = alpha * pg * bce;
-                // d/dx [α p^γ · softplus(x)] = α p^γ (γ(1−p)·softplus(x) + p)
-                grad[i] = alpha * pg * (gamma * (1 - p) * bce + p);
-            }
+            var pg = Math.Pow(p, gamma);
+            // d/dx [α p^γ · softplus(x)] = α p^γ (γ(1−p)·softplus(x) + p)
+            return (alpha * pg * bce, alpha * pg * (gamma * (1 - p) * bce + p));
         }
-        return LossMath.Reduce(elements, grad, reduction, n);
     }
 }

@@ -64,7 +64,7 @@ public class AnchorFreeAndMatcherTests
             Assert.Equal(t, m.Queries.Length);
             Assert.Equal(t, m.Targets.Distinct().Count());
             Assert.Equal(m.Queries.Order(), m.Queries);
-            Assert.Equal(BruteForce(m.Cost, q, t), m.TotalCost, 9);
+            Assert.Equal(LinearAssignmentTests.BruteForce(m.Cost, q, t), m.TotalCost, 9);
             Assert.Equal(m.Queries.Select((qi, k) => m.Cost[qi * t + m.Targets[k]]).Sum(), m.TotalCost, 12);
         }
     }
@@ -107,23 +107,4 @@ public class AnchorFreeAndMatcherTests
 
     private static double[] RandomBoxes(Random rng, int n) =>
         Enumerable.Range(0, 4 * n).Select(k => k % 4 < 2 ? rng.NextDouble() : 0.05 + rng.NextDouble() * 0.5).ToArray();
-
-    private static double BruteForce(double[] cost, int q, int t)
-    {
-        var best = double.PositiveInfinity;
-        var used = new bool[q];
-        void Go(int j, double acc)
-        {
-            if (j == t) { best = Math.Min(best, acc); return; }
-            for (var i = 0; i < q; i++)
-            {
-                if (used[i]) continue;
-                used[i] = true;
-                Go(j + 1, acc + cost[i * t + j]);
-                used[i] = false;
-            }
-        }
-        Go(0, 0);
-        return t == 0 ? 0 : best;
-    }
 }
