@@ -38,19 +38,20 @@ public sealed record HungarianMatcher(double ClassWeight = 1, double L1Weight = 
 
         var classCost = new double[q * classes];
         var logp = new double[classes];
+        var prob = new double[classes];
         for (var i = 0; i < q; i++)
         {
             var row = logits.Slice(i * classes, classes);
             if (ClassCost == MatchClassCost.Softmax)
             {
-                LossMath.LogSoftmax(row, logp);
-                for (var c = 0; c < classes; c++) classCost[i * classes + c] = -Math.Exp(logp[c]);
+                LossMath.Softmax(row, prob, logp);
+                for (var c = 0; c < classes; c++) classCost[i * classes + c] = -prob[c];
             }
             else
             {
                 for (var c = 0; c < classes; c++)
                 {
-                    var p = LossMath.Sigmoid(row[c]);
+                    var p = LossMath.SigmoidTerms(row[c]).P;
                     var neg = (1 - FocalAlpha) * Math.Pow(p, FocalGamma) * -Math.Log(1 - p + 1e-8);
                     var pos = FocalAlpha * Math.Pow(1 - p, FocalGamma) * -Math.Log(p + 1e-8);
                     classCost[i * classes + c] = pos - neg;

@@ -28,7 +28,8 @@ public static class BinaryCrossEntropyLoss
         {
             var w = weights is null ? 1 : weights[i];
             var lw = 1 + (positiveWeight - 1) * t;
-            return (w * ((1 - t) * x + lw * LossMath.Softplus(-x)), w * ((1 - t) - lw * LossMath.Sigmoid(-x)));
+            var (_, pNeg, spNeg) = LossMath.SigmoidTerms(x);
+            return (w * ((1 - t) * x + lw * spNeg), w * ((1 - t) - lw * pNeg));
         }
     }
 }

@@ -32,13 +32,9 @@ public static class CrossEntropyLoss
             throw new ArgumentException($"cross-entropy: {classWeights.Length} class weights for {classes} classes");
 
         var wSum = 0.0;
-        if (weighted) foreach (var w in classWeights) wSum += w;
+        if (weighted) foreach (var cw in classWeights) wSum += cw;
         else wSum = classes;
 
-        var elements = new double[n];
-        var grad = new double[logits.Length];
-        var logp = new double[classes];
-        var eps = labelSmoothing;
         var denominator = 0.0;
         for (var i = 0; i < n; i++)
         {
@@ -46,25 +42,34 @@ public static class CrossEntropyLoss
             if (y == ignoreIndex) continue;
             if ((uint)y >= (uint)classes)
                 throw new ArgumentException($"cross-entropy: target {y} of sample {i} is outside [0, {classes})");
-            var row = logits.Slice(i * classes, classes);
-            LossMath.LogSoftmax(row, logp);
-            var wy = weighted ? classWeights[y] : 1;
-            denominator += wy;
-
-            var smooth = 0.0;
-            for (var c = 0; c < classes; c++) smooth -= (weighted ? classWeights[c] : 1) * logp[c];
-            elements[i] = (1 - eps) * wy * -logp[y] + eps / classes * smooth;
-
-            // d/dz_k: (1−ε)·w_y·(p_k − [k=y]) + ε/C·(W·p_k − w_k), W = Σ_c w_c.
-            var g = grad.AsSpan(i * classes, classes);
-            for (var c = 0; c < classes; c++)
-            {
-                var p = Math.Exp(logp[c]);
-                var wc = weighted ? classWeights[c] : 1;
-                g[c] = (1 - eps) * wy * p + eps / classes * (wSum * p - wc);
-            }
-            g[y] -= (1 - eps) * wy;
+            denominator += weighted ? classWeights[y] : 1;
         }
+
+        var elements = new double[n];
+        var grad = new double[logits.Length];
+        var (z, t, w) = (logits.ToArray(), targets.ToArray(), weighted ? classWeights.ToArray() : null);
+        var eps = labelSmoothing;
+        LossMath.Chunked(n, classes, (from, to) =>
+        {
+            var logp = new double[classes];
+            var prob = new double[classes];
+            for (var i = from; i < to; i++)
+            {
+                var y = t[i];
+                if (y == ignoreIndex) continue;
+                LossMath.Softmax(z.AsSpan(i * classes, classes), prob, logp);
+                var wy = w is null ? 1 : w[y];
+                var smooth = 0.0;
+                for (var c = 0; c < classes; c++) smooth -= (w is null ? 1 : w[c]) * logp[c];
+                elements[i] = (1 - eps) * wy * -logp[y] + eps / classes * smooth;
+
+                // d/dz_k: (1−ε)·w_y·(p_k − [k=y]) + ε/C·(W·p_k − w_k), W = Σ_c w_c.
+                var g = grad.AsSpan(i * classes, classes);
+                for (var c = 0; c < classes; c++)
+                    g[c] = (1 - eps) * wy * prob[c] + eps / classes * (wSum * prob[c] - (w is null ? 1 : w[c]));
+                g[y] -= (1 - eps) * wy;
+            }
+        });
         return LossMath.Reduce(elements, grad, reduction, denominator);
     }
 }

@@ -19,18 +19,19 @@ public static class DistributionFocalLoss
         var elements = new double[n];
         var grad = new double[logits.Length];
         var logp = new double[bins];
+        var prob = new double[bins];
         for (var i = 0; i < n; i++)
         {
             var t = targets[i];
             if (!(t >= 0 && t <= bins - 1))
                 throw new ArgumentException($"distribution focal loss: target {t} of row {i} is outside [0, {bins - 1}]");
-            LossMath.LogSoftmax(logits.Slice(i * bins, bins), logp);
+            LossMath.Softmax(logits.Slice(i * bins, bins), prob, logp);
             var l = Math.Min((int)Math.Floor(t), bins - 1);
             var wl = l + 1 - t;
             var wr = t - l;
             elements[i] = -wl * logp[l] - (wr > 0 ? wr * logp[l + 1] : 0);
             var g = grad.AsSpan(i * bins, bins);
-            for (var c = 0; c < bins; c++) g[c] = Math.Exp(logp[c]);
+            prob.AsSpan().CopyTo(g);
             g[l] -= wl;
             if (wr > 0) g[l + 1] -= wr;
         }

@@ -22,12 +22,12 @@ public static class FocalLoss
     {
         public (double, double) Evaluate(double x, double t, int i)
         {
-            var p = LossMath.Sigmoid(x);
-            var ce = (1 - t) * x + LossMath.Softplus(-x);
-            var q = t * LossMath.Sigmoid(-x) + (1 - t) * p; // 1 − p_t, without cancellation
-            var mod = Math.Pow(q, gamma);
-            var dq = (1 - 2 * t) * p * (1 - p);
-            var dmod = gamma == 0 || q == 0 ? 0 : gamma * Math.Pow(q, gamma - 1) * dq;
+            var (p, pNeg, spNeg) = LossMath.SigmoidTerms(x);
+            var ce = (1 - t) * x + spNeg;
+            var q = t * pNeg + (1 - t) * p; // 1 − p_t, without cancellation
+            var mod = LossMath.Pow(q, gamma);
+            var dq = (1 - 2 * t) * p * pNeg;
+            var dmod = gamma == 0 || q == 0 ? 0 : gamma * LossMath.Pow(q, gamma - 1) * dq;
             var a = alpha >= 0 ? alpha * t + (1 - alpha) * (1 - t) : 1;
             return (a * ce * mod, a * ((p - t) * mod + ce * dmod));
         }
@@ -50,6 +50,7 @@ public static class FocalLoss
         var elements = new double[n];
         var grad = new double[logits.Length];
         var logp = new double[classes];
+        var prob = new double[classes];
         var count = 0;
         for (var i = 0; i < n; i++)
         {
@@ -58,18 +59,18 @@ public static class FocalLoss
             if ((uint)y >= (uint)classes)
                 throw new ArgumentException($"softmax focal loss: target {y} of sample {i} is outside [0, {classes})");
             count++;
-            LossMath.LogSoftmax(logits.Slice(i * classes, classes), logp);
+            LossMath.Softmax(logits.Slice(i * classes, classes), prob, logp);
             var a = alpha.IsEmpty ? 1 : alpha[y];
             var lp = logp[y];
             var py = Math.Exp(lp);
             var q = -double.ExpM1(lp); // 1 − p_y
-            var mod = Math.Pow(q, gamma);
+            var mod = LossMath.Pow(q, gamma);
             elements[i] = -a * mod * lp;
             // dL/dz_k = α·[γ(1−p)^(γ−1)·p·log p − (1−p)^γ]·([k=y] − p_k)
-            var dmod = gamma == 0 || q == 0 ? 0 : gamma * Math.Pow(q, gamma - 1);
+            var dmod = gamma == 0 || q == 0 ? 0 : gamma * LossMath.Pow(q, gamma - 1);
             var s = a * (dmod * py * lp - mod);
             var g = grad.AsSpan(i * classes, classes);
-            for (var c = 0; c < classes; c++) g[c] = -s * Math.Exp(logp[c]);
+            for (var c = 0; c < classes; c++) g[c] = -s * prob[c];
             g[y] += s;
         }
         return LossMath.Reduce(elements, grad, reduction, count);

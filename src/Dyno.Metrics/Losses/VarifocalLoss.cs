@@ -22,16 +22,16 @@ public static class VarifocalLoss
         {
             if (!(q is >= 0 and <= 1))
                 throw new ArgumentException($"varifocal loss: target score {q} of element {i} is outside [0, 1]");
-            var p = LossMath.Sigmoid(x);
-            var bce = (1 - q) * x + LossMath.Softplus(-x);
+            var (p, pNeg, spNeg) = LossMath.SigmoidTerms(x);
+            var bce = (1 - q) * x + spNeg;
             if (q > 0)
             {
                 var w = iouWeighted ? q : 1;
                 return (w * bce, w * (p - q));
             }
-            var pg = Math.Pow(p, gamma);
+            var pg = LossMath.Pow(p, gamma);
             // d/dx [α p^γ · softplus(x)] = α p^γ (γ(1−p)·softplus(x) + p)
-            return (alpha * pg * bce, alpha * pg * (gamma * (1 - p) * bce + p));
+            return (alpha * pg * bce, alpha * pg * (gamma * pNeg * bce + p));
         }
     }
 }

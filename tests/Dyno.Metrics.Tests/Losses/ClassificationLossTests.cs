@@ -118,6 +118,33 @@ public class ClassificationLossTests
     }
 
     [Fact]
+    public void LargeInputsTakeTheParallelPathWithIdenticalResults()
+    {
+        var rng = new Random(2);
+        const int n = 300, c = 300; // 90,000 logits: above the parallel threshold
+        var z = GradientCheck.Random(rng, n * c, 4);
+        var y = Enumerable.Range(0, n).Select(i => i % 7 == 0 ? -100 : rng.Next(c)).ToArray();
+        var big = CrossEntropyLoss.Compute(z, c, y, labelSmoothing: 0.1, reduction: Reduction.Sum);
+        var t = z.Select(v => v > 0 ? 1.0 : 0.0).ToArray();
+        var focal = FocalLoss.Sigmoid(z, t, reduction: Reduction.Sum);
+        for (var i = 0; i < n; i += 37)
+        {
+            var row = CrossEntropyLoss.Compute(z.AsSpan(i * c, c), c, [y[i]], labelSmoothing: 0.1, reduction: Reduction.Sum);
+            Assert.Equal(row.Elements[0], big.Elements[i]);
+            Assert.Equal(row.Gradient, big.Gradient[(i * c)..((i + 1) * c)]);
+            var f = FocalLoss.Sigmoid(z.AsSpan(i * c, c), t.AsSpan(i * c, c), reduction: Reduction.Sum);
+            Assert.Equal(f.Elements, focal.Elements[(i * c)..((i + 1) * c)]);
+        }
+    }
+
+    [Fact]
+    public void TinyLossesKeepTheirPrecision()
+    {
+        // softplus(−50) = log1p(e^−50) = 1.9287498479639178e−22, not 0.
+        Assert.Equal(1.9287498479639178e-22, BinaryCrossEntropyLoss.WithLogits([50], [1]).Value, 1e-35);
+    }
+
+    [Fact]
     public void GradientsMatchFiniteDifferences()
     {
         var rng = new Random(7);
