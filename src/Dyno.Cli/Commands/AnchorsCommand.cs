@@ -80,7 +80,8 @@ public static class AnchorsCommand
                     [$"boxes with a shape IoU ≥ {G(r.PosIou)}", Fmt.Pct(f.ConfiguredRecall, 2), Fmt.Pct(f.Recall, 2)],
                 ]));
             notes.Add("Fitted anchors (w×h): " + string.Join(" ", f.Anchors.Select(a => $"{G(a[0])}×{G(a[1])}")));
-            notes.Add(f.Yaml.TrimEnd().Replace("\n", " | "));
+            notes.Add("Ready-to-paste (YOLOv5 model YAML):");
+            notes.AddRange(f.Yaml.TrimEnd().Split('\n'));
         }
         return new CommandOutput(r, tables, notes);
     }
