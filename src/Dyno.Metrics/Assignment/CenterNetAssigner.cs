@@ -5,7 +5,8 @@ namespace Dyno.Metrics.Assignment;
 /// <summary>
 /// CenterNet targets: per ground truth its peak cell on the output grid (index y·W + x), the sub-cell
 /// offset of the true centre, the size in output cells and the Gaussian radius; and the per-class
-/// heatmap (classes × H × W, row-major). <see cref="Collisions"/> counts ground truths whose peak cell
+/// heatmap (classes × H × W, row-major). A box with nothing left inside the output map after clipping gets
+/// CenterIndex −1 and no target, as in CenterNet. <see cref="Collisions"/> counts ground truths whose peak cell
 /// and class were already taken by an earlier one (their centres cannot both be recovered).
 /// </summary>
 public sealed record CenterAssignment(int OutputWidth, int OutputHeight, int[] CenterIndex, double[] Offset, double[] Size,
@@ -44,6 +45,12 @@ public sealed record CenterNetAssigner(int OutputStride = 4, double MinOverlap =
             double x1 = Math.Clamp(b.X1 / OutputStride, 0, w - 1), x2 = Math.Clamp(b.X2 / OutputStride, 0, w - 1);
             double y1 = Math.Clamp(b.Y1 / OutputStride, 0, h - 1), y2 = Math.Clamp(b.Y2 / OutputStride, 0, h - 1);
             double bw = x2 - x1, bh = y2 - y1;
+            if (!(bw > 0 && bh > 0))
+            {
+                // Nothing of the box is left inside the output map: CenterNet gives it no target.
+                index[i] = -1;
+                continue;
+            }
             double cx = (x1 + x2) / 2, cy = (y1 + y2) / 2;
             int ix = (int)Math.Floor(cx), iy = (int)Math.Floor(cy);
             index[i] = iy * w + ix;
@@ -51,7 +58,7 @@ public sealed record CenterNetAssigner(int OutputStride = 4, double MinOverlap =
             offset[2 * i + 1] = cy - iy;
             size[2 * i] = bw;
             size[2 * i + 1] = bh;
-            var r = bw > 0 && bh > 0 ? Math.Max(0, (int)GaussianRadius(Math.Ceiling(bh), Math.Ceiling(bw), MinOverlap)) : 0;
+            var r = Math.Max(0, (int)GaussianRadius(Math.Ceiling(bh), Math.Ceiling(bw), MinOverlap));
             radius[i] = r;
             if (!taken.Add((index[i], c))) collisions++;
             DrawGaussian(heat.AsSpan(c * w * h, w * h), w, h, ix, iy, r);

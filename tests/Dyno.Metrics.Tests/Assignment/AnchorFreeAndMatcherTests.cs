@@ -43,6 +43,8 @@ public class AnchorFreeAndMatcherTests
         Assert.Equal(1f, r.Heatmap[2 * 32 * 16 + 5 * 32 + 7]);
         Assert.Equal(0f, r.Heatmap[5 * 32 + 7]);
         Assert.Equal(Math.Exp(-1 / (2 * Math.Pow((2 * r.Radius.Max() + 1) / 6.0, 2))), r.Heatmap[2 * 32 * 16 + 5 * 32 + 8], 6);
+        // A box entirely outside the map clips to zero size: no target.
+        Assert.Equal(-1, new CenterNetAssigner().Assign(128, 64, [new Box(200, 10, 260, 30)], [0], 1).CenterIndex[0]);
     }
 
     [Fact]
