@@ -15,6 +15,7 @@ public static class Program
         root.Subcommands.Add(FitCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());
+        root.Subcommands.Add(AnchorsCommand.Create());
         return root;
     }
 

@@ -61,7 +61,7 @@ public class LinearAssignmentTests
         }
     }
 
-    private static double BruteForce(double[] cost, int rows, int cols)
+    internal static double BruteForce(double[] cost, int rows, int cols)
     {
         if (rows > cols)
         {
