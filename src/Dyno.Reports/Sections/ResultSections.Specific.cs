@@ -11,6 +11,10 @@ public static partial class ResultSections
     {
         "eval-cls" => Classification(r, source, id),
         "eval-seg" => Segmentation(r, source, id),
+        "eval-det" => Detection(r, source, id),
+        "eval-mot" => Tracking(r, source, id),
+        "bench" => Bench(r, source, id),
+        "llm" => Llm(r, source),
         _ => null,
     };
 
