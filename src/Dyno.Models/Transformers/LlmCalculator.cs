@@ -164,6 +164,9 @@ public sealed record LlmEstimate
     public StepCost? Decode { get; init; }
     public LlmRoofline? Roofline { get; init; }
     public required IReadOnlyList<string> Notes { get; init; }
+
+    /// <summary>The definitions behind each number, in words.</summary>
+    public IReadOnlyDictionary<string, string> Conventions => LlmCalculator.Conventions;
 }
 
 /// <summary>
@@ -173,6 +176,22 @@ public sealed record LlmEstimate
 /// </summary>
 public static class LlmCalculator
 {
+    /// <summary>The conventions every estimate follows (also in docs/llm.md).</summary>
+    public static IReadOnlyDictionary<string, string> Conventions { get; } = new Dictionary<string, string>
+    {
+        ["params"] = "all parameters: embeddings (token, learned positions, token types), attention and MLP matrices and biases, norms, untied LM head, pooler; a tied head counts once",
+        ["matmul_params"] = "N: weight matrices every token goes through (attention, MLP, LM head even when tied); no embedding tables, norms, biases or pooler",
+        ["matmul_macs"] = "prefill multiply-accumulates of every dense product over batch x seq tokens: projections, QK^T and PV over the full seq x seq (no causal savings, as an ONNX graph computes it), LM head over every position, pooler on the first token; equals dense_macs of dyno profile on the equivalent graph",
+        ["flops"] = "matmul FLOPs = 2 x MACs; element-wise work (norms, softmax, activations, residuals) is not counted",
+        ["flops_prefill"] = "headline prefill FLOPs without causal savings (= 2 x matmul_macs); flops_prefill_causal counts only the (query, key) pairs a causal (and sliding-window) mask keeps",
+        ["flops_per_token"] = "decoders: one decode step of one sequence with a KV cache holding `context` tokens (the new one included), so causal by construction; encoders: flops_prefill / (batch x seq)",
+        ["flops_per_token_mean"] = "flops_prefill / (batch x seq), every token attending to all seq keys (the Kaplan/PaLM convention); _causal: flops_prefill_causal / (batch x seq)",
+        ["training_flops_per_token"] = "PaLM appendix B: 6N + 12 L H Q T with N = matmul_params, H Q = heads x head_dim, T = seq",
+        ["kv_cache_bytes"] = "2 (K and V) x layers x kv_heads x head_dim x cached tokens x batch at the KV-cache precision; cached tokens = context (at most the sliding window)",
+        ["traffic"] = "weights: every matrix, bias and norm read once per step plus the gathered embedding rows; activations: inputs and outputs of norm, QKV, attention (scores kept on chip), O, MLP-in (activation and gate fused) and MLP-down kernels, embedding sum, LM-head logits for every new token; KV cache: read all cached K/V once, write the new tokens' K/V",
+        ["roofline"] = "time = max(flops / peak at the compute precision, bytes / bandwidth); prefill uses the causal FLOPs (what a kernel that skips masked blocks needs) and is the time to first token; tokens_per_second = batch / decode-step time",
+    };
+
     /// <exception cref="ArgumentException">The config or scenario is invalid, or the device has no peak at the compute precision.</exception>
     public static LlmEstimate Estimate(TransformerConfig c, LlmScenario s, HardwareProfile? hardware = null)
     {
