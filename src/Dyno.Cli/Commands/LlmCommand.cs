@@ -85,7 +85,7 @@ public static class LlmCommand
             new[] { "matmul MACs (prefill)", Fmt.Int(e.MatmulMacs) },
             new[] { "FLOPs prefill", Fmt.Int(e.FlopsPrefill) },
             new[] { "FLOPs prefill, causal", Fmt.Int(e.FlopsPrefillCausal) },
-            new[] { decoder ? "FLOPs per decoded token" : "FLOPs per token", Fmt.Int(e.FlopsPerToken) },
+            new[] { decoder ? "FLOPs per decoded token" : "FLOPs per token", Count(e.FlopsPerToken) },
             new[] { "FLOPs per token, mean / causal mean", $"{Fmt.Si(e.FlopsPerTokenMean)} / {Fmt.Si(e.FlopsPerTokenMeanCausal)}" },
             new[] { "training FLOPs per token (6N + 12LHQT)", Fmt.Int(e.TrainingFlopsPerToken) },
         };
@@ -122,6 +122,8 @@ public static class LlmCommand
         }
         return [summary, traffic];
     }
+
+    private static string Count(double v) => v == Math.Floor(v) ? Fmt.Int((long)v) : v.ToString("N1", CultureInfo.InvariantCulture);
 
     private static string Seconds(double s) => s >= 1 ? Fmt.Num(s, 3) + " s" : s >= 1e-3 ? Fmt.Num(s * 1e3, 3) + " ms" : Fmt.Num(s * 1e6, 3) + " µs";
 }

@@ -142,7 +142,7 @@ public sealed record LlmEstimate
     public required long FlopsPrefillCausal { get; init; }
 
     /// <summary>Decoders: one decode step of one sequence whose KV cache holds <c>context</c> tokens. Encoders: flops_prefill / (batch × seq).</summary>
-    public required long FlopsPerToken { get; init; }
+    public required double FlopsPerToken { get; init; }
 
     /// <summary>flops_prefill / (batch × seq): the mean forward cost per token without causal savings (Kaplan/PaLM convention).</summary>
     public required double FlopsPerTokenMean { get; init; }
@@ -267,14 +267,14 @@ public static class LlmCalculator
 
         var prefill = Step(c, s, seq, seq, 2 * macsCausal);
         StepCost? decode = null;
-        long perToken;
+        double perToken;
         if (encoder)
-            perToken = 2 * macs / (b * seq);
+            perToken = 2.0 * macs / (b * seq);
         else
         {
             var decodeMacs = b * n + AttentionMacs(c, b, 1, s.Context, causal: true);
             decode = Step(c, s, 1, s.Context, 2 * decodeMacs);
-            perToken = 2 * decodeMacs / b;
+            perToken = 2 * (decodeMacs / b); // every sequence of the batch does the same work
         }
 
         var kvPerToken = encoder ? 0 : Bytes(2L * c.Layers * c.KvWidth, s.KvCache);

@@ -159,10 +159,12 @@ public class LlmCalculatorTests
     [InlineData("bert-base-uncased.config.json", 109_482_240, "bert-base")]
     [InlineData("gemma-2b.config.json", 2_506_172_416, null)]  // head_dim 256 ≠ 2048 / 8, MQA, tied, GeGLU
     [InlineData("qwen2-0.5b.config.json", 494_032_768, null)]  // q/k/v biases, tied
+    [InlineData("roberta-base.config.json", 124_645_632, null)] // RobertaModel: 514 positions, 1 token type, pooler
     public void HuggingFaceConfigsParse(string file, long parameters, string? samePreset)
     {
         var loaded = TransformerConfig.Load(Fixtures.Dir("llm", file));
         Assert.Equal(parameters, LlmCalculator.Parameters(loaded.Config).Total);
+        if (file.StartsWith("roberta", StringComparison.Ordinal)) Assert.Equal(512, loaded.Config.MaxPositions); // 2 rows reserved by padding_idx
         if (samePreset is not null)
             Assert.Equal(TransformerConfig.Preset(samePreset) with { Name = loaded.Config.Name }, loaded.Config);
     }
