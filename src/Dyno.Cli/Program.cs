@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(AnchorsCommand.Create());
+        root.Subcommands.Add(LlmCommand.Create());
         return root;
     }
 
