@@ -161,7 +161,7 @@ public static partial class ResultSections
 
     private static ReportSection Llm(JsonElement r, string? source)
     {
-        var s = new ReportSection { Title = $"Transformer: {Text(r, "config.name") ?? Text(r, "name") ?? source ?? "config"}", Kind = "llm", Source = source };
+        var s = new ReportSection { Title = $"Transformer: {Text(r, "model") ?? source ?? "config"}", Kind = "llm", Source = source };
         s.KeyFigures.Add(new("Parameters", Fmt.Si(Number(r, "params") ?? 0), ""));
         s.KeyFigures.Add(new("Prefill MACs", Fmt.Si(Number(r, "matmul_macs") ?? 0), "dense matmul MACs of the prompt"));
         s.KeyFigures.Add(new("FLOPs / token", Fmt.Si(Number(r, "flops_per_token") ?? 0), "decode step"));
