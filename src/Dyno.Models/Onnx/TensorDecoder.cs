@@ -27,23 +27,12 @@ internal static class TensorDecoder
                 return result;
             case 5 or 7 or 11: // int32_data / int64_data / uint64_data: packed varints
             {
-                var k = 0;
-                var pos = 0;
-                while (pos < span.Length && k < count)
-                {
-                    ulong v = 0;
-                    var shift = 0;
-                    byte b;
-                    do
-                    {
-                        b = span[pos++];
-                        v |= (ulong)(b & 0x7F) << shift;
-                        shift += 7;
-                    } while ((b & 0x80) != 0 && pos < span.Length);
-                    result[k++] = t.DataField == 11 ? v : t.DataType is DataType.Float16 or DataType.BFloat16
-                        ? HalfBits(t.DataType, (ushort)v) : (long)v;
-                }
-                return k == count ? result : null;
+                var raw = Varints(span, count);
+                if (raw is null) return null;
+                for (var i = 0; i < count; i++)
+                    result[i] = t.DataField == 11 ? raw[i] : t.DataType is DataType.Float16 or DataType.BFloat16
+                        ? HalfBits(t.DataType, (ushort)raw[i]) : (long)raw[i];
+                return result;
             }
             default:
                 return null;
@@ -82,6 +71,16 @@ internal static class TensorDecoder
             return result;
         }
         if (t.DataField is not (5 or 7 or 11)) return null;
+        var values = Varints(span, count);
+        if (values is null) return null;
+        for (var i = 0; i < count; i++) result[i] = t.DataField == 5 ? (int)values[i] : (long)values[i];
+        return result;
+    }
+
+    /// <summary>Reads <paramref name="count"/> packed varints, or null when the field holds fewer.</summary>
+    private static ulong[]? Varints(ReadOnlySpan<byte> span, int count)
+    {
+        var values = new ulong[count];
         var k = 0;
         var pos = 0;
         while (pos < span.Length && k < count)
@@ -95,9 +94,9 @@ internal static class TensorDecoder
                 v |= (ulong)(b & 0x7F) << shift;
                 shift += 7;
             } while ((b & 0x80) != 0 && pos < span.Length);
-            result[k++] = t.DataField == 5 ? (int)v : (long)v;
+            values[k++] = v;
         }
-        return k == count ? result : null;
+        return k == count ? values : null;
     }
 
     private static double HalfBits(DataType t, ushort bits) => t == DataType.Float16
