@@ -113,7 +113,12 @@ public static class Charts
 
     /// <summary>Labelled points (e.g. models on an accuracy–latency plane), with the Pareto front drawn as a step line.</summary>
     public static string Pareto(string title, IReadOnlyList<(string Label, double X, double Y)> points, string xLabel, string yLabel,
-        bool lowerXIsBetter = true, bool higherYIsBetter = true, int width = 680, int height = 500)
+        bool lowerXIsBetter = true, bool higherYIsBetter = true, int width = 680, int height = 500) =>
+        ParetoPlot(title, points, xLabel, yLabel, lowerXIsBetter, higherYIsBetter).GetSvgXml(width, height);
+
+    /// <summary>The Pareto chart as a plot (to save as PNG or SVG).</summary>
+    public static Plot ParetoPlot(string title, IReadOnlyList<(string Label, double X, double Y)> points, string xLabel, string yLabel,
+        bool lowerXIsBetter = true, bool higherYIsBetter = true)
     {
         var plot = new Plot();
         for (var i = 0; i < points.Count; i++)
@@ -140,7 +145,7 @@ public static class Charts
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         plot.Title(title);
-        return plot.GetSvgXml(width, height);
+        return plot;
     }
 
     /// <summary>The points no other point beats on both axes, sorted by x.</summary>
