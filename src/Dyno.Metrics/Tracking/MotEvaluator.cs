@@ -1,0 +1,66 @@
+namespace Dyno.Metrics.Tracking;
+
+/// <summary>One sequence to evaluate: its ground truth, the tracker output and (optionally) its length in frames.</summary>
+public sealed record MotSequenceInput(string Name, TrackTable Gt, TrackTable Pred, int? NumFrames = null);
+
+/// <summary>Evaluation settings.</summary>
+/// <param name="IouThreshold">Match threshold of CLEAR and Identity (IoU ≥ 0.5 in both reference tools).</param>
+/// <param name="Preprocess">Ground-truth filtering (zero-marked, distractors, visibility).</param>
+/// <param name="MotMetrics">Also run the py-motmetrics accumulator (its CLEAR/Identity conventions).</param>
+/// <param name="Parallel">Evaluate sequences in parallel.</param>
+public sealed record MotEvaluationOptions(double IouThreshold = 0.5, MotPreprocessOptions? Preprocess = null, bool MotMetrics = false, bool Parallel = true);
+
+/// <summary>The metrics of one sequence (or of all sequences combined).</summary>
+public sealed record MotSequenceResult(string Name, int Frames, int GtIds, int TrackerIds, int GtDets, int TrackerDets,
+    ClearResult Clear, IdentityResult Identity, HotaResult Hota, MotMetricsSummary? MotMetrics);
+
+/// <summary>Per-sequence results and their combination.</summary>
+public sealed record MotEvaluation(IReadOnlyList<MotSequenceResult> Sequences, MotSequenceResult Combined);
+
+/// <summary>
+/// Runs CLEAR, Identity and HOTA (TrackEval conventions) and optionally py-motmetrics' accumulator on
+/// a set of sequences, in parallel, and combines them the way the reference tools do.
+/// </summary>
+public static class MotEvaluator
+{
+    /// <summary>Evaluates every sequence and the combination (named "COMBINED").</summary>
+    public static MotEvaluation Evaluate(IReadOnlyList<MotSequenceInput> sequences, MotEvaluationOptions? options = null)
+    {
+        options ??= new MotEvaluationOptions();
+        var results = new MotSequenceResult[sequences.Count];
+        if (options.Parallel && sequences.Count > 1)
+            System.Threading.Tasks.Parallel.For(0, sequences.Count, i => results[i] = EvaluateSequence(sequences[i], options));
+        else
+            for (var i = 0; i < sequences.Count; i++) results[i] = EvaluateSequence(sequences[i], options);
+        return new MotEvaluation(results, Combine(results));
+    }
+
+    /// <summary>Evaluates one sequence.</summary>
+    public static MotSequenceResult EvaluateSequence(MotSequenceInput input, MotEvaluationOptions options)
+    {
+        var (gt, pred) = MotPreprocessing.Apply(input.Gt, input.Pred, options.Preprocess ?? new MotPreprocessOptions(), input.Name);
+        var first = Math.Min(1, Math.Min(gt.Count > 0 ? gt.Frame[0] : 1, pred.Count > 0 ? pred.Frame[0] : 1));
+        var frames = input.NumFrames ?? Math.Max(gt.MaxFrame, pred.MaxFrame) - first + 1;
+        var seq = TrackingSequence.FromBoxes(input.Name, gt, pred, frames, first);
+        ClearResult clear = null!;
+        IdentityResult identity = null!;
+        HotaResult hota = null!;
+        MotMetricsSummary? mm = null;
+        // CLEAR, Identity, HOTA (and py-motmetrics) are independent: run them side by side.
+        System.Threading.Tasks.Parallel.Invoke(
+            new ParallelOptions { MaxDegreeOfParallelism = options.Parallel ? -1 : 1 },
+            () => clear = ClearMetrics.Evaluate(seq, options.IouThreshold),
+            () => identity = IdentityMetrics.Evaluate(seq, options.IouThreshold),
+            () => hota = HotaMetrics.Evaluate(seq),
+            () => mm = options.MotMetrics ? MotAccumulator.CompareToGroundTruth(gt, pred, 1 - options.IouThreshold).Summary() : null);
+        return new MotSequenceResult(input.Name, frames, seq.NumGtIds, seq.NumTrackerIds, seq.NumGtDets, seq.NumTrackerDets, clear, identity, hota, mm);
+    }
+
+    /// <summary>Combines per-sequence results (counts summed; HOTA's association scores weighted by TP).</summary>
+    public static MotSequenceResult Combine(IReadOnlyList<MotSequenceResult> parts) => new(
+        "COMBINED", parts.Sum(p => p.Frames), parts.Sum(p => p.GtIds), parts.Sum(p => p.TrackerIds),
+        parts.Sum(p => p.GtDets), parts.Sum(p => p.TrackerDets),
+        ClearResult.Combine(parts.Select(p => p.Clear)), IdentityResult.Combine(parts.Select(p => p.Identity)),
+        HotaResult.Combine(parts.Select(p => p.Hota).ToList()),
+        parts.All(p => p.MotMetrics is not null) && parts.Count > 0 ? MotMetricsSummary.Combine(parts.Select(p => p.MotMetrics!)) : null);
+}

@@ -1,0 +1,104 @@
+using Dyno.Metrics.Assignment;
+
+namespace Dyno.Metrics.Tracking;
+
+/// <summary>Which ground-truth filtering to apply before evaluation.</summary>
+public enum MotPreprocess
+{
+    /// <summary><see cref="Mot17"/> when the ground truth has class ids (column 8 ≥ 1), else <see cref="Mot15"/>.</summary>
+    Auto,
+    /// <summary>Use every row as is.</summary>
+    None,
+    /// <summary>TrackEval's MOT15: drop zero-marked ground truth (column 7 = 0); no classes.</summary>
+    Mot15,
+    /// <summary>TrackEval's MOT16/17: remove predictions matched to distractor ground truth, keep pedestrian (class 1), non-zero-marked ground truth.</summary>
+    Mot17,
+    /// <summary>As <see cref="Mot17"/>, with non_mot_vehicle (class 6) also a distractor.</summary>
+    Mot20,
+}
+
+/// <summary>Preprocessing options (TrackEval's MotChallenge2DBox rules plus a visibility filter).</summary>
+public sealed record MotPreprocessOptions(MotPreprocess Mode = MotPreprocess.Auto, double MinVisibility = 0)
+{
+    /// <summary>MOTChallenge class ids: person_on_vehicle 2, static_person 7, distractor 8, reflection 12.</summary>
+    public static IReadOnlySet<int> Mot17Distractors { get; } = new HashSet<int> { 2, 7, 8, 12 };
+}
+
+/// <summary>
+/// TrackEval's MotChallenge2DBox preprocessing. Per frame, predictions are matched to all ground-truth
+/// boxes (Hungarian on IoU, pairs with IoU &lt; 0.5 excluded); predictions matched to a distractor
+/// are removed. Then ground truth that is zero-marked or not a pedestrian is removed. Dyno's
+/// <see cref="MotPreprocessOptions.MinVisibility"/> treats ground truth below that visibility as a
+/// distractor too (its matched predictions are not false positives).
+/// </summary>
+public static class MotPreprocessing
+{
+    private const double Eps = 2.220446049250313e-16;
+
+    /// <summary>The mode <see cref="MotPreprocess.Auto"/> resolves to for this ground truth.</summary>
+    public static MotPreprocess Resolve(MotPreprocess mode, TrackTable gt)
+    {
+        if (mode != MotPreprocess.Auto) return mode;
+        foreach (var c in gt.Class) if (c >= 1) return MotPreprocess.Mot17;
+        return MotPreprocess.Mot15;
+    }
+
+    /// <summary>Returns the filtered (ground truth, predictions).</summary>
+    public static (TrackTable Gt, TrackTable Pred) Apply(TrackTable gt, TrackTable pred, MotPreprocessOptions options, string sequence)
+    {
+        var mode = Resolve(options.Mode, gt);
+        if (mode == MotPreprocess.None && options.MinVisibility <= 0) return (gt, pred);
+        var classes = mode is MotPreprocess.Mot17 or MotPreprocess.Mot20;
+        var distractors = new HashSet<int>(MotPreprocessOptions.Mot17Distractors);
+        if (mode == MotPreprocess.Mot20) distractors.Add(6);
+        if (classes)
+            for (var i = 0; i < gt.Count; i++)
+                if (gt.Class[i] < 1 || gt.Class[i] > 13)
+                    throw new InvalidDataException($"{sequence}: ground truth line {gt.Line[i]}: class {gt.Class[i]} is not a MOTChallenge class (1..13); use --preprocess mot15 or none for files without classes");
+
+        bool IsDistractor(int i) => (classes && distractors.Contains(gt.Class[i])) || gt.Visibility[i] < options.MinVisibility;
+        var keepGt = new bool[gt.Count];
+        var keepPred = new bool[pred.Count];
+        Array.Fill(keepPred, true);
+        var first = Math.Min(gt.Count > 0 ? gt.Frame[0] : int.MaxValue, pred.Count > 0 ? pred.Frame[0] : int.MaxValue);
+        var frames = Math.Max(gt.MaxFrame, pred.MaxFrame) - first + 1;
+        if (gt.Count + pred.Count == 0) frames = 0;
+        var gs = gt.FrameStarts(first, frames);
+        var ps = pred.FrameStarts(first, frames);
+        var cost = Array.Empty<double>();
+        for (var t = 0; t < frames; t++)
+        {
+            int g0 = gs[t], G = gs[t + 1] - g0, k0 = ps[t], K = ps[t + 1] - k0;
+            var anyDistractor = false;
+            for (var i = g0; i < g0 + G; i++) anyDistractor |= IsDistractor(i);
+            // Without a distractor in the frame, the matching cannot remove anything.
+            if (anyDistractor && K > 0)
+            {
+                if (cost.Length < G * K) cost = new double[G * K];
+                for (var r = 0; r < G; r++)
+                {
+                    double ax = gt.X[g0 + r], ay = gt.Y[g0 + r];
+                    for (var c = 0; c < K; c++)
+                    {
+                        var s = TrackingIou.TrackEval(ax, ay, ax + gt.W[g0 + r], ay + gt.H[g0 + r],
+                            pred.X[k0 + c], pred.Y[k0 + c], pred.X[k0 + c] + pred.W[k0 + c], pred.Y[k0 + c] + pred.H[k0 + c]);
+                        cost[r * K + c] = s < 0.5 - Eps ? 0 : -s;
+                    }
+                }
+                var m = LinearAssignment.Solve(cost.AsSpan(0, G * K), G, K);
+                for (var q = 0; q < m.Count; q++)
+                    if (-cost[m.Rows[q] * K + m.Columns[q]] > Eps && IsDistractor(g0 + m.Rows[q]))
+                        keepPred[k0 + m.Columns[q]] = false;
+            }
+            for (var i = g0; i < g0 + G; i++)
+            {
+                // TrackEval casts the flag to int: 0.3 is zero-marked too.
+                var keep = mode == MotPreprocess.None || (long)gt.Confidence[i] != 0;
+                if (classes) keep &= gt.Class[i] == 1;
+                keep &= gt.Visibility[i] >= options.MinVisibility;
+                keepGt[i] = keep;
+            }
+        }
+        return (gt.Where(keepGt), pred.Where(keepPred));
+    }
+}
