@@ -1,4 +1,4 @@
-using Dyno.Metrics.Assignment;
+using System.Runtime.CompilerServices;
 
 namespace Dyno.Metrics.Tracking;
 
@@ -53,6 +53,8 @@ public static class ClearMetrics
     private const double Eps = 2.220446049250313e-16;
 
     /// <summary>Evaluates one sequence at IoU <paramref name="threshold"/> (0.5 in MOTChallenge).</summary>
+    // Runs once per call on large inputs: compile optimised at once rather than tier-0 first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ClearResult Evaluate(TrackingSequence seq, double threshold = 0.5)
     {
         if (seq.NumTrackerDets == 0) return new ClearResult(0, seq.NumGtDets, 0, 0, 0, 0, seq.NumGtIds, 0, 0, seq.NumTimesteps);
@@ -69,8 +71,9 @@ public static class ClearMetrics
         Array.Fill(prevStepTracker, -1);
         int tp = 0, fn = 0, fp = 0, idsw = 0;
         double motpSum = 0;
-        var sim = Array.Empty<double>();
-        var score = Array.Empty<double>();
+        var matcher = new FrameMatcher();
+        List<int> eRow = [], eCol = [], mRows = [], mCols = [];
+        List<double> eCost = [];
 
         for (var t = 0; t < seq.NumTimesteps; t++)
         {
@@ -84,32 +87,48 @@ public static class ClearMetrics
                 continue;
             }
             int G = gIds.Length, K = kIds.Length;
-            if (sim.Length < G * K) { sim = new double[G * K]; score = new double[G * K]; }
-            seq.Similarity(t, sim);
+            var g0 = seq.GtStart[t];
+            eRow.Clear(); eCol.Clear(); eCost.Clear();
             for (var r = 0; r < G; r++)
             {
                 var prev = prevStepTracker[gIds[r]];
-                for (var c = 0; c < K; c++)
+                for (var e = seq.SimStart[g0 + r]; e < seq.SimStart[g0 + r + 1]; e++)
                 {
-                    var s = sim[r * K + c];
-                    score[r * K + c] = s < threshold - Eps ? 0 : -((kIds[c] == prev ? 1000 : 0) + s);
+                    var s = seq.SimVal[e];
+                    if (s < threshold - Eps) continue;
+                    var c = seq.SimCol[e];
+                    eRow.Add(r); eCol.Add(c); eCost.Add(-((kIds[c] == prev ? 1000 : 0) + s));
                 }
             }
-            var m = LinearAssignment.Solve(score.AsSpan(0, G * K), G, K);
+            var tt = t;
+            matcher.Match(G, K, eRow, eCol, eCost, dense =>
+            {
+                var kk = seq.TrackerIdsAt(tt);
+                var gg = seq.GtIdsAt(tt);
+                seq.Similarity(tt, dense);
+                for (var r = 0; r < gg.Length; r++)
+                {
+                    var prev = prevStepTracker[gg[r]];
+                    for (var c = 0; c < kk.Length; c++)
+                    {
+                        var s = dense[r * kk.Length + c];
+                        dense[r * kk.Length + c] = s < threshold - Eps ? 0 : -((kk[c] == prev ? 1000 : 0) + s);
+                    }
+                }
+            }, mRows, mCols);
 
             var matches = 0;
             foreach (var g in gIds) { gtIdCount[g]++; }
             for (var g = 0; g < nG; g++) matchedNow[g] = -1;
-            for (var i = 0; i < m.Count; i++)
+            for (var i = 0; i < mRows.Count; i++)
             {
-                var r = m.Rows[i]; var c = m.Columns[i];
-                if (!(-score[r * K + c] > Eps)) continue;
+                var r = mRows[i]; var c = mCols[i];
                 var gid = gIds[r]; var kid = kIds[c];
                 if (prevTracker[gid] >= 0 && prevTracker[gid] != kid) idsw++;
                 gtMatchedCount[gid]++;
                 prevTracker[gid] = kid;
                 matchedNow[gid] = kid;
-                motpSum += sim[r * K + c];
+                motpSum += Sim(seq, g0 + r, c);
                 matches++;
             }
             for (var g = 0; g < nG; g++)
@@ -135,5 +154,13 @@ public static class ClearMetrics
             if (gtFragCount[g] > 0) frag += gtFragCount[g] - 1;
         }
         return new ClearResult(tp, fn, fp, idsw, mt, pt, nG - mt - pt, frag, motpSum, seq.NumTimesteps);
+    }
+
+    // Similarity of ground-truth detection d (global index) with tracker column c of its timestep.
+    internal static double Sim(TrackingSequence seq, int d, int c)
+    {
+        for (var e = seq.SimStart[d]; e < seq.SimStart[d + 1]; e++)
+            if (seq.SimCol[e] == c) return seq.SimVal[e];
+        return 0;
     }
 }

@@ -1,4 +1,4 @@
-using Dyno.Metrics.Assignment;
+using System.Runtime.CompilerServices;
 
 namespace Dyno.Metrics.Tracking;
 
@@ -82,6 +82,8 @@ public static class HotaMetrics
     private const double Eps = 2.220446049250313e-16;
 
     /// <summary>Evaluates one sequence.</summary>
+    // Runs once per call on large inputs: compile optimised at once rather than tier-0 first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static HotaResult Evaluate(TrackingSequence seq)
     {
         var nA = HotaResult.Alphas.Count;
@@ -98,7 +100,6 @@ public static class HotaMetrics
         var trIdCount = new double[nK];
         // Σ over timesteps of the per-timestep "similarity IoU" of each (gt id, tracker id) pair.
         var potential = new Dictionary<long, double>();
-        var sim = Array.Empty<double>();
         var rowSum = Array.Empty<double>();
         var colSum = Array.Empty<double>();
         for (var t = 0; t < seq.NumTimesteps; t++)
@@ -137,7 +138,9 @@ public static class HotaMetrics
 
         // For every matched pair, how many α thresholds its similarity passes (matches are nested in α).
         var passCounts = new Dictionary<long, int[]>();
-        var score = Array.Empty<double>();
+        var matcher = new FrameMatcher();
+        List<int> eRow = [], eCol = [], mRows = [], mCols = [];
+        List<double> eCost = [];
         for (var t = 0; t < seq.NumTimesteps; t++)
         {
             var gIds = seq.GtIdsAt(t);
@@ -145,24 +148,36 @@ public static class HotaMetrics
             if (gIds.Length == 0) { for (var a = 0; a < nA; a++) fp[a] += kIds.Length; continue; }
             if (kIds.Length == 0) { for (var a = 0; a < nA; a++) fn[a] += gIds.Length; continue; }
             int G = gIds.Length, K = kIds.Length;
-            if (sim.Length < G * K) { sim = new double[G * K]; score = new double[G * K]; }
-            seq.Similarity(t, sim);
+            var g0 = seq.GtStart[t];
+            eRow.Clear(); eCol.Clear(); eCost.Clear();
             for (var r = 0; r < G; r++)
-            for (var c = 0; c < K; c++)
+                for (var e = seq.SimStart[g0 + r]; e < seq.SimStart[g0 + r + 1]; e++)
+                {
+                    var score = alignment.GetValueOrDefault(((long)gIds[r] << 32) | (uint)kIds[seq.SimCol[e]]) * seq.SimVal[e];
+                    if (score > 0) { eRow.Add(r); eCol.Add(seq.SimCol[e]); eCost.Add(-score); }
+                }
+            var tt = t;
+            matcher.Match(G, K, eRow, eCol, eCost, dense =>
             {
-                var s = sim[r * K + c];
-                score[r * K + c] = s == 0 ? 0 : -(alignment.GetValueOrDefault(((long)gIds[r] << 32) | (uint)kIds[c]) * s);
-            }
-            var m = LinearAssignment.Solve(score.AsSpan(0, G * K), G, K);
+                var kk = seq.TrackerIdsAt(tt);
+                var gg = seq.GtIdsAt(tt);
+                seq.Similarity(tt, dense);
+                for (var r = 0; r < gg.Length; r++)
+                    for (var c = 0; c < kk.Length; c++)
+                    {
+                        var s = dense[r * kk.Length + c];
+                        dense[r * kk.Length + c] = s == 0 ? 0 : -(alignment.GetValueOrDefault(((long)gg[r] << 32) | (uint)kk[c]) * s);
+                    }
+            }, mRows, mCols);
             for (var a = 0; a < nA; a++) { fn[a] += G; fp[a] += K; }
-            for (var i = 0; i < m.Count; i++)
+            for (var i = 0; i < mRows.Count; i++)
             {
-                var s = sim[m.Rows[i] * K + m.Columns[i]];
+                var s = ClearMetrics.Sim(seq, g0 + mRows[i], mCols[i]);
                 var passed = 0;
                 while (passed < nA && s >= HotaResult.Alphas[passed] - Eps) passed++;
                 if (passed == 0) continue;
                 for (var a = 0; a < passed; a++) { tp[a]++; fn[a]--; fp[a]--; loc[a] += s; }
-                var key = ((long)gIds[m.Rows[i]] << 32) | (uint)kIds[m.Columns[i]];
+                var key = ((long)gIds[mRows[i]] << 32) | (uint)kIds[mCols[i]];
                 if (!passCounts.TryGetValue(key, out var pc)) passCounts[key] = pc = new int[nA];
                 pc[passed - 1]++;
             }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dyno.Metrics.Assignment;
 
 namespace Dyno.Metrics.Tracking;
@@ -24,6 +25,8 @@ public sealed record IdentityResult(int IDTP, int IDFN, int IDFP)
 public static class IdentityMetrics
 {
     /// <summary>Evaluates one sequence.</summary>
+    // Runs once per call on large inputs: compile optimised at once rather than tier-0 first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IdentityResult Evaluate(TrackingSequence seq, double threshold = 0.5)
     {
         if (seq.NumTrackerDets == 0) return new IdentityResult(0, seq.NumGtDets, 0);

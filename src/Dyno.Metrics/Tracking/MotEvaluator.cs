@@ -38,10 +38,19 @@ public static class MotEvaluator
     /// <summary>Evaluates one sequence.</summary>
     public static MotSequenceResult EvaluateSequence(MotSequenceInput input, MotEvaluationOptions options)
     {
-        var (gt, pred) = MotPreprocessing.Apply(input.Gt, input.Pred, options.Preprocess ?? new MotPreprocessOptions(), input.Name);
+        TrackTable gt = input.Gt, pred = input.Pred;
         var first = Math.Min(1, Math.Min(gt.Count > 0 ? gt.Frame[0] : 1, pred.Count > 0 ? pred.Frame[0] : 1));
         var frames = input.NumFrames ?? Math.Max(gt.MaxFrame, pred.MaxFrame) - first + 1;
-        var seq = TrackingSequence.FromBoxes(input.Name, gt, pred, frames, first);
+        FrameOverlaps.CheckRange(gt, "ground truth", input.Name, first, frames);
+        FrameOverlaps.CheckRange(pred, "tracker", input.Name, first, frames);
+        var overlaps = FrameOverlaps.Compute(gt, pred, first, frames);
+        var (keepGt, keepPred) = MotPreprocessing.Masks(gt, pred, overlaps, options.Preprocess ?? new MotPreprocessOptions(), input.Name);
+        var seq = TrackingSequence.FromOverlaps(input.Name, gt, pred, overlaps, keepGt, keepPred);
+        if (options.MotMetrics)
+        {
+            if (keepGt is not null) gt = gt.Where(keepGt);
+            if (keepPred is not null) pred = pred.Where(keepPred);
+        }
         ClearResult clear = null!;
         IdentityResult identity = null!;
         HotaResult hota = null!;

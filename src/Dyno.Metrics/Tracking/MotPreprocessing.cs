@@ -1,4 +1,4 @@
-using Dyno.Metrics.Assignment;
+using System.Runtime.CompilerServices;
 
 namespace Dyno.Metrics.Tracking;
 
@@ -46,8 +46,19 @@ public static class MotPreprocessing
     /// <summary>Returns the filtered (ground truth, predictions).</summary>
     public static (TrackTable Gt, TrackTable Pred) Apply(TrackTable gt, TrackTable pred, MotPreprocessOptions options, string sequence)
     {
+        var first = Math.Min(gt.Count > 0 ? gt.Frame[0] : int.MaxValue, pred.Count > 0 ? pred.Frame[0] : int.MaxValue);
+        if (gt.Count + pred.Count == 0) return (gt, pred);
+        var frames = Math.Max(gt.MaxFrame, pred.MaxFrame) - first + 1;
+        var (keepGt, keepPred) = Masks(gt, pred, FrameOverlaps.Compute(gt, pred, first, frames), options, sequence);
+        return (keepGt is null ? gt : gt.Where(keepGt), keepPred is null ? pred : pred.Where(keepPred));
+    }
+
+    // Rows to keep (null = all) given the sequence's overlaps.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static (bool[]? KeepGt, bool[]? KeepPred) Masks(TrackTable gt, TrackTable pred, FrameOverlaps ov, MotPreprocessOptions options, string sequence)
+    {
         var mode = Resolve(options.Mode, gt);
-        if (mode == MotPreprocess.None && options.MinVisibility <= 0) return (gt, pred);
+        if (mode == MotPreprocess.None && options.MinVisibility <= 0) return (null, null);
         var classes = mode is MotPreprocess.Mot17 or MotPreprocess.Mot20;
         var distractors = new HashSet<int>(MotPreprocessOptions.Mot17Distractors);
         if (mode == MotPreprocess.Mot20) distractors.Add(6);
@@ -60,35 +71,35 @@ public static class MotPreprocessing
         var keepGt = new bool[gt.Count];
         var keepPred = new bool[pred.Count];
         Array.Fill(keepPred, true);
-        var first = Math.Min(gt.Count > 0 ? gt.Frame[0] : int.MaxValue, pred.Count > 0 ? pred.Frame[0] : int.MaxValue);
-        var frames = Math.Max(gt.MaxFrame, pred.MaxFrame) - first + 1;
-        if (gt.Count + pred.Count == 0) frames = 0;
-        var gs = gt.FrameStarts(first, frames);
-        var ps = pred.FrameStarts(first, frames);
-        var cost = Array.Empty<double>();
-        for (var t = 0; t < frames; t++)
+        var matcher = new FrameMatcher();
+        List<int> eRow = [], eCol = [], mRows = [], mCols = [];
+        List<double> eCost = [];
+        for (var t = 0; t < ov.Frames; t++)
         {
-            int g0 = gs[t], G = gs[t + 1] - g0, k0 = ps[t], K = ps[t + 1] - k0;
-            var anyDistractor = false;
-            for (var i = g0; i < g0 + G; i++) anyDistractor |= IsDistractor(i);
-            // Without a distractor in the frame, the matching cannot remove anything.
-            if (anyDistractor && K > 0)
+            int g0 = ov.GtStart[t], G = ov.GtStart[t + 1] - g0, k0 = ov.PredStart[t], K = ov.PredStart[t + 1] - k0;
+            // Only a distractor with a candidate (IoU ≥ 0.5) can lose a prediction; otherwise the
+            // matching cannot remove anything and is skipped.
+            var distractorCandidate = false;
+            for (var r = g0; r < g0 + G && !distractorCandidate; r++)
+                if (IsDistractor(r))
+                    for (var e = ov.RowStart[r]; e < ov.RowStart[r + 1]; e++)
+                        distractorCandidate |= !(ov.Val[e] < 0.5 - Eps) && ov.Val[e] > Eps;
+            if (distractorCandidate)
             {
-                if (cost.Length < G * K) cost = new double[G * K];
+                eRow.Clear(); eCol.Clear(); eCost.Clear();
                 for (var r = 0; r < G; r++)
+                    for (var e = ov.RowStart[g0 + r]; e < ov.RowStart[g0 + r + 1]; e++)
+                        if (!(ov.Val[e] < 0.5 - Eps)) { eRow.Add(r); eCol.Add(ov.Col[e] - k0); eCost.Add(-ov.Val[e]); }
+                var (gg0, kk0) = (g0, k0);
+                matcher.Match(G, K, eRow, eCol, eCost, dense =>
                 {
-                    double ax = gt.X[g0 + r], ay = gt.Y[g0 + r];
-                    for (var c = 0; c < K; c++)
-                    {
-                        var s = TrackingIou.TrackEval(ax, ay, ax + gt.W[g0 + r], ay + gt.H[g0 + r],
-                            pred.X[k0 + c], pred.Y[k0 + c], pred.X[k0 + c] + pred.W[k0 + c], pred.Y[k0 + c] + pred.H[k0 + c]);
-                        cost[r * K + c] = s < 0.5 - Eps ? 0 : -s;
-                    }
-                }
-                var m = LinearAssignment.Solve(cost.AsSpan(0, G * K), G, K);
-                for (var q = 0; q < m.Count; q++)
-                    if (-cost[m.Rows[q] * K + m.Columns[q]] > Eps && IsDistractor(g0 + m.Rows[q]))
-                        keepPred[k0 + m.Columns[q]] = false;
+                    Array.Clear(dense);
+                    for (var r = 0; r < G; r++)
+                        for (var e = ov.RowStart[gg0 + r]; e < ov.RowStart[gg0 + r + 1]; e++)
+                            if (!(ov.Val[e] < 0.5 - Eps)) dense[r * K + ov.Col[e] - kk0] = -ov.Val[e];
+                }, mRows, mCols);
+                for (var q = 0; q < mRows.Count; q++)
+                    if (IsDistractor(g0 + mRows[q])) keepPred[k0 + mCols[q]] = false;
             }
             for (var i = g0; i < g0 + G; i++)
             {
@@ -99,6 +110,6 @@ public static class MotPreprocessing
                 keepGt[i] = keep;
             }
         }
-        return (gt.Where(keepGt), pred.Where(keepPred));
+        return (keepGt, keepPred);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 
 namespace Dyno.Metrics.Tracking;
@@ -18,6 +19,8 @@ public static class TrackFileReader
     }
 
     /// <summary>Parses MOTChallenge text already in memory; <paramref name="name"/> labels error messages.</summary>
+    // Runs once per call on large inputs: compile optimised at once rather than tier-0 first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static TrackTable ParseMotChallenge(ReadOnlySpan<byte> text, string name)
     {
         var cap = Math.Max(16, text.Length / 40);
@@ -97,6 +100,8 @@ public static class TrackFileReader
     }
 
     // Splits one line on commas/whitespace and parses up to 10 numbers; returns how many fields it had.
+    // Runs once per call on large inputs: compile optimised at once rather than tier-0 first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SplitNumbers(ReadOnlySpan<byte> line, Span<double> into, string name, int lineNo)
     {
         var n = 0;
@@ -125,6 +130,8 @@ public static class TrackFileReader
     /// Clinger's exact fast path (an exact integer divided by an exact power of ten); anything else
     /// goes to <see cref="double.Parse(ReadOnlySpan{byte}, NumberStyles, IFormatProvider)"/>.
     /// </summary>
+    // Runs once per call on large inputs: compile optimised at once rather than tier-0 first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double ParseDouble(ReadOnlySpan<byte> s, string name, int lineNo, int field)
     {
         var i = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Dyno.Metrics.Tracking;
 
 /// <summary>
@@ -10,6 +11,8 @@ namespace Dyno.Metrics.Tracking;
 public sealed class TrackTable
 {
     /// <summary>Builds a table from parallel columns (copied, then stably sorted by frame).</summary>
+    // Runs once per call on large inputs: compile optimised at once rather than tier-0 first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TrackTable(int[] frame, int[] id, double[] x, double[] y, double[] w, double[] h,
         double[]? confidence = null, int[]? cls = null, double[]? visibility = null, int[]? line = null)
     {

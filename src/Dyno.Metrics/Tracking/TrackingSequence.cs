@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Dyno.Metrics.Tracking;
 
 /// <summary>
@@ -55,6 +56,8 @@ public sealed class TrackingSequence
     public ReadOnlySpan<int> TrackerIdsAt(int t) => TrackerIds.AsSpan(TrackerStart[t], TrackerStart[t + 1] - TrackerStart[t]);
 
     /// <summary>Writes the dense row-major similarity matrix of timestep <paramref name="t"/> (gt × tracker).</summary>
+    // Runs once per call on large inputs: compile optimised at once rather than tier-0 first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Similarity(int t, Span<double> into)
     {
         var k = TrackerStart[t + 1] - TrackerStart[t];
@@ -73,35 +76,56 @@ public sealed class TrackingSequence
     /// </summary>
     public static TrackingSequence FromBoxes(string name, TrackTable gt, TrackTable pred, int numTimesteps, int firstFrame = 1)
     {
-        CheckRange(gt, "ground truth", name, firstFrame, numTimesteps);
-        CheckRange(pred, "tracker", name, firstFrame, numTimesteps);
-        var gs = gt.FrameStarts(firstFrame, numTimesteps);
-        var ts = pred.FrameStarts(firstFrame, numTimesteps);
-        var (gtIds, nG) = Relabel(gt.Id);
-        var (trIds, nT) = Relabel(pred.Id);
-        CheckUnique(gt, gtIds, gs, "ground truth", name);
-        CheckUnique(pred, trIds, ts, "tracker", name);
+        FrameOverlaps.CheckRange(gt, "ground truth", name, firstFrame, numTimesteps);
+        FrameOverlaps.CheckRange(pred, "tracker", name, firstFrame, numTimesteps);
+        return FromOverlaps(name, gt, pred, FrameOverlaps.Compute(gt, pred, firstFrame, numTimesteps), null, null);
+    }
 
-        var simStart = new int[gt.Count + 1];
-        var cols = new List<int>(gt.Count * 2);
-        var vals = new List<double>(gt.Count * 2);
-        for (var t = 0; t < numTimesteps; t++)
+    // Keeps only the flagged rows (null = all), relabels ids in sorted order, remaps similarity columns.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static TrackingSequence FromOverlaps(string name, TrackTable gt, TrackTable pred, FrameOverlaps ov, bool[]? keepGt, bool[]? keepPred)
+    {
+        var T = ov.Frames;
+        // Like TrackEval, ids must be unique per frame in the raw data (before preprocessing).
+        CheckUnique(gt, ov.GtStart, "ground truth", name);
+        CheckUnique(pred, ov.PredStart, "tracker", name);
+        var (gtIdAll, nG) = Relabel(gt.Id, keepGt);
+        var (trIdAll, nT) = Relabel(pred.Id, keepPred);
+        var gs = new int[T + 1];
+        var ts = new int[T + 1];
+        var gIds = new List<int>(gt.Count);
+        var kIds = new List<int>(pred.Count);
+        var local = new int[pred.Count]; // prediction row -> column within its timestep (−1 = removed)
+        var simStart = new List<int>(gt.Count + 1);
+        var cols = new List<int>(ov.Col.Length);
+        var vals = new List<double>(ov.Col.Length);
+        for (var t = 0; t < T; t++)
         {
-            int k0 = ts[t], k1 = ts[t + 1];
-            for (var d = gs[t]; d < gs[t + 1]; d++)
+            gs[t] = gIds.Count;
+            ts[t] = kIds.Count;
+            for (var j = ov.PredStart[t]; j < ov.PredStart[t + 1]; j++)
             {
-                simStart[d] = cols.Count;
-                var ax1 = gt.X[d]; var ay1 = gt.Y[d];
-                var ax2 = ax1 + gt.W[d]; var ay2 = ay1 + gt.H[d];
-                for (var j = k0; j < k1; j++)
+                if (keepPred is null || keepPred[j]) { local[j] = kIds.Count - ts[t]; kIds.Add(trIdAll[j]); }
+                else local[j] = -1;
+            }
+            for (var d = ov.GtStart[t]; d < ov.GtStart[t + 1]; d++)
+            {
+                if (keepGt is not null && !keepGt[d]) continue;
+                gIds.Add(gtIdAll[d]);
+                simStart.Add(cols.Count);
+                for (var e = ov.RowStart[d]; e < ov.RowStart[d + 1]; e++)
                 {
-                    var iou = TrackingIou.TrackEval(ax1, ay1, ax2, ay2, pred.X[j], pred.Y[j], pred.X[j] + pred.W[j], pred.Y[j] + pred.H[j]);
-                    if (iou > 0) { cols.Add(j - k0); vals.Add(iou); }
+                    var c = local[ov.Col[e]];
+                    if (c >= 0) { cols.Add(c); vals.Add(ov.Val[e]); }
                 }
             }
         }
-        simStart[gt.Count] = cols.Count;
-        return new TrackingSequence(name, numTimesteps, gs, gtIds, ts, trIds, simStart, cols.ToArray(), vals.ToArray(), nG, nT);
+        gs[T] = gIds.Count;
+        ts[T] = kIds.Count;
+        simStart.Add(cols.Count);
+        var gtIds = gIds.ToArray();
+        var trIds = kIds.ToArray();
+        return new TrackingSequence(name, T, gs, gtIds, ts, trIds, simStart.ToArray(), cols.ToArray(), vals.ToArray(), nG, nT);
     }
 
     /// <summary>
@@ -142,17 +166,7 @@ public sealed class TrackingSequence
         return new TrackingSequence(name, T, gs, g.ToArray(), ts, k.ToArray(), simStart.ToArray(), cols.ToArray(), vals.ToArray(), nG, nT);
     }
 
-    private static void CheckRange(TrackTable tab, string what, string seq, int first, int frames)
-    {
-        for (var i = 0; i < tab.Count; i++)
-        {
-            var t = tab.Frame[i] - first;
-            if (t < 0 || t >= frames)
-                throw new InvalidDataException($"{seq}: {what} line {tab.Line[i]}: frame {tab.Frame[i]} is outside the sequence's frames {first}..{first + frames - 1}");
-        }
-    }
-
-    private static void CheckUnique(TrackTable tab, int[] ids, int[] starts, string what, string seq)
+    private static void CheckUnique(TrackTable tab, int[] starts, string what, string seq)
     {
         var seen = new Dictionary<int, int>();
         for (var t = 0; t + 1 < starts.Length; t++)
@@ -160,21 +174,22 @@ public sealed class TrackingSequence
             if (starts[t + 1] - starts[t] < 2) continue;
             seen.Clear();
             for (var i = starts[t]; i < starts[t + 1]; i++)
-                if (!seen.TryAdd(ids[i], i))
-                    throw new InvalidDataException($"{seq}: {what} line {tab.Line[i]}: id {tab.Id[i]} appears twice in frame {tab.Frame[i]} (also line {tab.Line[seen[ids[i]]]})");
+                if (!seen.TryAdd(tab.Id[i], i))
+                    throw new InvalidDataException($"{seq}: {what} line {tab.Line[i]}: id {tab.Id[i]} appears twice in frame {tab.Frame[i]} (also line {tab.Line[seen[tab.Id[i]]]})");
         }
     }
 
-    // Sorted-order relabelling of ids to 0..n−1, as TrackEval does.
-    private static (int[] Ids, int Count) Relabel(int[] ids)
+    // Sorted-order relabelling of the kept rows' ids to 0..n−1, as TrackEval does (removed rows get −1).
+    private static (int[] Ids, int Count) Relabel(int[] ids, bool[]? keep)
     {
-        if (ids.Length == 0) return ([], 0);
-        var unique = ids.Distinct().ToArray();
-        Array.Sort(unique);
-        var map = new Dictionary<int, int>(unique.Length);
-        for (var i = 0; i < unique.Length; i++) map[unique[i]] = i;
+        var unique = new HashSet<int>();
+        for (var i = 0; i < ids.Length; i++) if (keep is null || keep[i]) unique.Add(ids[i]);
+        var sorted = unique.ToArray();
+        Array.Sort(sorted);
+        var map = new Dictionary<int, int>(sorted.Length);
+        for (var i = 0; i < sorted.Length; i++) map[sorted[i]] = i;
         var r = new int[ids.Length];
-        for (var i = 0; i < ids.Length; i++) r[i] = map[ids[i]];
-        return (r, unique.Length);
+        for (var i = 0; i < ids.Length; i++) r[i] = keep is null || keep[i] ? map[ids[i]] : -1;
+        return (r, sorted.Length);
     }
 }

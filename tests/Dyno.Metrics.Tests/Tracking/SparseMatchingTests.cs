@@ -1,0 +1,62 @@
+using Dyno.Metrics.Tracking;
+
+namespace Dyno.Metrics.Tests.Tracking;
+
+/// <summary>
+/// The sparse per-component matching (with its uniqueness test and dense fallback) must give exactly
+/// what SciPy-order assignment on the whole frame matrix gives, including on tie-heavy inputs.
+/// </summary>
+public class SparseMatchingTests
+{
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, true)]
+    [InlineData(4, true)]
+    [InlineData(5, true)]
+    [InlineData(6, false)]
+    public void SparseEqualsDense(int seed, bool ties)
+    {
+        for (var rep = 0; rep < 25; rep++)
+        {
+            var seq = RandomSequence(new Random(seed * 1000 + rep), ties);
+            var clear = ClearMetrics.Evaluate(seq);
+            Assert.Equal(DenseReference.Clear(seq), clear);
+            var hota = HotaMetrics.Evaluate(seq);
+            var dense = DenseReference.Hota(seq);
+            Assert.Equal(dense.TP, hota.TP);
+            Assert.Equal(dense.FN, hota.FN);
+            Assert.Equal(dense.FP, hota.FP);
+            for (var a = 0; a < 19; a++)
+            {
+                Assert.Equal(dense.AssA[a], hota.AssA[a], 12);
+                Assert.Equal(dense.AssRe[a], hota.AssRe[a], 12);
+                Assert.Equal(dense.AssPr[a], hota.AssPr[a], 12);
+                Assert.Equal(dense.LocA[a], hota.LocA[a], 12);
+            }
+        }
+    }
+
+    // Crowded frames: many ids present at once, overlapping candidates, and (with ties) similarity
+    // values drawn from a few levels so that equal-weight alternative matchings are common.
+    private static TrackingSequence RandomSequence(Random rnd, bool ties)
+    {
+        int T = 40, nG = rnd.Next(3, 12), nK = rnd.Next(3, 14);
+        double[] levels = [0.2, 0.5, 0.5, 0.75, 1.0];
+        var g = new List<int[]>();
+        var k = new List<int[]>();
+        var s = new List<double[,]>();
+        for (var t = 0; t < T; t++)
+        {
+            var gi = Enumerable.Range(0, nG).Where(_ => rnd.NextDouble() < 0.7).ToArray();
+            var ki = Enumerable.Range(0, nK).Where(_ => rnd.NextDouble() < 0.7).ToArray();
+            var m = new double[gi.Length, ki.Length];
+            for (var r = 0; r < gi.Length; r++)
+                for (var c = 0; c < ki.Length; c++)
+                    if (rnd.NextDouble() < 0.35)
+                        m[r, c] = ties ? levels[rnd.Next(levels.Length)] : Math.Round(rnd.NextDouble(), 3);
+            g.Add(gi); k.Add(ki); s.Add(m);
+        }
+        return TrackingSequence.FromSimilarity("random", g, k, s);
+    }
+}
