@@ -159,8 +159,15 @@ public static class ClearMetrics
     // Similarity of ground-truth detection d (global index) with tracker column c of its timestep.
     internal static double Sim(TrackingSequence seq, int d, int c)
     {
+        var e = Entry(seq, d, c);
+        return e < 0 ? 0 : seq.SimVal[e];
+    }
+
+    // Index of the sparse similarity entry (d, c), or −1 when they do not overlap.
+    internal static int Entry(TrackingSequence seq, int d, int c)
+    {
         for (var e = seq.SimStart[d]; e < seq.SimStart[d + 1]; e++)
-            if (seq.SimCol[e] == c) return seq.SimVal[e];
-        return 0;
+            if (seq.SimCol[e] == c) return e;
+        return -1;
     }
 }

@@ -108,6 +108,7 @@ internal sealed class FrameMatcher
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool SolveComponent(int G, List<int> edgeRow, List<int> edgeCol, List<double> edgeCost, List<int> rows, List<int> cols)
     {
         _compRows.Clear();
@@ -116,6 +117,22 @@ internal sealed class FrameMatcher
         Distinct(_compRows);
         Distinct(_compCols);
         int nr = _compRows.Count, nc = _compCols.Count;
+        if (nr == 1 || nc == 1)
+        {
+            // A star: the optimum is its heaviest edge, unique iff strictly heavier than the runner-up.
+            int bestEdge = -1;
+            double top = 0, second = 0;
+            foreach (var e in _edgesOfComp)
+            {
+                var w = -edgeCost[e];
+                if (w > top) { second = top; top = w; bestEdge = e; }
+                else if (w > second) second = w;
+            }
+            if (top - second <= 1e-9 * Math.Max(1, top)) return false;
+            rows.Add(edgeRow[bestEdge]);
+            cols.Add(edgeCol[bestEdge]);
+            return true;
+        }
         Ensure(ref _dense, nr * nc);
         Ensure(ref _colLocal, G + 1);
         Ensure(ref _colComp, Math.Max(_compCols[^1], _compRows[^1]) + 1);
@@ -142,6 +159,7 @@ internal sealed class FrameMatcher
     // The matching is optimal, so the residual graph has no negative cycle; with Bellman–Ford
     // potentials every arc has reduced cost ≥ 0, and another optimum exists iff some cycle consists of
     // zero-reduced-cost arcs (tolerance 1e-9 relative: near-ties count as ties and go to SciPy's order).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool IsUniqueOptimum(int nr, int nc, double scale)
     {
         var z = nr + nc;
@@ -210,6 +228,7 @@ internal sealed class FrameMatcher
         _arcCost.Add(cost);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SolveDense(int G, int K, Action<double[]> fillDense, List<int> rows, List<int> cols)
     {
         var dense = new double[G * K];

@@ -98,8 +98,11 @@ public static class HotaMetrics
         int nG = seq.NumGtIds, nK = seq.NumTrackerIds;
         var gtIdCount = new double[nG];
         var trIdCount = new double[nK];
-        // Σ over timesteps of the per-timestep "similarity IoU" of each (gt id, tracker id) pair.
-        var potential = new Dictionary<long, double>();
+        // Every similarity entry gets the index of its (gt id, tracker id) pair; per pair: Σ over
+        // timesteps of the per-timestep "similarity IoU" (TrackEval's potential_matches_count).
+        var pairs = new PairIndex(nG, nK);
+        var pairOfEntry = new int[seq.SimVal.Length];
+        var potential = new List<double>();
         var rowSum = Array.Empty<double>();
         var colSum = Array.Empty<double>();
         for (var t = 0; t < seq.NumTimesteps; t++)
@@ -126,18 +129,19 @@ public static class HotaMetrics
                 {
                     var s = seq.SimVal[e];
                     var c = seq.SimCol[e];
+                    var pid = pairs.GetOrAdd(gIds[r], kIds[c]);
+                    if (pid == potential.Count) potential.Add(0);
+                    pairOfEntry[e] = pid;
                     var denom = colSum[c] + rowSum[r] - s;
-                    if (!(denom > Eps)) continue;
-                    var key = ((long)gIds[r] << 32) | (uint)kIds[c];
-                    potential[key] = potential.GetValueOrDefault(key) + s / denom;
+                    if (denom > Eps) potential[pid] += s / denom;
                 }
         }
-        var alignment = new Dictionary<long, double>(potential.Count);
-        foreach (var (key, pm) in potential)
-            alignment[key] = pm / (gtIdCount[(int)(key >> 32)] + trIdCount[(int)(uint)key] - pm);
+        var alignment = new double[potential.Count];
+        for (var pid = 0; pid < alignment.Length; pid++)
+            alignment[pid] = potential[pid] / (gtIdCount[pairs.Gt[pid]] + trIdCount[pairs.Tracker[pid]] - potential[pid]);
 
-        // For every matched pair, how many α thresholds its similarity passes (matches are nested in α).
-        var passCounts = new Dictionary<long, int[]>();
+        // For every pair and level l, how many matches passed exactly l+1 α thresholds (matches are nested in α).
+        var passCounts = new int[alignment.Length * nA];
         var matcher = new FrameMatcher();
         List<int> eRow = [], eCol = [], mRows = [], mCols = [];
         List<double> eCost = [];
@@ -153,55 +157,89 @@ public static class HotaMetrics
             for (var r = 0; r < G; r++)
                 for (var e = seq.SimStart[g0 + r]; e < seq.SimStart[g0 + r + 1]; e++)
                 {
-                    var score = alignment.GetValueOrDefault(((long)gIds[r] << 32) | (uint)kIds[seq.SimCol[e]]) * seq.SimVal[e];
+                    var score = alignment[pairOfEntry[e]] * seq.SimVal[e];
                     if (score > 0) { eRow.Add(r); eCol.Add(seq.SimCol[e]); eCost.Add(-score); }
                 }
             var tt = t;
             matcher.Match(G, K, eRow, eCol, eCost, dense =>
             {
-                var kk = seq.TrackerIdsAt(tt);
-                var gg = seq.GtIdsAt(tt);
-                seq.Similarity(tt, dense);
-                for (var r = 0; r < gg.Length; r++)
-                    for (var c = 0; c < kk.Length; c++)
-                    {
-                        var s = dense[r * kk.Length + c];
-                        dense[r * kk.Length + c] = s == 0 ? 0 : -(alignment.GetValueOrDefault(((long)gg[r] << 32) | (uint)kk[c]) * s);
-                    }
+                // The whole frame's score matrix, as TrackEval builds it, for SciPy-order tie resolution.
+                Array.Clear(dense, 0, G * K);
+                var gs = seq.GtStart[tt];
+                for (var r = 0; r < G; r++)
+                    for (var e = seq.SimStart[gs + r]; e < seq.SimStart[gs + r + 1]; e++)
+                        dense[r * K + seq.SimCol[e]] = -(alignment[pairOfEntry[e]] * seq.SimVal[e]);
             }, mRows, mCols);
             for (var a = 0; a < nA; a++) { fn[a] += G; fp[a] += K; }
             for (var i = 0; i < mRows.Count; i++)
             {
-                var s = ClearMetrics.Sim(seq, g0 + mRows[i], mCols[i]);
+                var e = ClearMetrics.Entry(seq, g0 + mRows[i], mCols[i]);
+                if (e < 0) continue;
+                var s = seq.SimVal[e];
                 var passed = 0;
                 while (passed < nA && s >= HotaResult.Alphas[passed] - Eps) passed++;
                 if (passed == 0) continue;
                 for (var a = 0; a < passed; a++) { tp[a]++; fn[a]--; fp[a]--; loc[a] += s; }
-                var key = ((long)gIds[mRows[i]] << 32) | (uint)kIds[mCols[i]];
-                if (!passCounts.TryGetValue(key, out var pc)) passCounts[key] = pc = new int[nA];
-                pc[passed - 1]++;
+                passCounts[pairOfEntry[e] * nA + passed - 1]++;
             }
         }
 
+        // Association scores: per pair, matches at α = matches that passed at least a+1 thresholds.
+        double[] sa = new double[nA], sr = new double[nA], sp = new double[nA];
+        for (var pid = 0; pid < alignment.Length; pid++)
+        {
+            double mc = 0;
+            var gc = gtIdCount[pairs.Gt[pid]];
+            var kc = trIdCount[pairs.Tracker[pid]];
+            for (var a = nA - 1; a >= 0; a--)
+            {
+                mc += passCounts[pid * nA + a];
+                if (mc == 0) continue;
+                sa[a] += mc * (mc / Math.Max(1, gc + kc - mc));
+                sr[a] += mc * (mc / Math.Max(1, gc));
+                sp[a] += mc * (mc / Math.Max(1, kc));
+            }
+        }
         for (var a = 0; a < nA; a++)
         {
-            double sa = 0, sr = 0, sp = 0;
-            foreach (var (key, pc) in passCounts)
-            {
-                double mc = 0;
-                for (var l = a; l < nA; l++) mc += pc[l];
-                if (mc == 0) continue;
-                var gc = gtIdCount[(int)(key >> 32)];
-                var kc = trIdCount[(int)(uint)key];
-                sa += mc * (mc / Math.Max(1, gc + kc - mc));
-                sr += mc * (mc / Math.Max(1, gc));
-                sp += mc * (mc / Math.Max(1, kc));
-            }
-            assA[a] = sa / Math.Max(1, tp[a]);
-            assRe[a] = sr / Math.Max(1, tp[a]);
-            assPr[a] = sp / Math.Max(1, tp[a]);
+            assA[a] = sa[a] / Math.Max(1, tp[a]);
+            assRe[a] = sr[a] / Math.Max(1, tp[a]);
+            assPr[a] = sp[a] / Math.Max(1, tp[a]);
             loc[a] = Math.Max(1e-10, loc[a]) / Math.Max(1e-10, tp[a]);
         }
         return new HotaResult(tp, fn, fp, assA, assRe, assPr, loc);
+    }
+}
+
+/// <summary>Dense indices for the (gt id, tracker id) pairs that occur: a lookup table when it fits, else a hash map.</summary>
+internal sealed class PairIndex(int nG, int nK)
+{
+    private readonly int[]? _table = (long)nG * nK <= 1 << 22 ? CreateTable(nG * nK) : null;
+    private readonly Dictionary<long, int>? _map = (long)nG * nK <= 1 << 22 ? null : new();
+
+    /// <summary>Gt id of each pair index.</summary>
+    public List<int> Gt { get; } = [];
+    /// <summary>Tracker id of each pair index.</summary>
+    public List<int> Tracker { get; } = [];
+
+    /// <summary>The pair's index; a new pair gets the next index (= the previous count).</summary>
+    public int GetOrAdd(int g, int k)
+    {
+        if (_table is not null)
+        {
+            ref var slot = ref _table[g * nK + k];
+            if (slot < 0) { slot = Gt.Count; Gt.Add(g); Tracker.Add(k); }
+            return slot;
+        }
+        ref var v = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_map!, ((long)g << 32) | (uint)k, out var exists);
+        if (!exists) { v = Gt.Count; Gt.Add(g); Tracker.Add(k); }
+        return v;
+    }
+
+    private static int[] CreateTable(int n)
+    {
+        var t = new int[n];
+        Array.Fill(t, -1);
+        return t;
     }
 }

@@ -57,6 +57,7 @@ internal static class GlobalMatching
     /// weights of the pairs (key = row &lt;&lt; 32 | column). The optimum value is unique, so the graph is
     /// split into connected components and each is solved with <see cref="LinearAssignment"/>.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double MaxWeight(IReadOnlyDictionary<long, int> weights)
     {
         if (weights.Count == 0) return 0;
