@@ -58,7 +58,8 @@ public static class EvalMotCommand
             var loadSeconds = sw.Elapsed.TotalSeconds;
             var conv = parse.GetValue(clear);
             var options = new MotEvaluationOptions(threshold, new MotPreprocessOptions(parse.GetValue(preprocess), mv),
-                MotMetrics: conv == ClearConvention.Motmetrics, Parallel: !parse.GetValue(sequential));
+                MotMetrics: conv == ClearConvention.Motmetrics, Parallel: !parse.GetValue(sequential), Video: parse.GetValue(video));
+            var timingRows = parse.GetValue(timings) is { } tf ? ThroughputResult.ReadTimings(tf) : null;
             var evaluation = MotEvaluator.Evaluate(seqs, options);
             var evalSeconds = sw.Elapsed.TotalSeconds - loadSeconds;
             if (!quiet) Console.Error.WriteLine($"dyno: {seqs.Count} sequence(s), {evaluation.Combined.Frames} frames, {evaluation.Combined.GtDets} GT boxes, {evaluation.Combined.TrackerDets} predictions: read {loadSeconds:F2} s, evaluated {evalSeconds:F2} s");
@@ -73,16 +74,18 @@ public static class EvalMotCommand
                 Metrics = MotMetricRow.From(evaluation.Combined, conv, unit),
                 PerSequence = evaluation.Sequences.ToDictionary(s => s.Name, s => MotMetricRow.From(s, conv, unit)),
                 HotaPerAlpha = HotaAlphaCurves.From(evaluation.Combined.Hota),
+                Video = evaluation.Combined.Video is null ? null : new MotVideoReport(MotVideoRow.From(evaluation.Combined.Video),
+                    evaluation.Sequences.ToDictionary(s => s.Name, s => MotVideoRow.From(s.Video!))),
+                Throughput = timingRows is null ? null : MotThroughputReport.From(timingRows, evaluation, parse.GetValue(timings)!, quiet),
             };
-            return Emit(parse, common, doc, evaluation, seqs, parse.GetValue(video), parse.GetValue(timings), conv, unit);
+            return Emit(parse, common, doc, conv, unit);
         }));
         return cmd;
     }
 
     private static Option<bool> Quiet(CommonOptions c) => c.Quiet;
 
-    private static int Emit(ParseResult parse, CommonOptions common, MotReport doc, MotEvaluation evaluation,
-        IReadOnlyList<MotSequenceInput> seqs, bool video, string? timings, ClearConvention conv, MotpUnit unit)
+    private static int Emit(ParseResult parse, CommonOptions common, MotReport doc, ClearConvention conv, MotpUnit unit)
     {
         var columns = new[] { "Sequence", "HOTA", "DetA", "AssA", "LocA", "MOTA", unit == MotpUnit.Iou ? "MOTP" : "MOTP(d)", "IDF1", "IDP", "IDR", "FP", "FN", "IDSW", "Frag", "MT", "PT", "ML" }
             .Select((h, i) => new ResultColumn(h, i == 0 ? ColumnAlign.Left : ColumnAlign.Right)).ToArray();
@@ -92,7 +95,29 @@ public static class EvalMotCommand
         {
             $"HOTA/DetA/AssA/LocA: TrackEval, mean over α = 0.05..0.95. CLEAR/Identity: {(conv == ClearConvention.Motmetrics ? "py-motmetrics MOTAccumulator" : "TrackEval")} at IoU ≥ {doc.Conventions.IouThreshold}.",
         };
+        if (doc.Video is { } v)
+        {
+            var vcols = new[] { "Sequence", "GT tracks", "Breaks", "Break rate", "Mean disp (px)", "Max disp (px)", "Mean disp / diag", "Drift px/100f", "Consecutive IoU", "Flicker" }
+                .Select((h, i) => new ResultColumn(h, i == 0 ? ColumnAlign.Left : ColumnAlign.Right)).ToArray();
+            var vrows = v.PerSequence.Select(kv => VRow(kv.Key, kv.Value)).Append(VRow("COMBINED", v.Metrics)).ToList();
+            tables.Add(new ResultTable("Video metrics (on the CLEAR matching)", vcols, vrows));
+        }
+        if (doc.Throughput is { } tp)
+        {
+            var tcols = new[] { "Sequence", "Frames", "Seconds", "FPS", "ms/frame" }.Select((h, i) => new ResultColumn(h, i == 0 ? ColumnAlign.Left : ColumnAlign.Right)).ToArray();
+            var trows = tp.PerSequence.Select(kv => TRow(kv.Key, kv.Value)).Append(TRow("COMBINED", tp.Metrics)).ToList();
+            tables.Add(new ResultTable("Temporal throughput (supplied timings)", tcols, trows));
+        }
         return Finish(parse, common, doc, tables, notes);
+
+        static IReadOnlyList<string> VRow(string name, MotVideoRow m) =>
+        [
+            name, Fmt.Int(m.GtTracks), Fmt.Int(m.TrackBreaks), Fmt.Num(m.TrackBreakRate, 3), Fmt.Num(m.MeanDisplacementPx, 2), Fmt.Num(m.MaxDisplacementPx, 2),
+            Fmt.Num(m.MeanNormalizedDisplacement, 4), Fmt.Num(m.DriftPxPer100Frames, 3), Fmt.Num(m.MeanConsecutiveIou, 4), Fmt.Pct(m.FlickerRate, 2),
+        ];
+
+        static IReadOnlyList<string> TRow(string name, MotThroughputRow m) =>
+            [name, Fmt.Int(m.Frames), Fmt.Num(m.Seconds, 3), Fmt.Num(m.Fps, 1), Fmt.Num(m.SecondsPerFrame * 1000, 2)];
 
         static IReadOnlyList<string> Row(string name, MotMetricRow m) =>
         [
@@ -120,9 +145,47 @@ public sealed class MotReport
     public required IReadOnlyDictionary<string, MotMetricRow> PerSequence { get; init; }
     /// <summary>Combined HOTA components at each α.</summary>
     public required HotaAlphaCurves HotaPerAlpha { get; init; }
-    public object? Video { get; set; }
-    public object? Throughput { get; set; }
+    /// <summary>Present with --video.</summary>
+    public MotVideoReport? Video { get; init; }
+    /// <summary>Present with --timings.</summary>
+    public MotThroughputReport? Throughput { get; init; }
 }
+
+/// <summary>Video metrics, combined and per sequence.</summary>
+public sealed record MotVideoReport(MotVideoRow Metrics, IReadOnlyDictionary<string, MotVideoRow> PerSequence);
+
+/// <summary>Video metrics of one sequence or of all combined (see docs/tracking.md).</summary>
+public sealed record MotVideoRow(int GtTracks, int TrackBreaks, double TrackBreakRate, int MatchedPairs, double MeanDisplacementPx,
+    double MaxDisplacementPx, double MeanNormalizedDisplacement, [property: JsonPropertyName("drift_px_per_100_frames")] double DriftPxPer100Frames, int ConsecutivePairs, double MeanConsecutiveIou, double FlickerRate)
+{
+    public static MotVideoRow From(VideoResult v) => new(v.GtTracks, v.TrackBreaks, v.TrackBreakRate, v.MatchedPairs, v.MeanDisplacement,
+        v.MaxDisplacement, v.MeanNormalizedDisplacement, v.DriftPer100Frames, v.ConsecutivePairs, v.MeanConsecutiveIou, v.FlickerRate);
+}
+
+/// <summary>Temporal throughput from user-supplied timings.</summary>
+public sealed record MotThroughputReport(MotThroughputRow Metrics, IReadOnlyDictionary<string, MotThroughputRow> PerSequence)
+{
+    public static MotThroughputReport From(IReadOnlyList<SequenceTiming> timings, MotEvaluation evaluation, string file, bool quiet)
+    {
+        var frames = evaluation.Sequences.ToDictionary(s => s.Name, s => s.Frames);
+        var per = new Dictionary<string, MotThroughputRow>();
+        foreach (var t in timings)
+        {
+            if (!frames.TryGetValue(t.Sequence, out var n))
+            {
+                if (t.Frames is null) throw new InvalidDataException($"{file}: sequence '{t.Sequence}' is not among the evaluated sequences and has no frame count");
+                if (!quiet) Console.Error.WriteLine($"dyno: warning: {file}: sequence '{t.Sequence}' was not evaluated; using its frame count {t.Frames}");
+            }
+            var r = new ThroughputResult(t.Sequence, t.Frames ?? n, t.Seconds);
+            per[t.Sequence] = new MotThroughputRow(r.Frames, r.Seconds, r.Fps, r.SecondsPerFrame);
+        }
+        var all = new ThroughputResult("COMBINED", per.Values.Sum(p => p.Frames), per.Values.Sum(p => p.Seconds));
+        return new MotThroughputReport(new MotThroughputRow(all.Frames, all.Seconds, all.Fps, all.SecondsPerFrame), per);
+    }
+}
+
+/// <summary>Frames, seconds, frames per second and seconds per frame.</summary>
+public sealed record MotThroughputRow(int Frames, double Seconds, double Fps, double SecondsPerFrame);
 
 /// <summary>How the numbers were computed.</summary>
 public sealed record MotConventions(string Clear, string Motp, double IouThreshold, string[] Preprocess, double MinVisibility, IReadOnlyList<double> HotaAlphas);

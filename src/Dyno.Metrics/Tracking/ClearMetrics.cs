@@ -53,9 +53,11 @@ public static class ClearMetrics
     private const double Eps = 2.220446049250313e-16;
 
     /// <summary>Evaluates one sequence at IoU <paramref name="threshold"/> (0.5 in MOTChallenge).</summary>
-    // Runs once per call on large inputs: compile optimised at once rather than tier-0 first.
+    public static ClearResult Evaluate(TrackingSequence seq, double threshold = 0.5) => Evaluate(seq, threshold, null);
+
+    /// <summary>As <see cref="Evaluate(TrackingSequence, double)"/>, reporting each match (timestep, gt detection index, tracker detection index).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static ClearResult Evaluate(TrackingSequence seq, double threshold = 0.5)
+    internal static ClearResult Evaluate(TrackingSequence seq, double threshold, Action<int, int, int>? onMatch)
     {
         if (seq.NumTrackerDets == 0) return new ClearResult(0, seq.NumGtDets, 0, 0, 0, 0, seq.NumGtIds, 0, 0, seq.NumTimesteps);
         if (seq.NumGtDets == 0) return new ClearResult(0, 0, seq.NumTrackerDets, 0, 0, 0, 0, 0, 0, seq.NumTimesteps);
@@ -128,6 +130,7 @@ public static class ClearMetrics
                 gtMatchedCount[gid]++;
                 prevTracker[gid] = kid;
                 matchedNow[gid] = kid;
+                onMatch?.Invoke(t, g0 + r, seq.TrackerStart[t] + c);
                 motpSum += Sim(seq, g0 + r, c);
                 matches++;
             }

@@ -8,11 +8,12 @@ public sealed record MotSequenceInput(string Name, TrackTable Gt, TrackTable Pre
 /// <param name="Preprocess">Ground-truth filtering (zero-marked, distractors, visibility).</param>
 /// <param name="MotMetrics">Also run the py-motmetrics accumulator (its CLEAR/Identity conventions).</param>
 /// <param name="Parallel">Evaluate sequences in parallel.</param>
-public sealed record MotEvaluationOptions(double IouThreshold = 0.5, MotPreprocessOptions? Preprocess = null, bool MotMetrics = false, bool Parallel = true);
+/// <param name="Video">Also compute the video metrics (<see cref="VideoMetrics"/>).</param>
+public sealed record MotEvaluationOptions(double IouThreshold = 0.5, MotPreprocessOptions? Preprocess = null, bool MotMetrics = false, bool Parallel = true, bool Video = false);
 
 /// <summary>The metrics of one sequence (or of all sequences combined).</summary>
 public sealed record MotSequenceResult(string Name, int Frames, int GtIds, int TrackerIds, int GtDets, int TrackerDets,
-    ClearResult Clear, IdentityResult Identity, HotaResult Hota, MotMetricsSummary? MotMetrics);
+    ClearResult Clear, IdentityResult Identity, HotaResult Hota, MotMetricsSummary? MotMetrics, VideoResult? Video = null);
 
 /// <summary>Per-sequence results and their combination.</summary>
 public sealed record MotEvaluation(IReadOnlyList<MotSequenceResult> Sequences, MotSequenceResult Combined);
@@ -46,23 +47,26 @@ public static class MotEvaluator
         var overlaps = FrameOverlaps.Compute(gt, pred, first, frames);
         var (keepGt, keepPred) = MotPreprocessing.Masks(gt, pred, overlaps, options.Preprocess ?? new MotPreprocessOptions(), input.Name);
         var seq = TrackingSequence.FromOverlaps(input.Name, gt, pred, overlaps, keepGt, keepPred);
+        TrackTable gtKept = gt, predKept = pred;
         if (options.MotMetrics)
         {
-            if (keepGt is not null) gt = gt.Where(keepGt);
-            if (keepPred is not null) pred = pred.Where(keepPred);
+            if (keepGt is not null) gtKept = gt.Where(keepGt);
+            if (keepPred is not null) predKept = pred.Where(keepPred);
         }
         ClearResult clear = null!;
         IdentityResult identity = null!;
         HotaResult hota = null!;
         MotMetricsSummary? mm = null;
+        VideoResult? video = null;
         // CLEAR, Identity, HOTA (and py-motmetrics) are independent: run them side by side.
         System.Threading.Tasks.Parallel.Invoke(
             new ParallelOptions { MaxDegreeOfParallelism = options.Parallel ? -1 : 1 },
             () => clear = ClearMetrics.Evaluate(seq, options.IouThreshold),
             () => identity = IdentityMetrics.Evaluate(seq, options.IouThreshold),
             () => hota = HotaMetrics.Evaluate(seq),
-            () => mm = options.MotMetrics ? MotAccumulator.CompareToGroundTruth(gt, pred, 1 - options.IouThreshold).Summary() : null);
-        return new MotSequenceResult(input.Name, frames, seq.NumGtIds, seq.NumTrackerIds, seq.NumGtDets, seq.NumTrackerDets, clear, identity, hota, mm);
+            () => mm = options.MotMetrics ? MotAccumulator.CompareToGroundTruth(gtKept, predKept, 1 - options.IouThreshold).Summary() : null,
+            () => video = options.Video ? VideoMetrics.Evaluate(seq, gt, pred, options.IouThreshold) : null);
+        return new MotSequenceResult(input.Name, frames, seq.NumGtIds, seq.NumTrackerIds, seq.NumGtDets, seq.NumTrackerDets, clear, identity, hota, mm, video);
     }
 
     /// <summary>Combines per-sequence results (counts summed; HOTA's association scores weighted by TP).</summary>
@@ -71,5 +75,6 @@ public static class MotEvaluator
         parts.Sum(p => p.GtDets), parts.Sum(p => p.TrackerDets),
         ClearResult.Combine(parts.Select(p => p.Clear)), IdentityResult.Combine(parts.Select(p => p.Identity)),
         HotaResult.Combine(parts.Select(p => p.Hota).ToList()),
-        parts.All(p => p.MotMetrics is not null) && parts.Count > 0 ? MotMetricsSummary.Combine(parts.Select(p => p.MotMetrics!)) : null);
+        parts.All(p => p.MotMetrics is not null) && parts.Count > 0 ? MotMetricsSummary.Combine(parts.Select(p => p.MotMetrics!)) : null,
+        parts.All(p => p.Video is not null) && parts.Count > 0 ? VideoResult.Combine(parts.Select(p => p.Video!).ToList()) : null);
 }

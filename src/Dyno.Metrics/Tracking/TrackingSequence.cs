@@ -46,6 +46,9 @@ public sealed class TrackingSequence
     // Sparse similarity: for ground-truth detection d (global index), entries SimStart[d]..SimStart[d+1]
     // hold (tracker column within the timestep, similarity > 0).
     internal int[] SimStart { get; }
+    // Table row of each ground-truth / tracker detection (null when built from similarities).
+    internal int[]? GtRow { get; private init; }
+    internal int[]? TrackerRow { get; private init; }
     internal int[] SimCol { get; }
     internal double[] SimVal { get; }
 
@@ -96,6 +99,8 @@ public sealed class TrackingSequence
         var gIds = new List<int>(gt.Count);
         var kIds = new List<int>(pred.Count);
         var local = new int[pred.Count]; // prediction row -> column within its timestep (−1 = removed)
+        var gtRows = new List<int>(gt.Count);
+        var trRows = new List<int>(pred.Count);
         var simStart = new List<int>(gt.Count + 1);
         var cols = new List<int>(ov.Col.Length);
         var vals = new List<double>(ov.Col.Length);
@@ -105,13 +110,14 @@ public sealed class TrackingSequence
             ts[t] = kIds.Count;
             for (var j = ov.PredStart[t]; j < ov.PredStart[t + 1]; j++)
             {
-                if (keepPred is null || keepPred[j]) { local[j] = kIds.Count - ts[t]; kIds.Add(trIdAll[j]); }
+                if (keepPred is null || keepPred[j]) { local[j] = kIds.Count - ts[t]; kIds.Add(trIdAll[j]); trRows.Add(j); }
                 else local[j] = -1;
             }
             for (var d = ov.GtStart[t]; d < ov.GtStart[t + 1]; d++)
             {
                 if (keepGt is not null && !keepGt[d]) continue;
                 gIds.Add(gtIdAll[d]);
+                gtRows.Add(d);
                 simStart.Add(cols.Count);
                 for (var e = ov.RowStart[d]; e < ov.RowStart[d + 1]; e++)
                 {
@@ -125,7 +131,11 @@ public sealed class TrackingSequence
         simStart.Add(cols.Count);
         var gtIds = gIds.ToArray();
         var trIds = kIds.ToArray();
-        return new TrackingSequence(name, T, gs, gtIds, ts, trIds, simStart.ToArray(), cols.ToArray(), vals.ToArray(), nG, nT);
+        return new TrackingSequence(name, T, gs, gtIds, ts, trIds, simStart.ToArray(), cols.ToArray(), vals.ToArray(), nG, nT)
+        {
+            GtRow = gtRows.ToArray(),
+            TrackerRow = trRows.ToArray(),
+        };
     }
 
     /// <summary>
