@@ -29,10 +29,7 @@ public static class MotEvaluator
     {
         options ??= new MotEvaluationOptions();
         var results = new MotSequenceResult[sequences.Count];
-        if (options.Parallel && sequences.Count > 1)
-            System.Threading.Tasks.Parallel.For(0, sequences.Count, i => results[i] = EvaluateSequence(sequences[i], options));
-        else
-            for (var i = 0; i < sequences.Count; i++) results[i] = EvaluateSequence(sequences[i], options);
+        ParallelWork.For(sequences.Count, i => results[i] = EvaluateSequence(sequences[i], options), options.Parallel);
         return new MotEvaluation(results, Combine(results));
     }
 
@@ -59,13 +56,15 @@ public static class MotEvaluator
         MotMetricsSummary? mm = null;
         VideoResult? video = null;
         // CLEAR, Identity, HOTA (and py-motmetrics) are independent: run them side by side.
-        System.Threading.Tasks.Parallel.Invoke(
-            new ParallelOptions { MaxDegreeOfParallelism = options.Parallel ? -1 : 1 },
+        Action[] parts =
+        [
             () => clear = ClearMetrics.Evaluate(seq, options.IouThreshold),
             () => identity = IdentityMetrics.Evaluate(seq, options.IouThreshold),
             () => hota = HotaMetrics.Evaluate(seq),
             () => mm = options.MotMetrics ? MotAccumulator.CompareToGroundTruth(gtKept, predKept, 1 - options.IouThreshold).Summary() : null,
-            () => video = options.Video ? VideoMetrics.Evaluate(seq, gt, pred, options.IouThreshold) : null);
+            () => video = options.Video ? VideoMetrics.Evaluate(seq, gt, pred, options.IouThreshold) : null,
+        ];
+        ParallelWork.For(parts.Length, i => parts[i](), options.Parallel);
         return new MotSequenceResult(input.Name, frames, seq.NumGtIds, seq.NumTrackerIds, seq.NumGtDets, seq.NumTrackerDets, clear, identity, hota, mm, video);
     }
 

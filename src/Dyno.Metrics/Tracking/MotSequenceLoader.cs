@@ -27,12 +27,11 @@ public static class MotSequenceLoader
     {
         var pairs = Discover(gtPath, predPath);
         var result = new MotSequenceInput[pairs.Count];
-        Parallel.For(0, pairs.Count, i =>
-        {
-            var (name, gt, pred, ini) = pairs[i];
-            TrackTable Read(string p) => format == TrackFileFormat.Kitti ? TrackFileReader.ReadKitti(p, kittiClasses) : TrackFileReader.ReadMotChallenge(p);
-            result[i] = new MotSequenceInput(name, Read(gt), Read(pred), ini is null ? null : SeqLength(ini));
-        });
+        TrackTable Read(string p) => format == TrackFileFormat.Kitti ? TrackFileReader.ReadKitti(p, kittiClasses) : TrackFileReader.ReadMotChallenge(p);
+        var tables = new TrackTable[pairs.Count * 2];
+        ParallelWork.For(tables.Length, i => tables[i] = Read(i % 2 == 0 ? pairs[i / 2].Gt : pairs[i / 2].Pred));
+        for (var i = 0; i < pairs.Count; i++)
+            result[i] = new MotSequenceInput(pairs[i].Name, tables[2 * i], tables[2 * i + 1], pairs[i].SeqInfo is null ? null : SeqLength(pairs[i].SeqInfo!));
         return result;
     }
 
@@ -104,5 +103,26 @@ public static class MotSequenceLoader
                     ? n : throw new InvalidDataException($"{ini}: seqLength '{line[(eq + 1)..].Trim()}' is not a positive integer");
         }
         throw new InvalidDataException($"{ini}: no seqLength entry");
+    }
+}
+
+/// <summary>Parallel loops that rethrow the first failure as itself (not wrapped in an AggregateException), so callers see the user-facing error.</summary>
+internal static class ParallelWork
+{
+    public static void For(int count, Action<int> body, bool parallel = true)
+    {
+        if (!parallel || count < 2)
+        {
+            for (var i = 0; i < count; i++) body(i);
+            return;
+        }
+        try
+        {
+            Parallel.For(0, count, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
     }
 }
