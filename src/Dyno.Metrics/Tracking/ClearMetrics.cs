@@ -74,8 +74,6 @@ public static class ClearMetrics
         int tp = 0, fn = 0, fp = 0, idsw = 0;
         double motpSum = 0;
         var matcher = new FrameMatcher();
-        List<int> eRow = [], eCol = [], mRows = [], mCols = [];
-        List<double> eCost = [];
 
         for (var t = 0; t < seq.NumTimesteps; t++)
         {
@@ -90,7 +88,7 @@ public static class ClearMetrics
             }
             int G = gIds.Length, K = kIds.Length;
             var g0 = seq.GtStart[t];
-            eRow.Clear(); eCol.Clear(); eCost.Clear();
+            matcher.Clear();
             for (var r = 0; r < G; r++)
             {
                 var prev = prevStepTracker[gIds[r]];
@@ -99,11 +97,11 @@ public static class ClearMetrics
                     var s = seq.SimVal[e];
                     if (s < threshold - Eps) continue;
                     var c = seq.SimCol[e];
-                    eRow.Add(r); eCol.Add(c); eCost.Add(-((kIds[c] == prev ? 1000 : 0) + s));
+                    matcher.AddEdge(r, c, -((kIds[c] == prev ? 1000 : 0) + s));
                 }
             }
             var tt = t;
-            matcher.Match(G, K, eRow, eCol, eCost, dense =>
+            matcher.Match(G, K, dense =>
             {
                 var kk = seq.TrackerIdsAt(tt);
                 var gg = seq.GtIdsAt(tt);
@@ -117,14 +115,14 @@ public static class ClearMetrics
                         dense[r * kk.Length + c] = s < threshold - Eps ? 0 : -((kk[c] == prev ? 1000 : 0) + s);
                     }
                 }
-            }, mRows, mCols);
+            });
 
             var matches = 0;
             foreach (var g in gIds) { gtIdCount[g]++; }
             for (var g = 0; g < nG; g++) matchedNow[g] = -1;
-            for (var i = 0; i < mRows.Count; i++)
+            for (var i = 0; i < matcher.Rows.Count; i++)
             {
-                var r = mRows[i]; var c = mCols[i];
+                var r = matcher.Rows[i]; var c = matcher.Cols[i];
                 var gid = gIds[r]; var kid = kIds[c];
                 if (prevTracker[gid] >= 0 && prevTracker[gid] != kid) idsw++;
                 gtMatchedCount[gid]++;

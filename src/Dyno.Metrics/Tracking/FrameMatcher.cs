@@ -37,15 +37,39 @@ internal sealed class FrameMatcher
     /// <summary>Number of frames solved on the dense matrix (ties); for diagnostics.</summary>
     public int DenseFallbacks { get; private set; }
 
-    /// <summary>
-    /// Matches a G × K frame whose candidate pairs (negative cost) are given as edges; all other pairs
-    /// cost 0. <paramref name="fillDense"/> writes the full row-major cost matrix when needed. Adds
-    /// the matched candidate pairs to <paramref name="rows"/>/<paramref name="cols"/>, sorted by row.
-    /// </summary>
-    public void Match(int G, int K, List<int> edgeRow, List<int> edgeCol, List<double> edgeCost,
-        Action<double[]> fillDense, List<int> rows, List<int> cols)
+    private readonly List<int> _edgeRow = [], _edgeCol = [];
+    private readonly List<double> _edgeCost = [];
+
+    /// <summary>Rows of the pairs matched by the last <see cref="Match"/>, ascending.</summary>
+    public List<int> Rows { get; } = [];
+    /// <summary>Columns of the pairs matched by the last <see cref="Match"/>.</summary>
+    public List<int> Cols { get; } = [];
+
+    /// <summary>Starts a new frame: forgets the previous frame's candidate pairs.</summary>
+    public void Clear()
     {
-        MatchUnsorted(G, K, edgeRow, edgeCol, edgeCost, fillDense, rows, cols);
+        _edgeRow.Clear();
+        _edgeCol.Clear();
+        _edgeCost.Clear();
+    }
+
+    /// <summary>Adds a candidate pair with its (negative) cost.</summary>
+    public void AddEdge(int row, int col, double cost)
+    {
+        _edgeRow.Add(row);
+        _edgeCol.Add(col);
+        _edgeCost.Add(cost);
+    }
+
+    /// <summary>
+    /// Matches a G × K frame whose candidate pairs (negative cost) were added with <see cref="AddEdge"/>;
+    /// all other pairs cost 0. <paramref name="fillDense"/> writes the full row-major cost matrix when
+    /// needed. The matched candidate pairs end up in <see cref="Rows"/>/<see cref="Cols"/>, sorted by row.
+    /// </summary>
+    public void Match(int G, int K, Action<double[]> fillDense)
+    {
+        List<int> rows = Rows, cols = Cols;
+        MatchUnsorted(G, K, _edgeRow, _edgeCol, _edgeCost, fillDense, rows, cols);
         // Row order, as SciPy returns them: sums over the matches then add up in the reference's order.
         for (var i = 1; i < rows.Count; i++)
         {

@@ -143,8 +143,6 @@ public static class HotaMetrics
         // For every pair and level l, how many matches passed exactly l+1 α thresholds (matches are nested in α).
         var passCounts = new int[alignment.Length * nA];
         var matcher = new FrameMatcher();
-        List<int> eRow = [], eCol = [], mRows = [], mCols = [];
-        List<double> eCost = [];
         for (var t = 0; t < seq.NumTimesteps; t++)
         {
             var gIds = seq.GtIdsAt(t);
@@ -153,15 +151,15 @@ public static class HotaMetrics
             if (kIds.Length == 0) { for (var a = 0; a < nA; a++) fn[a] += gIds.Length; continue; }
             int G = gIds.Length, K = kIds.Length;
             var g0 = seq.GtStart[t];
-            eRow.Clear(); eCol.Clear(); eCost.Clear();
+            matcher.Clear();
             for (var r = 0; r < G; r++)
                 for (var e = seq.SimStart[g0 + r]; e < seq.SimStart[g0 + r + 1]; e++)
                 {
                     var score = alignment[pairOfEntry[e]] * seq.SimVal[e];
-                    if (score > 0) { eRow.Add(r); eCol.Add(seq.SimCol[e]); eCost.Add(-score); }
+                    if (score > 0) { matcher.AddEdge(r, seq.SimCol[e], -score); }
                 }
             var tt = t;
-            matcher.Match(G, K, eRow, eCol, eCost, dense =>
+            matcher.Match(G, K, dense =>
             {
                 // The whole frame's score matrix, as TrackEval builds it, for SciPy-order tie resolution.
                 Array.Clear(dense, 0, G * K);
@@ -169,11 +167,11 @@ public static class HotaMetrics
                 for (var r = 0; r < G; r++)
                     for (var e = seq.SimStart[gs + r]; e < seq.SimStart[gs + r + 1]; e++)
                         dense[r * K + seq.SimCol[e]] = -(alignment[pairOfEntry[e]] * seq.SimVal[e]);
-            }, mRows, mCols);
+            });
             for (var a = 0; a < nA; a++) { fn[a] += G; fp[a] += K; }
-            for (var i = 0; i < mRows.Count; i++)
+            for (var i = 0; i < matcher.Rows.Count; i++)
             {
-                var e = ClearMetrics.Entry(seq, g0 + mRows[i], mCols[i]);
+                var e = ClearMetrics.Entry(seq, g0 + matcher.Rows[i], matcher.Cols[i]);
                 if (e < 0) continue;
                 var s = seq.SimVal[e];
                 var passed = 0;

@@ -72,8 +72,6 @@ public static class MotPreprocessing
         var keepPred = new bool[pred.Count];
         Array.Fill(keepPred, true);
         var matcher = new FrameMatcher();
-        List<int> eRow = [], eCol = [], mRows = [], mCols = [];
-        List<double> eCost = [];
         for (var t = 0; t < ov.Frames; t++)
         {
             int g0 = ov.GtStart[t], G = ov.GtStart[t + 1] - g0, k0 = ov.PredStart[t], K = ov.PredStart[t + 1] - k0;
@@ -86,20 +84,20 @@ public static class MotPreprocessing
                         distractorCandidate |= !(ov.Val[e] < 0.5 - Eps) && ov.Val[e] > Eps;
             if (distractorCandidate)
             {
-                eRow.Clear(); eCol.Clear(); eCost.Clear();
+                matcher.Clear();
                 for (var r = 0; r < G; r++)
                     for (var e = ov.RowStart[g0 + r]; e < ov.RowStart[g0 + r + 1]; e++)
-                        if (!(ov.Val[e] < 0.5 - Eps)) { eRow.Add(r); eCol.Add(ov.Col[e] - k0); eCost.Add(-ov.Val[e]); }
+                        if (!(ov.Val[e] < 0.5 - Eps)) { matcher.AddEdge(r, ov.Col[e] - k0, -ov.Val[e]); }
                 var (gg0, kk0) = (g0, k0);
-                matcher.Match(G, K, eRow, eCol, eCost, dense =>
+                matcher.Match(G, K, dense =>
                 {
                     Array.Clear(dense);
                     for (var r = 0; r < G; r++)
                         for (var e = ov.RowStart[gg0 + r]; e < ov.RowStart[gg0 + r + 1]; e++)
                             if (!(ov.Val[e] < 0.5 - Eps)) dense[r * K + ov.Col[e] - kk0] = -ov.Val[e];
-                }, mRows, mCols);
-                for (var q = 0; q < mRows.Count; q++)
-                    if (IsDistractor(g0 + mRows[q])) keepPred[k0 + mCols[q]] = false;
+                });
+                for (var q = 0; q < matcher.Rows.Count; q++)
+                    if (IsDistractor(g0 + matcher.Rows[q])) keepPred[k0 + matcher.Cols[q]] = false;
             }
             for (var i = g0; i < g0 + G; i++)
             {

@@ -40,16 +40,7 @@ public class SyntheticCaseTests
             acc.Update(o, h, d, fid.ValueKind == JsonValueKind.Null ? null : fid.GetInt64());
         }
         var s = acc.Summary();
-        var actual = new Dictionary<string, double>
-        {
-            ["num_frames"] = s.NumFrames, ["num_matches"] = s.NumMatches, ["num_switches"] = s.NumSwitches,
-            ["num_transfer"] = s.NumTransfer, ["num_ascend"] = s.NumAscend, ["num_migrate"] = s.NumMigrate,
-            ["num_false_positives"] = s.NumFalsePositives, ["num_misses"] = s.NumMisses, ["num_detections"] = s.NumDetections,
-            ["num_objects"] = s.NumObjects, ["num_predictions"] = s.NumPredictions, ["num_unique_objects"] = s.NumUniqueObjects,
-            ["mostly_tracked"] = s.MostlyTracked, ["partially_tracked"] = s.PartiallyTracked, ["mostly_lost"] = s.MostlyLost,
-            ["num_fragmentations"] = s.NumFragmentations, ["motp"] = s.Motp, ["mota"] = s.Mota, ["precision"] = s.Precision,
-            ["recall"] = s.Recall, ["idfp"] = s.Idfp, ["idfn"] = s.Idfn, ["idtp"] = s.Idtp, ["idp"] = s.Idp, ["idr"] = s.Idr, ["idf1"] = s.Idf1,
-        };
+        var actual = MotFixtures.SummaryValues(s);
         foreach (var block in new[] { "computed_py_motmetrics", "expected_asserted" })
             foreach (var p in c.GetProperty(block).EnumerateObject())
                 MotFixtures.Close(MotFixtures.Num(p.Value), actual[p.Name], $"{name}.{block}.{p.Name}");
