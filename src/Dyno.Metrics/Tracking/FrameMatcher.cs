@@ -38,6 +38,7 @@ internal sealed class FrameMatcher
     public int DenseFallbacks { get; private set; }
 
     private readonly List<int> _edgeRow = [], _edgeCol = [];
+    private Func<int, int, bool>? _denseKeep;
     private readonly List<double> _edgeCost = [];
 
     /// <summary>Rows of the pairs matched by the last <see cref="Match"/>, ascending.</summary>
@@ -64,11 +65,13 @@ internal sealed class FrameMatcher
     /// <summary>
     /// Matches a G × K frame whose candidate pairs (negative cost) were added with <see cref="AddEdge"/>;
     /// all other pairs cost 0. <paramref name="fillDense"/> writes the full row-major cost matrix when
-    /// needed. The matched candidate pairs end up in <see cref="Rows"/>/<see cref="Cols"/>, sorted by row.
+    /// needed; of its assignment, the pairs with negative cost are kept, or those <paramref name="denseKeep"/>
+    /// accepts. The matched candidate pairs end up in <see cref="Rows"/>/<see cref="Cols"/>, sorted by row.
     /// </summary>
-    public void Match(int G, int K, Action<double[]> fillDense)
+    public void Match(int G, int K, Action<double[]> fillDense, Func<int, int, bool>? denseKeep = null)
     {
         List<int> rows = Rows, cols = Cols;
+        _denseKeep = denseKeep;
         MatchUnsorted(G, K, _edgeRow, _edgeCol, _edgeCost, fillDense, rows, cols);
         // Row order, as SciPy returns them: sums over the matches then add up in the reference's order.
         for (var i = 1; i < rows.Count; i++)
@@ -253,13 +256,13 @@ internal sealed class FrameMatcher
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SolveDense(int G, int K, Action<double[]> fillDense, List<int> rows, List<int> cols)
+    private void SolveDense(int G, int K, Action<double[]> fillDense, List<int> rows, List<int> cols)
     {
         var dense = new double[G * K];
         fillDense(dense);
         var m = LinearAssignment.Solve(dense, G, K);
         for (var q = 0; q < m.Count; q++)
-            if (dense[m.Rows[q] * K + m.Columns[q]] < 0) { rows.Add(m.Rows[q]); cols.Add(m.Columns[q]); }
+            if (_denseKeep?.Invoke(m.Rows[q], m.Columns[q]) ?? dense[m.Rows[q] * K + m.Columns[q]] < 0) { rows.Add(m.Rows[q]); cols.Add(m.Columns[q]); }
     }
 
     private int Find(int x)

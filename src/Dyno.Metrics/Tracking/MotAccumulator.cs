@@ -50,6 +50,17 @@ public sealed record MotMetricsSummary(
 /// </summary>
 public sealed class MotAccumulator
 {
+    private readonly bool _denseAssignment;
+    private readonly FrameMatcher _matcher = new();
+
+    /// <summary>
+    /// Creates an empty accumulator. By default each frame's assignment is solved per connected
+    /// component of the allowed pairs (with SciPy's dense order on ties, see docs/tracking.md);
+    /// <paramref name="denseAssignment"/> solves every frame on the whole matrix as py-motmetrics does.
+    /// Both give identical events.
+    /// </summary>
+    public MotAccumulator(bool denseAssignment = false) => _denseAssignment = denseAssignment;
+
     private readonly Dictionary<int, int> _pairing = [];      // m: object -> last hypothesis
     private readonly Dictionary<int, int> _resPairing = [];   // res_m: hypothesis -> last object
     private readonly HashSet<int> _everMatchedObject = [];    // last_match keys
@@ -116,7 +127,8 @@ public sealed class MotAccumulator
             for (var i = 0; i < no; i++)
                 for (var j = 0; j < nh; j++)
                     if (oMasked[i] || hMasked[j]) d[i * nh + j] = double.NaN;
-            foreach (var (i, j) in SolveWithMissingEdges(d, no, nh))
+            var matched = _denseAssignment ? SolveWithMissingEdges(d, no, nh) : SolveSparse(d, no, nh);
+            foreach (var (i, j) in matched)
             {
                 int o = objectIds[i], h = hypothesisIds[j];
                 var isSwitch = _pairing.TryGetValue(o, out var prevH) && prevH != h;
@@ -162,9 +174,29 @@ public sealed class MotAccumulator
         return s;
     }
 
-    // py-motmetrics' lap.linear_sum_assignment with the SciPy solver: missing edges (NaN) get a cost
-    // larger than any complete assignment of real edges, then matches on missing edges are dropped.
-    private static IEnumerable<(int, int)> SolveWithMissingEdges(double[] d, int no, int nh)
+    // The same assignment through FrameMatcher: with L the missing-edge cost, SciPy's optimum on the
+    // (distance, L) matrix is the maximum-weight matching with weights L − distance (most allowed pairs
+    // first, then least total distance), so components can be solved separately; ties fall back to the
+    // exact dense matrix below.
+    private List<(int, int)> SolveSparse(double[] d, int no, int nh)
+    {
+        var result = new List<(int, int)>();
+        var (anyValid, allValid, large) = MissingEdgeCost(d, no, nh);
+        if (!anyValid) return result;
+        _matcher.Clear();
+        for (var i = 0; i < no; i++)
+            for (var j = 0; j < nh; j++)
+                if (double.IsFinite(d[i * nh + j])) _matcher.AddEdge(i, j, d[i * nh + j] - large);
+        _matcher.Match(no, nh, dense =>
+        {
+            for (var k = 0; k < d.Length; k++) dense[k] = allValid || double.IsFinite(d[k]) ? d[k] : large;
+        }, (i, j) => double.IsFinite(d[i * nh + j]));
+        for (var q = 0; q < _matcher.Rows.Count; q++) result.Add((_matcher.Rows[q], _matcher.Cols[q]));
+        return result;
+    }
+
+    // add_expensive_edges: the cost of a missing edge is 2·r·c + 1, r = min(shape), c = max |valid| + 1.
+    private static (bool AnyValid, bool AllValid, double Large) MissingEdgeCost(double[] d, int no, int nh)
     {
         var anyValid = false;
         var allValid = true;
@@ -174,17 +206,22 @@ public sealed class MotAccumulator
             if (double.IsFinite(x)) { anyValid = true; maxAbs = Math.Max(maxAbs, Math.Abs(x)); }
             else allValid = false;
         }
-        if (!anyValid) yield break; // every pair of the zero-cost matching would be dropped
+        return (anyValid, allValid, 2.0 * Math.Min(no, nh) * (maxAbs + 1) + 1);
+    }
+
+    // py-motmetrics' lap.linear_sum_assignment with the SciPy solver: missing edges (NaN) get a cost
+    // larger than any complete assignment of real edges, then matches on missing edges are dropped.
+    private static List<(int, int)> SolveWithMissingEdges(double[] d, int no, int nh)
+    {
+        var result = new List<(int, int)>();
+        var (anyValid, allValid, large) = MissingEdgeCost(d, no, nh);
+        if (!anyValid) return result; // every pair of the zero-cost matching would be dropped
         var cost = new double[d.Length];
-        if (allValid) Array.Copy(d, cost, d.Length);
-        else
-        {
-            var large = 2.0 * Math.Min(no, nh) * (maxAbs + 1) + 1;
-            for (var k = 0; k < d.Length; k++) cost[k] = double.IsFinite(d[k]) ? d[k] : large;
-        }
+        for (var k = 0; k < d.Length; k++) cost[k] = allValid || double.IsFinite(d[k]) ? d[k] : large;
         var m = LinearAssignment.Solve(cost, no, nh);
         for (var k = 0; k < m.Count; k++)
-            if (double.IsFinite(d[m.Rows[k] * nh + m.Columns[k]])) yield return (m.Rows[k], m.Columns[k]);
+            if (double.IsFinite(d[m.Rows[k] * nh + m.Columns[k]])) result.Add((m.Rows[k], m.Columns[k]));
+        return result;
     }
 
     /// <summary>py-motmetrics' default metrics over everything accumulated so far.</summary>
@@ -211,9 +248,9 @@ public sealed class MotAccumulator
     /// its MOTChallenge loader's shift of x and y by −1: every frame present in either table is an
     /// update, and pairs with IoU distance above <paramref name="maxDistance"/> may not match.
     /// </summary>
-    public static MotAccumulator CompareToGroundTruth(TrackTable gt, TrackTable pred, double maxDistance = 0.5)
+    public static MotAccumulator CompareToGroundTruth(TrackTable gt, TrackTable pred, double maxDistance = 0.5, bool denseAssignment = false)
     {
-        var acc = new MotAccumulator();
+        var acc = new MotAccumulator(denseAssignment);
         int i = 0, j = 0;
         var dist = new List<double>();
         while (i < gt.Count || j < pred.Count)

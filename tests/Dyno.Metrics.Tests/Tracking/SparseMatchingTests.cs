@@ -37,6 +37,32 @@ public class SparseMatchingTests
         }
     }
 
+    [Theory]
+    [InlineData(11, false)]
+    [InlineData(12, true)]
+    [InlineData(13, true)]
+    public void MotAccumulatorSparseEqualsDense(int seed, bool ties)
+    {
+        for (var rep = 0; rep < 25; rep++)
+        {
+            var rnd = new Random(seed * 1000 + rep);
+            var sparse = new MotAccumulator();
+            var dense = new MotAccumulator(denseAssignment: true);
+            double[] levels = [0.1, 0.2, 0.2, 0.4, 0.5];
+            for (var f = 0; f < 30; f++)
+            {
+                var o = Enumerable.Range(1, 10).Where(_ => rnd.NextDouble() < 0.6).ToArray();
+                var h = Enumerable.Range(1, 12).Where(_ => rnd.NextDouble() < 0.6).ToArray();
+                var d = new double[o.Length * h.Length];
+                for (var k = 0; k < d.Length; k++)
+                    d[k] = rnd.NextDouble() < 0.35 ? (ties ? levels[rnd.Next(levels.Length)] : Math.Round(rnd.NextDouble() * 0.5, 3)) : double.NaN;
+                sparse.Update(o, h, d, f);
+                dense.Update(o, h, d, f);
+            }
+            Assert.Equal(dense.Summary(), sparse.Summary());
+        }
+    }
+
     // Crowded frames: many ids present at once, overlapping candidates, and (with ties) similarity
     // values drawn from a few levels so that equal-weight alternative matchings are common.
     private static TrackingSequence RandomSequence(Random rnd, bool ties)
