@@ -68,6 +68,7 @@ internal sealed class FrameMatcher
     /// needed; of its assignment, the pairs with negative cost are kept, or those <paramref name="denseKeep"/>
     /// accepts. The matched candidate pairs end up in <see cref="Rows"/>/<see cref="Cols"/>, sorted by row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Match(int G, int K, Action<double[]> fillDense, Func<int, int, bool>? denseKeep = null)
     {
         List<int> rows = Rows, cols = Cols;

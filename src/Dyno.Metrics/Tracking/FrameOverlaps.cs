@@ -58,6 +58,7 @@ internal sealed class FrameOverlaps
     }
 
     /// <summary>Checks that every row's frame lies in first..first+frames−1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CheckRange(TrackTable tab, string what, string seq, int first, int frames)
     {
         for (var i = 0; i < tab.Count; i++)

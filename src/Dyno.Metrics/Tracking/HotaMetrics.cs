@@ -221,6 +221,7 @@ internal sealed class PairIndex(int nG, int nK)
     public List<int> Tracker { get; } = [];
 
     /// <summary>The pair's index; a new pair gets the next index (= the previous count).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int GetOrAdd(int g, int k)
     {
         if (_table is not null)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dyno.Metrics.Assignment;
 
 namespace Dyno.Metrics.Tracking;
@@ -83,6 +84,7 @@ public sealed class MotAccumulator
     /// Adds one frame: object ids, hypothesis ids and the row-major objects × hypotheses distance
     /// matrix (NaN = the pair may not match). Frame ids must increase; null continues from the last one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Update(IReadOnlyList<int> objectIds, IReadOnlyList<int> hypothesisIds, ReadOnlySpan<double> distances, long? frameId = null)
     {
         int no = objectIds.Count, nh = hypothesisIds.Count;
@@ -248,6 +250,7 @@ public sealed class MotAccumulator
     /// its MOTChallenge loader's shift of x and y by −1: every frame present in either table is an
     /// update, and pairs with IoU distance above <paramref name="maxDistance"/> may not match.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static MotAccumulator CompareToGroundTruth(TrackTable gt, TrackTable pred, double maxDistance = 0.5, bool denseAssignment = false)
     {
         var acc = new MotAccumulator(denseAssignment);

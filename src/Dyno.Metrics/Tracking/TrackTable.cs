@@ -73,6 +73,7 @@ public sealed class TrackTable
     public int MaxFrame => Count == 0 ? 0 : Frame[^1];
 
     /// <summary>The rows whose <paramref name="keep"/> flag is set, in the same order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TrackTable Where(bool[] keep)
     {
         var idx = new List<int>(Count);
@@ -83,6 +84,7 @@ public sealed class TrackTable
     }
 
     /// <summary>Start row of each frame 0..<paramref name="frames"/> (frame numbers offset by <paramref name="firstFrame"/>), CSR style.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int[] FrameStarts(int firstFrame, int frames)
     {
         var starts = new int[frames + 1];
@@ -96,6 +98,7 @@ public sealed class TrackTable
         return starts;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T[] Pick<T>(T[] a, int[] order)
     {
         var r = new T[order.Length];

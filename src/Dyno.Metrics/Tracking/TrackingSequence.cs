@@ -176,20 +176,29 @@ public sealed class TrackingSequence
         return new TrackingSequence(name, T, gs, g.ToArray(), ts, k.ToArray(), simStart.ToArray(), cols.ToArray(), vals.ToArray(), nG, nT);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CheckUnique(TrackTable tab, int[] starts, string what, string seq)
     {
-        var seen = new Dictionary<int, int>();
+        var buf = new long[16];
         for (var t = 0; t + 1 < starts.Length; t++)
         {
-            if (starts[t + 1] - starts[t] < 2) continue;
-            seen.Clear();
-            for (var i = starts[t]; i < starts[t + 1]; i++)
-                if (!seen.TryAdd(tab.Id[i], i))
-                    throw new InvalidDataException($"{seq}: {what} line {tab.Line[i]}: id {tab.Id[i]} appears twice in frame {tab.Frame[i]} (also line {tab.Line[seen[tab.Id[i]]]})");
+            int s0 = starts[t], n = starts[t + 1] - s0;
+            if (n < 2) continue;
+            if (buf.Length < n) buf = new long[Math.Max(n, buf.Length * 2)];
+            for (var i = 0; i < n; i++) buf[i] = ((long)tab.Id[s0 + i] << 32) | (uint)(s0 + i);
+            var span = buf.AsSpan(0, n);
+            span.Sort();
+            for (var i = 1; i < n; i++)
+                if (span[i] >> 32 == span[i - 1] >> 32)
+                {
+                    int first = (int)(uint)span[i - 1], row = (int)(uint)span[i];
+                    throw new InvalidDataException($"{seq}: {what} line {tab.Line[row]}: id {tab.Id[row]} appears twice in frame {tab.Frame[row]} (also line {tab.Line[first]})");
+                }
         }
     }
 
     // Sorted-order relabelling of the kept rows' ids to 0..n−1, as TrackEval does (removed rows get −1).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int[] Ids, int Count) Relabel(int[] ids, bool[]? keep)
     {
         var unique = new HashSet<int>();

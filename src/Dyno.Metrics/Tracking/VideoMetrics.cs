@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Dyno.Metrics.Tracking;
 
 /// <summary>
@@ -49,6 +50,7 @@ public sealed record VideoResult(int GtTracks, int TrackBreaks, int MatchedPairs
 public static class VideoMetrics
 {
     /// <summary>Evaluates one sequence (built with <see cref="TrackingSequence.FromBoxes"/>) against its tables.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static VideoResult Evaluate(TrackingSequence seq, TrackTable gt, TrackTable pred, double threshold = 0.5)
     {
         if (seq.GtRow is null || seq.TrackerRow is null) throw new ArgumentException("video metrics need a sequence built from boxes");
