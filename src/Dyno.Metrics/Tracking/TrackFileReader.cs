@@ -23,12 +23,13 @@ public static class TrackFileReader
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static TrackTable ParseMotChallenge(ReadOnlySpan<byte> text, string name)
     {
-        var cap = Math.Max(16, text.Length / 40);
-        var frame = new List<int>(cap); var id = new List<int>(cap);
-        var x = new List<double>(cap); var y = new List<double>(cap); var w = new List<double>(cap); var h = new List<double>(cap);
-        var conf = new List<double>(cap); var cls = new List<int>(cap); var vis = new List<double>(cap); var lines = new List<int>(cap);
+        var cap = text.Count((byte)'\n') + 1;
+        var frame = new int[cap]; var id = new int[cap];
+        var x = new double[cap]; var y = new double[cap]; var w = new double[cap]; var h = new double[cap];
+        var conf = new double[cap]; var cls = new int[cap]; var vis = new double[cap]; var lines = new int[cap];
         Span<double> f = stackalloc double[10];
         var lineNo = 0;
+        var n = 0;
         var motClasses = true;
         while (text.Length > 0)
         {
@@ -36,26 +37,32 @@ public static class TrackFileReader
             var nl = text.IndexOf((byte)'\n');
             var line = nl < 0 ? text : text[..nl];
             text = nl < 0 ? default : text[(nl + 1)..];
-            var n = SplitNumbers(line, f, name, lineNo);
-            if (n == 0) continue;
-            if (n < 6) throw new InvalidDataException($"{name}: line {lineNo}: {n} fields, a MOTChallenge row needs at least 6 (frame, id, x, y, w, h)");
-            frame.Add(ToInt(f[0], name, lineNo, "frame"));
-            id.Add(ToInt(f[1], name, lineNo, "id"));
-            x.Add(f[2]); y.Add(f[3]); w.Add(f[4]); h.Add(f[5]);
-            conf.Add(n > 6 ? f[6] : 1.0);
+            var fields = SplitNumbers(line, f, name, lineNo);
+            if (fields == 0) continue;
+            if (fields < 6) throw new InvalidDataException($"{name}: line {lineNo}: {fields} fields, a MOTChallenge row needs at least 6 (frame, id, x, y, w, h)");
+            frame[n] = ToInt(f[0], name, lineNo, "frame");
+            id[n] = ToInt(f[1], name, lineNo, "id");
+            x[n] = f[2]; y[n] = f[3]; w[n] = f[4]; h[n] = f[5];
+            conf[n] = fields > 6 ? f[6] : 1.0;
             // MOT16/17/20 ground truth has class and visibility in columns 8-9; MOT15 has world
             // coordinates there (TUD-Stadtmitte: 4.4852, 5.5016), so they only count as classes when
             // every row holds a MOTChallenge class id (checked below).
-            cls.Add(n > 7 && f[7] == Math.Floor(f[7]) && f[7] >= 1 && f[7] <= 13 ? (int)f[7] : -1);
-            vis.Add(n > 8 ? f[8] : 1.0);
-            if (n <= 8 || cls[^1] < 0 || !(f[8] >= 0 && f[8] <= 1)) motClasses = false;
-            lines.Add(lineNo);
+            cls[n] = fields > 7 && f[7] == Math.Floor(f[7]) && f[7] >= 1 && f[7] <= 13 ? (int)f[7] : -1;
+            vis[n] = fields > 8 ? f[8] : 1.0;
+            if (fields <= 8 || cls[n] < 0 || !(f[8] >= 0 && f[8] <= 1)) motClasses = false;
+            lines[n] = lineNo;
+            n++;
         }
-        if (!motClasses || frame.Count == 0)
-            return new TrackTable(frame.ToArray(), id.ToArray(), x.ToArray(), y.ToArray(), w.ToArray(), h.ToArray(),
-                conf.ToArray(), null, null, lines.ToArray());
-        return new TrackTable(frame.ToArray(), id.ToArray(), x.ToArray(), y.ToArray(), w.ToArray(), h.ToArray(),
-            conf.ToArray(), cls.ToArray(), vis.ToArray(), lines.ToArray());
+        Trim(ref frame, n); Trim(ref id, n); Trim(ref x, n); Trim(ref y, n); Trim(ref w, n); Trim(ref h, n);
+        Trim(ref conf, n); Trim(ref cls, n); Trim(ref vis, n); Trim(ref lines, n);
+        if (!motClasses || n == 0)
+            return new TrackTable(frame, id, x, y, w, h, conf, null, null, lines, owned: true);
+        return new TrackTable(frame, id, x, y, w, h, conf, cls, vis, lines, owned: true);
+    }
+
+    private static void Trim<T>(ref T[] a, int n)
+    {
+        if (a.Length != n) Array.Resize(ref a, n);
     }
 
     /// <summary>

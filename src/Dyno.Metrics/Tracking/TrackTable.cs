@@ -15,20 +15,31 @@ public sealed class TrackTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TrackTable(int[] frame, int[] id, double[] x, double[] y, double[] w, double[] h,
         double[]? confidence = null, int[]? cls = null, double[]? visibility = null, int[]? line = null)
+        : this(frame, id, x, y, w, h, confidence, cls, visibility, line, owned: false)
+    {
+    }
+
+    // owned: the arrays are fresh (from a reader) and may be kept as they are when already sorted.
+    internal TrackTable(int[] frame, int[] id, double[] x, double[] y, double[] w, double[] h,
+        double[]? confidence, int[]? cls, double[]? visibility, int[]? line, bool owned)
     {
         var n = frame.Length;
         if (id.Length != n || x.Length != n || y.Length != n || w.Length != n || h.Length != n
             || (confidence?.Length ?? n) != n || (cls?.Length ?? n) != n || (visibility?.Length ?? n) != n || (line?.Length ?? n) != n)
             throw new ArgumentException("TrackTable columns must all have the same length");
-        var order = new int[n];
-        for (var i = 0; i < n; i++) order[i] = i;
         var sorted = true;
         for (var i = 1; i < n && sorted; i++) sorted = frame[i - 1] <= frame[i];
+        int[]? order = null; // null: keep the arrays as they are
+        if (!sorted || !owned)
+        {
+            order = new int[n];
+            for (var i = 0; i < n; i++) order[i] = i;
+        }
         if (!sorted)
         {
             var keys = new long[n];
             for (var i = 0; i < n; i++) keys[i] = ((long)frame[i] << 32) | (uint)i;
-            Array.Sort(keys, order);
+            Array.Sort(keys, order!);
         }
         Frame = Pick(frame, order);
         Id = Pick(id, order);
@@ -40,6 +51,7 @@ public sealed class TrackTable
         Class = cls is null ? Filled(n, -1) : Pick(cls, order);
         Visibility = visibility is null ? Filled(n, 1.0) : Pick(visibility, order);
         Line = line is null ? Pick(Enumerable.Range(1, n).ToArray(), order) : Pick(line, order);
+        static T[] Pick<T>(T[] a, int[]? order) => order is null ? a : TrackTable.Pick(a, order);
     }
 
     /// <summary>Frame number of each row (1-based in MOTChallenge files, 0-based in KITTI).</summary>
@@ -80,7 +92,7 @@ public sealed class TrackTable
         for (var i = 0; i < Count; i++) if (keep[i]) idx.Add(i);
         var o = idx.ToArray();
         return new TrackTable(Pick(Frame, o), Pick(Id, o), Pick(X, o), Pick(Y, o), Pick(W, o), Pick(H, o),
-            Pick(Confidence, o), Pick(Class, o), Pick(Visibility, o), Pick(Line, o));
+            Pick(Confidence, o), Pick(Class, o), Pick(Visibility, o), Pick(Line, o), owned: true);
     }
 
     /// <summary>Start row of each frame 0..<paramref name="frames"/> (frame numbers offset by <paramref name="firstFrame"/>), CSR style.</summary>
