@@ -8,10 +8,10 @@ namespace Dyno.Metrics.Tracking;
 /// outcome. The reference tools run SciPy's solver on the whole gt × tracker matrix, where every
 /// non-candidate pair costs 0; the candidate pairs it returns form a maximum-weight matching of the
 /// candidate graph. When that matching is unique, solving each connected component separately gives
-/// the same pairs, so: isolated candidate pairs are matched directly; every larger component is
-/// solved with <see cref="LinearAssignment"/> and its optimum tested for uniqueness on the dual
-/// (see IsUniqueOptimum). If any component ties, the whole
-/// frame falls back to the dense matrix, so ties resolve exactly as in SciPy.
+/// the same pairs, so: isolated candidate pairs are matched directly, a star takes its strictly
+/// heaviest edge, and every larger component is solved with <see cref="LinearAssignment"/> and its
+/// optimum tested for uniqueness on the dual (see IsUniqueOptimum). If any component ties, the whole
+/// frame is solved on the dense matrix instead, so ties resolve exactly as in SciPy.
 /// </summary>
 internal sealed class FrameMatcher
 {
@@ -33,13 +33,12 @@ internal sealed class FrameMatcher
     private int[] _fill = new int[64];
     private readonly List<int> _compRows = [];
     private readonly List<int> _compCols = [];
+    private readonly List<int> _edgeRow = [], _edgeCol = [];
+    private readonly List<double> _edgeCost = [];
+    private Func<int, int, bool>? _denseKeep;
 
     /// <summary>Number of frames solved on the dense matrix (ties); for diagnostics.</summary>
     public int DenseFallbacks { get; private set; }
-
-    private readonly List<int> _edgeRow = [], _edgeCol = [];
-    private Func<int, int, bool>? _denseKeep;
-    private readonly List<double> _edgeCost = [];
 
     /// <summary>Rows of the pairs matched by the last <see cref="Match"/>, ascending.</summary>
     public List<int> Rows { get; } = [];

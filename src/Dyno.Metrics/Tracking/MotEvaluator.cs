@@ -28,13 +28,26 @@ public static class MotEvaluator
     public static MotEvaluation Evaluate(IReadOnlyList<MotSequenceInput> sequences, MotEvaluationOptions? options = null)
     {
         options ??= new MotEvaluationOptions();
-        var results = new MotSequenceResult[sequences.Count];
-        ParallelWork.For(sequences.Count, i => results[i] = EvaluateSequence(sequences[i], options), options.Parallel);
+        // Two flat parallel stages balance two cores better than nested loops: first every sequence's
+        // IoU, preprocessing and relabelling, then every (sequence, metric) job, biggest first.
+        var prepared = new Prepared[sequences.Count];
+        ParallelWork.For(sequences.Count, i => prepared[i] = Prepare(sequences[i], options), options.Parallel);
+        var jobs = prepared.SelectMany(p => p.Jobs(options)).OrderByDescending(j => j.Cost).ToArray();
+        ParallelWork.For(jobs.Length, i => jobs[i].Run(), options.Parallel);
+        var results = prepared.Select(p => p.Result()).ToArray();
         return new MotEvaluation(results, Combine(results));
     }
 
     /// <summary>Evaluates one sequence.</summary>
     public static MotSequenceResult EvaluateSequence(MotSequenceInput input, MotEvaluationOptions options)
+    {
+        var p = Prepare(input, options);
+        var jobs = p.Jobs(options).ToArray();
+        ParallelWork.For(jobs.Length, i => jobs[i].Run(), options.Parallel);
+        return p.Result();
+    }
+
+    private static Prepared Prepare(MotSequenceInput input, MotEvaluationOptions options)
     {
         TrackTable gt = input.Gt, pred = input.Pred;
         var first = Math.Min(1, Math.Min(gt.Count > 0 ? gt.Frame[0] : 1, pred.Count > 0 ? pred.Frame[0] : 1));
@@ -43,29 +56,37 @@ public static class MotEvaluator
         FrameOverlaps.CheckRange(pred, "tracker", input.Name, first, frames);
         var overlaps = FrameOverlaps.Compute(gt, pred, first, frames);
         var (keepGt, keepPred) = MotPreprocessing.Masks(gt, pred, overlaps, options.Preprocess ?? new MotPreprocessOptions(), input.Name);
-        var seq = TrackingSequence.FromOverlaps(input.Name, gt, pred, overlaps, keepGt, keepPred);
-        TrackTable gtKept = gt, predKept = pred;
-        if (options.MotMetrics)
+        return new Prepared(input, TrackingSequence.FromOverlaps(input.Name, gt, pred, overlaps, keepGt, keepPred), keepGt, keepPred, frames);
+    }
+
+    private sealed record Job(Action Run, long Cost);
+
+    private sealed class Prepared(MotSequenceInput input, TrackingSequence seq, bool[]? keepGt, bool[]? keepPred, int frames)
+    {
+        private ClearResult? _clear;
+        private IdentityResult? _identity;
+        private HotaResult? _hota;
+        private MotMetricsSummary? _motMetrics;
+        private VideoResult? _video;
+
+        public IEnumerable<Job> Jobs(MotEvaluationOptions o)
         {
-            if (keepGt is not null) gtKept = gt.Where(keepGt);
-            if (keepPred is not null) predKept = pred.Where(keepPred);
+            long size = seq.SimVal.Length + seq.NumGtDets + seq.NumTrackerDets;
+            yield return new Job(() => _hota = HotaMetrics.Evaluate(seq), 4 * size);
+            yield return new Job(() => _clear = ClearMetrics.Evaluate(seq, o.IouThreshold), size);
+            yield return new Job(() => _identity = IdentityMetrics.Evaluate(seq, o.IouThreshold), size / 2);
+            if (o.MotMetrics)
+                yield return new Job(() =>
+                {
+                    var gt = keepGt is null ? input.Gt : input.Gt.Where(keepGt);
+                    var pred = keepPred is null ? input.Pred : input.Pred.Where(keepPred);
+                    _motMetrics = MotAccumulator.CompareToGroundTruth(gt, pred, 1 - o.IouThreshold).Summary();
+                }, 6 * size);
+            if (o.Video) yield return new Job(() => _video = VideoMetrics.Evaluate(seq, input.Gt, input.Pred, o.IouThreshold), 2 * size);
         }
-        ClearResult clear = null!;
-        IdentityResult identity = null!;
-        HotaResult hota = null!;
-        MotMetricsSummary? mm = null;
-        VideoResult? video = null;
-        // CLEAR, Identity, HOTA (and py-motmetrics) are independent: run them side by side.
-        Action[] parts =
-        [
-            () => clear = ClearMetrics.Evaluate(seq, options.IouThreshold),
-            () => identity = IdentityMetrics.Evaluate(seq, options.IouThreshold),
-            () => hota = HotaMetrics.Evaluate(seq),
-            () => mm = options.MotMetrics ? MotAccumulator.CompareToGroundTruth(gtKept, predKept, 1 - options.IouThreshold).Summary() : null,
-            () => video = options.Video ? VideoMetrics.Evaluate(seq, gt, pred, options.IouThreshold) : null,
-        ];
-        ParallelWork.For(parts.Length, i => parts[i](), options.Parallel);
-        return new MotSequenceResult(input.Name, frames, seq.NumGtIds, seq.NumTrackerIds, seq.NumGtDets, seq.NumTrackerDets, clear, identity, hota, mm, video);
+
+        public MotSequenceResult Result() => new(input.Name, frames, seq.NumGtIds, seq.NumTrackerIds, seq.NumGtDets, seq.NumTrackerDets,
+            _clear!, _identity!, _hota!, _motMetrics, _video);
     }
 
     /// <summary>Combines per-sequence results (counts summed; HOTA's association scores weighted by TP).</summary>
