@@ -52,7 +52,7 @@ public static class EvalMotCommand
             if (!(mv >= 0 && mv <= 1)) throw new UsageException($"--min-visibility {mv}: must be in [0, 1]");
             var format = parse.GetValue(input) == "kitti" ? TrackFileFormat.Kitti : TrackFileFormat.MotChallenge;
             var classes = parse.GetValue(kittiClass) is { Length: > 0 } k ? k : ["Car"];
-            var quiet = parse.GetValue(Quiet(common));
+            var quiet = parse.GetValue(common.Quiet);
             var sw = Stopwatch.StartNew();
             var seqs = MotSequenceLoader.Load(parse.GetValue(gt)!, parse.GetValue(pred)!, format, format == TrackFileFormat.Kitti ? classes : null);
             var loadSeconds = sw.Elapsed.TotalSeconds;
@@ -82,8 +82,6 @@ public static class EvalMotCommand
         }));
         return cmd;
     }
-
-    private static Option<bool> Quiet(CommonOptions c) => c.Quiet;
 
     private static int Emit(ParseResult parse, CommonOptions common, MotReport doc, ClearConvention conv, MotpUnit unit)
     {
