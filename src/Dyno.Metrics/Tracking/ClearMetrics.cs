@@ -53,11 +53,15 @@ public static class ClearMetrics
     private const double Eps = 2.220446049250313e-16;
 
     /// <summary>Evaluates one sequence at IoU <paramref name="threshold"/> (0.5 in MOTChallenge).</summary>
-    public static ClearResult Evaluate(TrackingSequence seq, double threshold = 0.5) => Evaluate(seq, threshold, null);
+    /// <param name="seq">The sequence.</param>
+    /// <param name="threshold">Minimum IoU of a match.</param>
+    /// <param name="denseAssignment">Solve every frame on its whole matrix, as the reference does (slower; identical results).</param>
+    public static ClearResult Evaluate(TrackingSequence seq, double threshold = 0.5, bool denseAssignment = false) =>
+        Evaluate(seq, threshold, null, denseAssignment);
 
-    /// <summary>As <see cref="Evaluate(TrackingSequence, double)"/>, reporting each match (timestep, gt detection index, tracker detection index).</summary>
+    /// <summary>As <see cref="Evaluate(TrackingSequence, double, bool)"/>, reporting each match (timestep, gt detection index, tracker detection index).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static ClearResult Evaluate(TrackingSequence seq, double threshold, Action<int, int, int>? onMatch)
+    internal static ClearResult Evaluate(TrackingSequence seq, double threshold, Action<int, int, int>? onMatch, bool denseAssignment = false)
     {
         if (seq.NumTrackerDets == 0) return new ClearResult(0, seq.NumGtDets, 0, 0, 0, 0, seq.NumGtIds, 0, 0, seq.NumTimesteps);
         if (seq.NumGtDets == 0) return new ClearResult(0, 0, seq.NumTrackerDets, 0, 0, 0, 0, 0, 0, seq.NumTimesteps);
@@ -73,7 +77,7 @@ public static class ClearMetrics
         Array.Fill(prevStepTracker, -1);
         int tp = 0, fn = 0, fp = 0, idsw = 0;
         double motpSum = 0;
-        var matcher = new FrameMatcher();
+        var matcher = new FrameMatcher(denseAssignment);
 
         for (var t = 0; t < seq.NumTimesteps; t++)
         {

@@ -13,7 +13,7 @@ namespace Dyno.Metrics.Tracking;
 /// optimum tested for uniqueness on the dual (see IsUniqueOptimum). If any component ties, the whole
 /// frame is solved on the dense matrix instead, so ties resolve exactly as in SciPy.
 /// </summary>
-internal sealed class FrameMatcher
+internal sealed class FrameMatcher(bool alwaysDense = false)
 {
     private int[] _parent = new int[64];
     private int[] _count = new int[64];
@@ -91,6 +91,11 @@ internal sealed class FrameMatcher
         cols.Clear();
         var n = edgeRow.Count;
         if (n == 0) return;
+        if (alwaysDense)
+        {
+            SolveDense(G, K, fillDense, rows, cols);
+            return;
+        }
         Ensure(ref _parent, G + K);
         for (var i = 0; i < G + K; i++) _parent[i] = i;
         for (var e = 0; e < n; e++)

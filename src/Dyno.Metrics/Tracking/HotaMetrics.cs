@@ -82,9 +82,11 @@ public static class HotaMetrics
     private const double Eps = 2.220446049250313e-16;
 
     /// <summary>Evaluates one sequence.</summary>
+    /// <param name="seq">The sequence.</param>
+    /// <param name="denseAssignment">Solve every frame on its whole matrix, as TrackEval does (slower; identical results).</param>
     // Runs once per call on large inputs: compile optimised at once rather than tier-0 first.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static HotaResult Evaluate(TrackingSequence seq)
+    public static HotaResult Evaluate(TrackingSequence seq, bool denseAssignment = false)
     {
         var nA = HotaResult.Alphas.Count;
         double[] tp = new double[nA], fn = new double[nA], fp = new double[nA], assA = new double[nA], assRe = new double[nA], assPr = new double[nA], loc = new double[nA];
@@ -142,7 +144,7 @@ public static class HotaMetrics
 
         // For every pair and level l, how many matches passed exactly l+1 α thresholds (matches are nested in α).
         var passCounts = new int[alignment.Length * nA];
-        var matcher = new FrameMatcher();
+        var matcher = new FrameMatcher(denseAssignment);
         for (var t = 0; t < seq.NumTimesteps; t++)
         {
             var gIds = seq.GtIdsAt(t);
