@@ -50,7 +50,8 @@ public static class MotEvaluator
     private static Prepared Prepare(MotSequenceInput input, MotEvaluationOptions options)
     {
         TrackTable gt = input.Gt, pred = input.Pred;
-        var first = Math.Min(1, Math.Min(gt.Count > 0 ? gt.Frame[0] : 1, pred.Count > 0 ? pred.Frame[0] : 1));
+        // With a known length (seqinfo.ini) frames are 1..seqLength as in TrackEval; otherwise a file may start at 0.
+        var first = input.NumFrames is not null ? 1 : Math.Min(1, Math.Min(gt.Count > 0 ? gt.Frame[0] : 1, pred.Count > 0 ? pred.Frame[0] : 1));
         var frames = input.NumFrames ?? Math.Max(gt.MaxFrame, pred.MaxFrame) - first + 1;
         FrameOverlaps.CheckRange(gt, "ground truth", input.Name, first, frames);
         FrameOverlaps.CheckRange(pred, "tracker", input.Name, first, frames);
