@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(AnchorsCommand.Create());
         root.Subcommands.Add(LlmCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 
