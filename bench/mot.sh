@@ -10,8 +10,8 @@ shift $(( $# > 2 ? 2 : $# )) || true
 if [ ! -f "$DATA/pred/MOT17-13.txt" ]; then
   python3 bench/mot_gen.py --out-dir "$DATA"
 fi
-dotnet build src/Dyno.Cli -c Release -v q -nologo >/dev/null
-DYNO=src/Dyno.Cli/bin/Release/net10.0/dyno
+./dyno --version >/dev/null   # (re)publishes the ReadyToRun build users run
+DYNO=artifacts/dyno/dyno
 echo "machine: $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 walls=()
 for i in $(seq 1 "$RUNS"); do
