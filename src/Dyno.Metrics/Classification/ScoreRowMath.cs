@@ -1,0 +1,180 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Dyno.Metrics.Classification;
+
+/// <summary>Vectorized reductions over one row of class scores (the hot loop of classification metrics).</summary>
+internal static class ScoreRowMath
+{
+    /// <summary>Log-loss clipping bound: scikit-learn's <c>eps="auto"</c> for float64, <c>np.finfo(np.float64).eps</c>.</summary>
+    public const double Eps = 2.220446049250313e-16;
+
+    public static void Widen(ReadOnlySpan<float> src, Span<double> dst)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var s = ref MemoryMarshal.GetReference(src);
+            ref var d = ref MemoryMarshal.GetReference(dst);
+            for (; i <= src.Length - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)i));
+                lo.StoreUnsafe(ref d, (nuint)i);
+                hi.StoreUnsafe(ref d, (nuint)(i + 4));
+            }
+        }
+        for (; i < src.Length; i++) dst[i] = src[i];
+    }
+
+    /// <summary>Max, min and sum of the row (the sum is non-finite iff some value is, barring overflow).</summary>
+    public static (double Max, double Min, double Sum) MaxMinSum(ReadOnlySpan<double> s)
+    {
+        double max = double.NegativeInfinity, min = double.PositiveInfinity, sum = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && s.Length >= 8)
+        {
+            ref var r = ref MemoryMarshal.GetReference(s);
+            var vmax = Vector256.Create(double.NegativeInfinity);
+            var vmin = Vector256.Create(double.PositiveInfinity);
+            var vsum = Vector256<double>.Zero;
+            for (; i <= s.Length - 4; i += 4)
+            {
+                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+                vmax = Vector256.Max(vmax, v);
+                vmin = Vector256.Min(vmin, v);
+                vsum += v;
+            }
+            for (var k = 0; k < 4; k++)
+            {
+                max = Math.Max(max, vmax[k]);
+                min = Math.Min(min, vmin[k]);
+            }
+            sum = Vector256.Sum(vsum);
+        }
+        for (; i < s.Length; i++)
+        {
+            max = Math.Max(max, s[i]);
+            min = Math.Min(min, s[i]);
+            sum += s[i];
+        }
+        return (max, min, sum);
+    }
+
+    /// <summary>Index of the first element equal to <paramref name="value"/> (numpy's argmax tie rule); -1 if none.</summary>
+    public static int IndexOfFirst(ReadOnlySpan<double> s, double value)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var r = ref MemoryMarshal.GetReference(s);
+            var target = Vector256.Create(value);
+            for (; i <= s.Length - 4; i += 4)
+            {
+                var m = Vector256.Equals(Vector256.LoadUnsafe(ref r, (nuint)i), target).ExtractMostSignificantBits();
+                if (m != 0) return i + BitOperations.TrailingZeroCount(m);
+            }
+        }
+        for (; i < s.Length; i++)
+            if (s[i] == value) return i;
+        return -1;
+    }
+
+    /// <summary>
+    /// How many classes rank ahead of class <paramref name="label"/> in scikit-learn's
+    /// <c>top_k_accuracy_score</c>: a stable ascending sort reversed, so a higher score is ahead
+    /// and among equal scores a higher class index is ahead.
+    /// </summary>
+    public static int RankOf(ReadOnlySpan<double> s, int label)
+    {
+        var x = s[label];
+        var ahead = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var r = ref MemoryMarshal.GetReference(s);
+            var vx = Vector256.Create(x);
+            for (; i <= s.Length - 4; i += 4)
+            {
+                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+                ahead += BitOperations.PopCount(Vector256.GreaterThan(v, vx).ExtractMostSignificantBits());
+                var eq = Vector256.Equals(v, vx).ExtractMostSignificantBits();
+                // Ties count only at indices above the label.
+                var lane = label - i; // lanes > lane are above
+                if (lane < 3)
+                {
+                    var above = lane < 0 ? 0xFu : (0xFu << (lane + 1)) & 0xFu;
+                    ahead += BitOperations.PopCount(eq & above);
+                }
+            }
+        }
+        for (; i < s.Length; i++)
+            if (s[i] > x || (s[i] == x && i > label)) ahead++;
+        return ahead;
+    }
+
+    /// <summary>Writes exp(sᵢ − shift) to <paramref name="dst"/> and returns their sum.</summary>
+    public static double ExpShifted(ReadOnlySpan<double> s, double shift, Span<double> dst)
+    {
+        double sum = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var r = ref MemoryMarshal.GetReference(s);
+            ref var d = ref MemoryMarshal.GetReference(dst);
+            var vshift = Vector256.Create(shift);
+            var vsum = Vector256<double>.Zero;
+            for (; i <= s.Length - 4; i += 4)
+            {
+                var e = Vector256.Exp(Vector256.LoadUnsafe(ref r, (nuint)i) - vshift);
+                e.StoreUnsafe(ref d, (nuint)i);
+                vsum += e;
+            }
+            sum = Vector256.Sum(vsum);
+        }
+        for (; i < s.Length; i++)
+        {
+            var e = Math.Exp(s[i] - shift);
+            dst[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /// <summary>Divides every element by <paramref name="d"/> in place.</summary>
+    public static void DivideInPlace(Span<double> s, double d)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var r = ref MemoryMarshal.GetReference(s);
+            var vd = Vector256.Create(d);
+            for (; i <= s.Length - 4; i += 4)
+                (Vector256.LoadUnsafe(ref r, (nuint)i) / vd).StoreUnsafe(ref r, (nuint)i);
+        }
+        for (; i < s.Length; i++) s[i] /= d;
+    }
+
+    /// <summary>Σ clip(pᵢ, eps, 1 − eps): scikit-learn's log-loss renormalisation denominator.</summary>
+    public static double ClippedSum(ReadOnlySpan<double> p)
+    {
+        double sum = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var r = ref MemoryMarshal.GetReference(p);
+            var lo = Vector256.Create(Eps);
+            var hi = Vector256.Create(1 - Eps);
+            var vsum = Vector256<double>.Zero;
+            for (; i <= p.Length - 4; i += 4)
+                vsum += Vector256.Min(Vector256.Max(Vector256.LoadUnsafe(ref r, (nuint)i), lo), hi);
+            sum = Vector256.Sum(vsum);
+        }
+        for (; i < p.Length; i++) sum += Clip(p[i]);
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Clip(double p) => Math.Min(Math.Max(p, Eps), 1 - Eps);
+}
