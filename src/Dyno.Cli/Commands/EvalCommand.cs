@@ -1,0 +1,15 @@
+using System.CommandLine;
+
+namespace Dyno.Cli.Commands;
+
+/// <summary><c>dyno eval</c>: accuracy metrics. Each subcommand lives in its own file.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var eval = new Command("eval", "Accuracy metrics");
+        eval.Subcommands.Add(EvalClsCommand.Create());
+        eval.Subcommands.Add(EvalSegCommand.Create());
+        return eval;
+    }
+}
