@@ -121,7 +121,7 @@ public sealed class ClassificationAccumulator
     {
         CheckLabel(label, "true label");
         CheckWidth(s.Length);
-        var (max, min, sum) = ScoreRowMath.MaxMinSum(s);
+        var (max, min, sum, clippedSum) = ScoreRowMath.Stats(s);
         if (!double.IsFinite(sum) || !double.IsFinite(max) || !double.IsFinite(min))
         {
             for (var c = 0; c < s.Length; c++)
@@ -137,19 +137,26 @@ public sealed class ClassificationAccumulator
         }
 
         ReadOnlySpan<double> probs;
-        double confidence;
+        double confidence, pTrue;
         if (_options.Logits)
         {
-            _probs ??= new double[NumClasses];
-            var z = ScoreRowMath.ExpShifted(s, max, _probs);
-            ScoreRowMath.DivideInPlace(_probs, z);
-            probs = _probs;
+            // Softmax pᵢ = eᵢ / z with eᵢ = exp(sᵢ − max). scikit-learn's log loss clips every pᵢ to
+            // [eps, 1 − eps] and renormalises: Σ clip(pᵢ) = Σ max(eᵢ, eps·z) / z, and only the top
+            // class can exceed 1 − eps. Without clipping the denominator is 1.
+            var e = _probs ??= new double[NumClasses];
+            var (z, eMin) = ScoreRowMath.ExpShifted(s, max, e);
             confidence = 1 / z;
+            var denominator = eMin < ScoreRowMath.Eps * z ? ScoreRowMath.FlooredSum(e, ScoreRowMath.Eps * z) / z : 1.0;
+            if (confidence > 1 - ScoreRowMath.Eps) denominator -= confidence - (1 - ScoreRowMath.Eps);
+            pTrue = ScoreRowMath.Clip(e[label] / z) / denominator;
+            if (_options.Ranking) ScoreRowMath.DivideInPlace(e, z);
+            probs = e;
         }
         else
         {
             probs = s;
             confidence = max;
+            pTrue = ScoreRowMath.Clip(s[label]) / clippedSum;
             if ((min < 0 || max > 1) && _firstNonProbability < 0)
             {
                 _firstNonProbability = _rowBase + _count;
@@ -157,8 +164,7 @@ public sealed class ClassificationAccumulator
             }
         }
         var correct = pred == label;
-        // scikit-learn's log_loss: clip every probability to [eps, 1-eps], renormalise the row, −ln p_true.
-        AddLogLoss(-Math.Log(ScoreRowMath.Clip(probs[label]) / ScoreRowMath.ClippedSum(probs)));
+        AddLogLoss(-Math.Log(pTrue));
         _bins.Add(confidence, correct);
         var k = checked((int)_count);
         Append(ref _conf, k, confidence);

@@ -28,10 +28,13 @@ internal static class ScoreRowMath
         for (; i < src.Length; i++) dst[i] = src[i];
     }
 
-    /// <summary>Max, min and sum of the row (the sum is non-finite iff some value is, barring overflow).</summary>
-    public static (double Max, double Min, double Sum) MaxMinSum(ReadOnlySpan<double> s)
+    /// <summary>
+    /// Max, min, sum and Σ clip(sᵢ, eps, 1 − eps) of the row in one pass (the sum is non-finite iff
+    /// some value is, barring overflow; the clipped sum is scikit-learn's log-loss denominator).
+    /// </summary>
+    public static (double Max, double Min, double Sum, double ClippedSum) Stats(ReadOnlySpan<double> s)
     {
-        double max = double.NegativeInfinity, min = double.PositiveInfinity, sum = 0;
+        double max = double.NegativeInfinity, min = double.PositiveInfinity, sum = 0, clipped = 0;
         var i = 0;
         if (Vector256.IsHardwareAccelerated && s.Length >= 8)
         {
@@ -39,12 +42,16 @@ internal static class ScoreRowMath
             var vmax = Vector256.Create(double.NegativeInfinity);
             var vmin = Vector256.Create(double.PositiveInfinity);
             var vsum = Vector256<double>.Zero;
+            var vclip = Vector256<double>.Zero;
+            var lo = Vector256.Create(Eps);
+            var hi = Vector256.Create(1 - Eps);
             for (; i <= s.Length - 4; i += 4)
             {
                 var v = Vector256.LoadUnsafe(ref r, (nuint)i);
                 vmax = Vector256.Max(vmax, v);
                 vmin = Vector256.Min(vmin, v);
                 vsum += v;
+                vclip += Vector256.Min(Vector256.Max(v, lo), hi);
             }
             for (var k = 0; k < 4; k++)
             {
@@ -52,14 +59,16 @@ internal static class ScoreRowMath
                 min = Math.Min(min, vmin[k]);
             }
             sum = Vector256.Sum(vsum);
+            clipped = Vector256.Sum(vclip);
         }
         for (; i < s.Length; i++)
         {
             max = Math.Max(max, s[i]);
             min = Math.Min(min, s[i]);
             sum += s[i];
+            clipped += Clip(s[i]);
         }
-        return (max, min, sum);
+        return (max, min, sum, clipped);
     }
 
     /// <summary>Index of the first element equal to <paramref name="value"/> (numpy's argmax tie rule); -1 if none.</summary>
@@ -114,10 +123,10 @@ internal static class ScoreRowMath
         return ahead;
     }
 
-    /// <summary>Writes exp(sᵢ − shift) to <paramref name="dst"/> and returns their sum.</summary>
-    public static double ExpShifted(ReadOnlySpan<double> s, double shift, Span<double> dst)
+    /// <summary>Writes exp(sᵢ − shift) to <paramref name="dst"/>; returns their sum and their minimum.</summary>
+    public static (double Sum, double Min) ExpShifted(ReadOnlySpan<double> s, double shift, Span<double> dst)
     {
-        double sum = 0;
+        double sum = 0, min = double.PositiveInfinity;
         var i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
@@ -125,20 +134,41 @@ internal static class ScoreRowMath
             ref var d = ref MemoryMarshal.GetReference(dst);
             var vshift = Vector256.Create(shift);
             var vsum = Vector256<double>.Zero;
+            var vmin = Vector256.Create(double.PositiveInfinity);
             for (; i <= s.Length - 4; i += 4)
             {
                 var e = Vector256.Exp(Vector256.LoadUnsafe(ref r, (nuint)i) - vshift);
                 e.StoreUnsafe(ref d, (nuint)i);
                 vsum += e;
+                vmin = Vector256.Min(vmin, e);
             }
             sum = Vector256.Sum(vsum);
+            for (var k = 0; k < 4 && i > 0; k++) min = Math.Min(min, vmin[k]);
         }
         for (; i < s.Length; i++)
         {
             var e = Math.Exp(s[i] - shift);
             dst[i] = e;
             sum += e;
+            min = Math.Min(min, e);
         }
+        return (sum, min);
+    }
+
+    /// <summary>Σ max(eᵢ, floor): the lower clip of scikit-learn's log loss applied to unnormalised exponentials.</summary>
+    public static double FlooredSum(ReadOnlySpan<double> e, double floor)
+    {
+        double sum = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var r = ref MemoryMarshal.GetReference(e);
+            var vf = Vector256.Create(floor);
+            var vsum = Vector256<double>.Zero;
+            for (; i <= e.Length - 4; i += 4) vsum += Vector256.Max(Vector256.LoadUnsafe(ref r, (nuint)i), vf);
+            sum = Vector256.Sum(vsum);
+        }
+        for (; i < e.Length; i++) sum += Math.Max(e[i], floor);
         return sum;
     }
 
@@ -154,25 +184,6 @@ internal static class ScoreRowMath
                 (Vector256.LoadUnsafe(ref r, (nuint)i) / vd).StoreUnsafe(ref r, (nuint)i);
         }
         for (; i < s.Length; i++) s[i] /= d;
-    }
-
-    /// <summary>Σ clip(pᵢ, eps, 1 − eps): scikit-learn's log-loss renormalisation denominator.</summary>
-    public static double ClippedSum(ReadOnlySpan<double> p)
-    {
-        double sum = 0;
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref var r = ref MemoryMarshal.GetReference(p);
-            var lo = Vector256.Create(Eps);
-            var hi = Vector256.Create(1 - Eps);
-            var vsum = Vector256<double>.Zero;
-            for (; i <= p.Length - 4; i += 4)
-                vsum += Vector256.Min(Vector256.Max(Vector256.LoadUnsafe(ref r, (nuint)i), lo), hi);
-            sum = Vector256.Sum(vsum);
-        }
-        for (; i < p.Length; i++) sum += Clip(p[i]);
-        return sum;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
