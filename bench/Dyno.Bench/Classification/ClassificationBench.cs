@@ -12,7 +12,7 @@ namespace Dyno.Bench.Classification;
 /// Run: <c>dotnet run -c Release --project bench/Dyno.Bench -- --filter '*ClassificationBench*'</c>
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn, MaxColumn]
 public class ClassificationBench
 {
     private const int Samples = 1_000_000, Classes = 1000;
@@ -40,7 +40,7 @@ public class ClassificationBench
 }
 
 /// <summary>Exact one-vs-rest ROC-AUC and PR-AUC (every score kept and sorted per class): 100,000 samples x 1,000 classes.</summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3), MinColumn, MedianColumn, MaxColumn]
 public class RankingBench
 {
     private const int Samples = 100_000, Classes = 1000;
