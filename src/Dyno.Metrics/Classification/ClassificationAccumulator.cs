@@ -28,8 +28,9 @@ public sealed class ClassificationAccumulator
     private double[] _conf = [];
     private bool[] _correct = [];
     private int[] _labels = [];
-    private readonly List<double[]> _store = [];
-    private int _storeRowsInLast;
+    // Probabilities kept for ROC-AUC/AP, row-major in chunks. Merge shares the other side's chunks
+    // instead of copying them (and seals them there, so neither side writes into a shared chunk).
+    private readonly List<StoreChunk> _store = [];
     private double[]? _wide, _probs;
 
     /// <summary>An empty accumulator over classes 0..<paramref name="numClasses"/>-1.</summary>
@@ -184,15 +185,20 @@ public sealed class ClassificationAccumulator
         array[index] = value;
     }
 
+    private sealed class StoreChunk(double[] data)
+    {
+        public readonly double[] Data = data;
+        public int Rows;
+        public bool Sealed;
+    }
+
     private void StoreRow(ReadOnlySpan<double> probs)
     {
-        if (_store.Count == 0 || _storeRowsInLast == StoreChunkRows)
-        {
-            _store.Add(new double[StoreChunkRows * NumClasses]);
-            _storeRowsInLast = 0;
-        }
-        probs.CopyTo(_store[^1].AsSpan(_storeRowsInLast * NumClasses, NumClasses));
-        _storeRowsInLast++;
+        if (_store.Count == 0 || _store[^1].Sealed || _store[^1].Rows == StoreChunkRows)
+            _store.Add(new StoreChunk(new double[StoreChunkRows * NumClasses]));
+        var chunk = _store[^1];
+        probs.CopyTo(chunk.Data.AsSpan(chunk.Rows * NumClasses, NumClasses));
+        chunk.Rows++;
     }
 
     private void AddLogLoss(double x)
@@ -229,11 +235,11 @@ public sealed class ClassificationAccumulator
         }
         if (_options.Ranking)
         {
-            var rows = theirs;
-            for (var r = 0; r < rows; r++)
+            if (_store.Count > 0) _store[^1].Sealed = true;
+            foreach (var chunk in other._store)
             {
-                var chunk = other._store[r / StoreChunkRows];
-                StoreRow(chunk.AsSpan(r % StoreChunkRows * NumClasses, NumClasses));
+                chunk.Sealed = true;
+                _store.Add(new StoreChunk(chunk.Data) { Rows = chunk.Rows, Sealed = true });
             }
         }
         _count += other._count;
@@ -294,18 +300,38 @@ public sealed class ClassificationAccumulator
         var support = new int[NumClasses];
         for (var i = 0; i < n; i++) support[_labels[i]]++;
         var result = new (double, double)[NumClasses];
-        Parallel.For(0, NumClasses, c =>
+        // Gather 8 neighbouring classes (one cache line per row) per pass over the kept scores.
+        const int block = 8;
+        Parallel.For(0, (NumClasses + block - 1) / block, b =>
         {
-            var pos = new double[support[c]];
-            var neg = new double[n - support[c]];
-            int ip = 0, ineg = 0;
-            for (var i = 0; i < n; i++)
+            var c0 = b * block;
+            var width = Math.Min(block, NumClasses - c0);
+            var pos = new double[width][];
+            var neg = new double[width][];
+            var ip = new int[width];
+            var ineg = new int[width];
+            for (var k = 0; k < width; k++)
             {
-                var v = _store[i / StoreChunkRows][i % StoreChunkRows * NumClasses + c];
-                if (_labels[i] == c) pos[ip++] = v;
-                else neg[ineg++] = v;
+                pos[k] = new double[support[c0 + k]];
+                neg[k] = new double[n - support[c0 + k]];
             }
-            result[c] = BinaryRanking.Compute(pos, neg);
+            var row = 0;
+            foreach (var chunk in _store)
+            {
+                var data = chunk.Data;
+                for (var r = 0; r < chunk.Rows; r++, row++)
+                {
+                    var label = _labels[row];
+                    var offset = r * NumClasses + c0;
+                    for (var k = 0; k < width; k++)
+                    {
+                        var v = data[offset + k];
+                        if (label == c0 + k) pos[k][ip[k]++] = v;
+                        else neg[k][ineg[k]++] = v;
+                    }
+                }
+            }
+            for (var k = 0; k < width; k++) result[c0 + k] = BinaryRanking.Compute(pos[k], neg[k]);
         });
         return result;
     }
