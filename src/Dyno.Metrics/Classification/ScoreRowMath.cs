@@ -48,10 +48,11 @@ internal static class ScoreRowMath
             for (; i <= s.Length - 4; i += 4)
             {
                 var v = Vector256.LoadUnsafe(ref r, (nuint)i);
-                vmax = Vector256.Max(vmax, v);
-                vmin = Vector256.Min(vmin, v);
+                // Native min/max (no NaN/-0 handling): non-finite rows are caught through the sum.
+                vmax = Vector256.MaxNative(vmax, v);
+                vmin = Vector256.MinNative(vmin, v);
                 vsum += v;
-                vclip += Vector256.Min(Vector256.Max(v, lo), hi);
+                vclip += Vector256.MinNative(Vector256.MaxNative(v, lo), hi);
             }
             for (var k = 0; k < 4; k++)
             {
@@ -98,29 +99,30 @@ internal static class ScoreRowMath
     public static int RankOf(ReadOnlySpan<double> s, int label)
     {
         var x = s[label];
-        var ahead = 0;
+        // Below the label only strictly higher scores are ahead; above it, equal ones are too.
+        return CountAbove(s[..label], x, orEqual: false) + CountAbove(s[(label + 1)..], x, orEqual: true);
+    }
+
+    private static int CountAbove(ReadOnlySpan<double> s, double x, bool orEqual)
+    {
+        var count = 0;
         var i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             ref var r = ref MemoryMarshal.GetReference(s);
             var vx = Vector256.Create(x);
-            for (; i <= s.Length - 4; i += 4)
-            {
-                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
-                ahead += BitOperations.PopCount(Vector256.GreaterThan(v, vx).ExtractMostSignificantBits());
-                var eq = Vector256.Equals(v, vx).ExtractMostSignificantBits();
-                // Ties count only at indices above the label.
-                var lane = label - i; // lanes > lane are above
-                if (lane < 3)
-                {
-                    var above = lane < 0 ? 0xFu : (0xFu << (lane + 1)) & 0xFu;
-                    ahead += BitOperations.PopCount(eq & above);
-                }
-            }
+            var acc = Vector256<long>.Zero;
+            if (orEqual)
+                for (; i <= s.Length - 4; i += 4)
+                    acc -= Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref r, (nuint)i), vx).AsInt64();
+            else
+                for (; i <= s.Length - 4; i += 4)
+                    acc -= Vector256.GreaterThan(Vector256.LoadUnsafe(ref r, (nuint)i), vx).AsInt64();
+            count = (int)Vector256.Sum(acc);
         }
         for (; i < s.Length; i++)
-            if (s[i] > x || (s[i] == x && i > label)) ahead++;
-        return ahead;
+            if (s[i] > x || (orEqual && s[i] == x)) count++;
+        return count;
     }
 
     /// <summary>Writes exp(sᵢ − shift) to <paramref name="dst"/>; returns their sum and their minimum.</summary>
@@ -128,7 +130,24 @@ internal static class ScoreRowMath
     {
         double sum = 0, min = double.PositiveInfinity;
         var i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && s.Length >= 8)
+        {
+            ref var r = ref MemoryMarshal.GetReference(s);
+            ref var d = ref MemoryMarshal.GetReference(dst);
+            var vshift = Vector512.Create(shift);
+            var vsum = Vector512<double>.Zero;
+            var vmin = Vector512.Create(double.PositiveInfinity);
+            for (; i <= s.Length - 8; i += 8)
+            {
+                var e = Vector512.Exp(Vector512.LoadUnsafe(ref r, (nuint)i) - vshift);
+                e.StoreUnsafe(ref d, (nuint)i);
+                vsum += e;
+                vmin = Vector512.MinNative(vmin, e);
+            }
+            sum = Vector512.Sum(vsum);
+            for (var k = 0; k < 8; k++) min = Math.Min(min, vmin[k]);
+        }
+        else if (Vector256.IsHardwareAccelerated)
         {
             ref var r = ref MemoryMarshal.GetReference(s);
             ref var d = ref MemoryMarshal.GetReference(dst);
@@ -140,7 +159,7 @@ internal static class ScoreRowMath
                 var e = Vector256.Exp(Vector256.LoadUnsafe(ref r, (nuint)i) - vshift);
                 e.StoreUnsafe(ref d, (nuint)i);
                 vsum += e;
-                vmin = Vector256.Min(vmin, e);
+                vmin = Vector256.MinNative(vmin, e);
             }
             sum = Vector256.Sum(vsum);
             for (var k = 0; k < 4 && i > 0; k++) min = Math.Min(min, vmin[k]);
