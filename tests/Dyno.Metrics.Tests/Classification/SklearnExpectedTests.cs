@@ -38,6 +38,27 @@ public class SklearnExpectedTests
         else Near(expected.GetDouble(), actual, what);
     }
 
+    private static void NearAveraged(JsonElement e, AveragedScores avg)
+    {
+        var s = avg.Averaging;
+        Near(e.GetProperty("precision_" + s), avg.Precision, "precision_" + s);
+        Near(e.GetProperty("recall_" + s), avg.Recall, "recall_" + s);
+        Near(e.GetProperty("f1_" + s), avg.F1, "f1_" + s);
+        Near(e.GetProperty("fbeta_" + s), avg.FBeta, "fbeta_" + s);
+    }
+
+    private static void NearPerClass(JsonElement expected, IReadOnlyList<ClassScores> actual)
+    {
+        for (var k = 0; k < actual.Count; k++)
+        {
+            Near(expected.GetProperty("precision")[k], actual[k].Precision, $"precision[{k}]");
+            Near(expected.GetProperty("recall")[k], actual[k].Recall, $"recall[{k}]");
+            Near(expected.GetProperty("f1")[k], actual[k].F1, $"f1[{k}]");
+            Near(expected.GetProperty("fbeta")[k], actual[k].FBeta, $"fbeta[{k}]");
+            Assert.Equal(expected.GetProperty("support")[k].GetInt64(), actual[k].Support);
+        }
+    }
+
     private static ClassificationReport Evaluate(JsonElement c, bool batch = false)
     {
         var n = c.GetProperty("num_classes").GetInt32();
@@ -80,23 +101,9 @@ public class SklearnExpectedTests
         var r = Evaluate(c, batch);
         Near(e.GetProperty("accuracy"), r.Accuracy, "accuracy");
         Near(e.GetProperty("balanced_accuracy"), r.BalancedAccuracy, "balanced_accuracy");
-        foreach (var avg in new[] { r.Micro, r.Macro, r.Weighted })
-        {
-            var s = avg.Averaging;
-            Near(e.GetProperty("precision_" + s), avg.Precision, "precision_" + s);
-            Near(e.GetProperty("recall_" + s), avg.Recall, "recall_" + s);
-            Near(e.GetProperty("f1_" + s), avg.F1, "f1_" + s);
-            Near(e.GetProperty("fbeta_" + s), avg.FBeta, "fbeta_" + s);
-        }
+        foreach (var avg in new[] { r.Micro, r.Macro, r.Weighted }) NearAveraged(e, avg);
         var pc = e.GetProperty("per_class");
-        for (var k = 0; k < r.NumClasses; k++)
-        {
-            Near(pc.GetProperty("precision")[k], r.PerClass[k].Precision, $"precision[{k}]");
-            Near(pc.GetProperty("recall")[k], r.PerClass[k].Recall, $"recall[{k}]");
-            Near(pc.GetProperty("f1")[k], r.PerClass[k].F1, $"f1[{k}]");
-            Near(pc.GetProperty("fbeta")[k], r.PerClass[k].FBeta, $"fbeta[{k}]");
-            Assert.Equal(pc.GetProperty("support")[k].GetInt64(), r.PerClass[k].Support);
-        }
+        NearPerClass(pc, r.PerClass);
         foreach (var (key, norm) in new[] { ("confusion_matrix", ConfusionNormalization.None), ("confusion_matrix_true", ConfusionNormalization.True),
                      ("confusion_matrix_pred", ConfusionNormalization.Pred), ("confusion_matrix_all", ConfusionNormalization.All) })
         {
@@ -139,21 +146,7 @@ public class SklearnExpectedTests
         var r = a.Compute();
         Near(e.GetProperty("subset_accuracy"), r.SubsetAccuracy, "subset_accuracy");
         Near(e.GetProperty("hamming_loss"), r.HammingLoss, "hamming_loss");
-        foreach (var avg in new[] { r.Micro, r.Macro, r.Weighted, r.SampleAverage })
-        {
-            var s = avg.Averaging;
-            Near(e.GetProperty("precision_" + s), avg.Precision, "precision_" + s);
-            Near(e.GetProperty("recall_" + s), avg.Recall, "recall_" + s);
-            Near(e.GetProperty("f1_" + s), avg.F1, "f1_" + s);
-            Near(e.GetProperty("fbeta_" + s), avg.FBeta, "fbeta_" + s);
-        }
-        var pl = e.GetProperty("per_label");
-        for (var k = 0; k < r.NumLabels; k++)
-        {
-            Near(pl.GetProperty("precision")[k], r.PerLabel[k].Precision, $"precision[{k}]");
-            Near(pl.GetProperty("recall")[k], r.PerLabel[k].Recall, $"recall[{k}]");
-            Near(pl.GetProperty("f1")[k], r.PerLabel[k].F1, $"f1[{k}]");
-            Near(pl.GetProperty("fbeta")[k], r.PerLabel[k].FBeta, $"fbeta[{k}]");
-        }
+        foreach (var avg in new[] { r.Micro, r.Macro, r.Weighted, r.SampleAverage }) NearAveraged(e, avg);
+        NearPerClass(e.GetProperty("per_label"), r.PerLabel);
     }
 }
