@@ -213,7 +213,7 @@ public sealed class ClassificationAccumulator
     public void Merge(ClassificationAccumulator other)
     {
         if (other.NumClasses != NumClasses) throw new ArgumentException($"cannot merge {other.NumClasses} classes into {NumClasses}");
-        if (other._options != _options) throw new ArgumentException("cannot merge accumulators created with different options");
+        if (!SameOptions(other._options)) throw new ArgumentException("cannot merge accumulators created with different options");
         if (other._hasScores is { } h) SetMode(h);
         _cm.Merge(other._cm);
         for (var j = 0; j < _topKHits.Length; j++) _topKHits[j] += other._topKHits[j];
@@ -358,6 +358,10 @@ public sealed class ClassificationAccumulator
             aucN == 0 ? double.NaN : aucSum / aucN, aucW == 0 ? double.NaN : aucWSum / aucW,
             apN == 0 ? double.NaN : apSum / apN, apW == 0 ? double.NaN : apWSum / apW, excluded);
     }
+
+    private bool SameOptions(ClassificationOptions o) =>
+        o.EceBins == _options.EceBins && o.Logits == _options.Logits && o.Beta == _options.Beta && o.Ranking == _options.Ranking
+        && o.TopK.Distinct().Order().SequenceEqual(_topK);
 
     private void SetMode(bool scores)
     {

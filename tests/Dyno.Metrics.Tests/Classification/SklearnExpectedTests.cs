@@ -150,3 +150,45 @@ public class SklearnExpectedTests
         NearPerClass(e.GetProperty("per_label"), r.PerLabel);
     }
 }
+
+/// <summary>Merging shards gives the same report as one accumulator.</summary>
+public class MergeTests
+{
+    [Fact]
+    public void Shards_with_equal_but_separate_options_merge_to_the_whole()
+    {
+        var rng = new Random(3);
+        const int n = 500, c = 7;
+        var labels = new int[n];
+        var scores = new double[n * c];
+        for (var i = 0; i < n; i++)
+        {
+            labels[i] = rng.Next(c);
+            double sum = 0;
+            for (var k = 0; k < c; k++) sum += scores[i * c + k] = rng.NextDouble() + (k == labels[i] ? 0.5 : 0);
+            for (var k = 0; k < c; k++) scores[i * c + k] /= sum;
+        }
+        ClassificationAccumulator Make() => new(c, new ClassificationOptions { TopK = [3, 2], EceBins = 10 });
+        var whole = Make();
+        var a = Make();
+        var b = Make();
+        for (var i = 0; i < n; i++)
+        {
+            var row = scores.AsSpan(i * c, c);
+            whole.Add(labels[i], row);
+            (i < 123 ? a : b).Add(labels[i], row);
+        }
+        a.Merge(b);
+        b.Add(labels[0], scores.AsSpan(0, c)); // the merged-from side stays usable and does not affect a
+        var x = whole.Compute();
+        var y = a.Compute();
+        Assert.Equal(x.Confusion.Counts.ToArray(), y.Confusion.Counts.ToArray());
+        Assert.Equal(x.TopK, y.TopK);
+        SklearnExpectedTests.Near(x.LogLoss, y.LogLoss, "log_loss");
+        SklearnExpectedTests.Near(x.Ranking!.RocAucMacro, y.Ranking!.RocAucMacro, "auc");
+        SklearnExpectedTests.Near(x.Ranking.AveragePrecisionWeighted, y.Ranking.AveragePrecisionWeighted, "ap");
+        SklearnExpectedTests.Near(x.Calibration!.Ece, y.Calibration!.Ece, "ece");
+        SklearnExpectedTests.Near(x.Calibration.EceEqualMass, y.Calibration.EceEqualMass, "ece_equal_mass");
+        Assert.Throws<ArgumentException>(() => a.Merge(new ClassificationAccumulator(c, new ClassificationOptions { TopK = [5] })));
+    }
+}
