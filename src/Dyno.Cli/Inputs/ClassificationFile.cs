@@ -190,7 +190,7 @@ public sealed class ClassificationFile
         }
         catch (JsonException e)
         {
-            throw new LineException(_path, number, "not valid JSON: " + e.Message);
+            throw new LineException(_path, number, JsonError(e));
         }
     }
 
@@ -309,7 +309,7 @@ public sealed class ClassificationFile
         }
         catch (JsonException e)
         {
-            throw new LineException(_path, num, "not valid JSON: " + e.Message);
+            throw new LineException(_path, num, JsonError(e));
         }
     }
 
@@ -334,6 +334,14 @@ public sealed class ClassificationFile
         var list = new List<int>();
         while (r.Read() && r.TokenType != JsonTokenType.EndArray) list.Add(JsonLabel(ref r, num, what));
         return list.ToArray();
+    }
+
+    private static string JsonError(JsonException e)
+    {
+        var message = e.Message;
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal); // the reader counts lines within our one line
+        if (cut >= 0) message = message[..cut];
+        return e.BytePositionInLine is { } b ? $"not valid JSON at byte {b + 1}: {message}" : "not valid JSON: " + message;
     }
 
     private static string Trunc(string s) => s.Length <= 60 ? s : s[..57] + "...";
