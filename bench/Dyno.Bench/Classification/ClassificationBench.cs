@@ -13,7 +13,7 @@ namespace Dyno.Bench.Classification;
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
 [MemoryDiagnoser, MinColumn, MedianColumn, MaxColumn]
-public class ClassificationBench
+public class ClassificationBench : CpuClockedBench
 {
     private const int Samples = 1_000_000, Classes = 1000;
     private int[] _labels = [];
@@ -22,6 +22,8 @@ public class ClassificationBench
     /// <summary>Scores are probabilities (false) or logits (true; adds a softmax per row).</summary>
     [Params(false, true)]
     public bool Logits { get; set; }
+
+    public override string ToString() => $"Logits={Logits}";
 
     [GlobalSetup]
     public void Setup()
@@ -41,7 +43,7 @@ public class ClassificationBench
 
 /// <summary>Exact one-vs-rest ROC-AUC and PR-AUC (every score kept and sorted per class): 100,000 samples x 1,000 classes.</summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3), MinColumn, MedianColumn, MaxColumn]
-public class RankingBench
+public class RankingBench : CpuClockedBench
 {
     private const int Samples = 100_000, Classes = 1000;
     private int[] _labels = [];
@@ -57,6 +59,27 @@ public class RankingBench
         acc.AddBatch(_labels, _scores);
         return acc.Compute().Ranking!.RocAucMacro;
     }
+}
+
+/// <summary>
+/// The machine is shared: besides wall time, log the process CPU time of each iteration (all
+/// threads), which other processes' load does not inflate; on an idle machine wall ≈ CPU / cores.
+/// </summary>
+public abstract class CpuClockedBench
+{
+    private readonly List<double> _cpuSeconds = [];
+    private TimeSpan _cpuStart;
+
+    [IterationSetup]
+    public void StartCpuClock() => _cpuStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+
+    [IterationCleanup]
+    public void StopCpuClock() => _cpuSeconds.Add((System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - _cpuStart).TotalSeconds);
+
+    [GlobalCleanup]
+    public void Report() =>
+        Console.WriteLine($"// CPU seconds per iteration ({GetType().Name} {ToString()}, {Environment.ProcessorCount} cores, warm-up first): " +
+                          string.Join(", ", _cpuSeconds.Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))));
 }
 
 /// <summary>Deterministic synthetic classifier outputs: the true class gets a boost so accuracy is realistic.</summary>
