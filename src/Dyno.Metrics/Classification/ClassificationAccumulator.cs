@@ -297,41 +297,51 @@ public sealed class ClassificationAccumulator
     private (double Auc, double Ap)[] RankingPerClass()
     {
         var n = (int)_count;
-        var support = new int[NumClasses];
-        for (var i = 0; i < n; i++) support[_labels[i]]++;
+        // Where each kept row lives, and the rows of each class (counting sort by label).
+        var rowData = new double[n][];
+        var rowOffset = new int[n];
+        var row = 0;
+        foreach (var chunk in _store)
+            for (var r = 0; r < chunk.Rows; r++, row++)
+            {
+                rowData[row] = chunk.Data;
+                rowOffset[row] = r * NumClasses;
+            }
+        var start = new int[NumClasses + 1];
+        for (var i = 0; i < n; i++) start[_labels[i] + 1]++;
+        for (var c = 0; c < NumClasses; c++) start[c + 1] += start[c];
+        var byClass = new int[n];
+        var fill = start[..NumClasses];
+        for (var i = 0; i < n; i++) byClass[fill[_labels[i]]++] = i;
+
         var result = new (double, double)[NumClasses];
-        // Gather 8 neighbouring classes (one cache line per row) per pass over the kept scores.
+        // 8 neighbouring classes (one cache line per row) per pass over the kept scores.
         const int block = 8;
         Parallel.For(0, (NumClasses + block - 1) / block, b =>
         {
             var c0 = b * block;
             var width = Math.Min(block, NumClasses - c0);
-            var pos = new double[width][];
-            var neg = new double[width][];
-            var ip = new int[width];
-            var ineg = new int[width];
+            var rankings = new BinaryRanking[width];
             for (var k = 0; k < width; k++)
             {
-                pos[k] = new double[support[c0 + k]];
-                neg[k] = new double[n - support[c0 + k]];
-            }
-            var row = 0;
-            foreach (var chunk in _store)
-            {
-                var data = chunk.Data;
-                for (var r = 0; r < chunk.Rows; r++, row++)
+                var c = c0 + k;
+                var pos = new double[start[c + 1] - start[c]];
+                for (var i = 0; i < pos.Length; i++)
                 {
-                    var label = _labels[row];
-                    var offset = r * NumClasses + c0;
-                    for (var k = 0; k < width; k++)
-                    {
-                        var v = data[offset + k];
-                        if (label == c0 + k) pos[k][ip[k]++] = v;
-                        else neg[k][ineg[k]++] = v;
-                    }
+                    var r = byClass[start[c] + i];
+                    pos[i] = rowData[r][rowOffset[r] + c];
                 }
+                rankings[k] = new BinaryRanking(pos);
             }
-            for (var k = 0; k < width; k++) result[c0 + k] = BinaryRanking.Compute(pos[k], neg[k]);
+            for (var r = 0; r < n; r++)
+            {
+                var data = rowData[r];
+                var offset = rowOffset[r] + c0;
+                var label = _labels[r] - c0;
+                for (var k = 0; k < width; k++)
+                    if (k != label) rankings[k].AddNegative(data[offset + k]);
+            }
+            for (var k = 0; k < width; k++) result[c0 + k] = rankings[k].Result();
         });
         return result;
     }
