@@ -23,7 +23,7 @@ public class ClassificationBench : CpuClockedBench
     [Params(false, true)]
     public bool Logits { get; set; }
 
-    public override string ToString() => $"Logits={Logits}";
+    protected override string Case => $"Logits={Logits}";
 
     [GlobalSetup]
     public void Setup()
@@ -70,6 +70,9 @@ public abstract class CpuClockedBench
     private readonly List<double> _cpuSeconds = [];
     private TimeSpan _cpuStart;
 
+    /// <summary>The parameter values, for the log line.</summary>
+    protected virtual string Case => "";
+
     [IterationSetup]
     public void StartCpuClock() => _cpuStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
 
@@ -78,7 +81,7 @@ public abstract class CpuClockedBench
 
     [GlobalCleanup]
     public void Report() =>
-        Console.WriteLine($"// CPU seconds per iteration ({GetType().Name} {ToString()}, {Environment.ProcessorCount} cores, warm-up first): " +
+        Console.WriteLine($"// CPU seconds per iteration ({GetType().BaseType?.Name} {Case}, {Environment.ProcessorCount} cores, warm-up first): " +
                           string.Join(", ", _cpuSeconds.Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))));
 }
 
