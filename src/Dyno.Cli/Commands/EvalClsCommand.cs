@@ -82,6 +82,9 @@ public static class EvalClsCommand
 /// <summary>Turns classification reports into the <c>dyno eval cls</c> JSON contract and tables.</summary>
 public static class ClassificationOutput
 {
+    /// <summary>Above this many classes the confusion matrix is not written (it would be millions of cells).</summary>
+    public const int MaxConfusionClasses = 1000;
+
     /// <summary>One row of <c>per_class</c>.</summary>
     public sealed record PerClassRow(int Class, string Name, long Support, long Predicted, long TruePositives,
         double Precision, double Recall, double F1, double? Fbeta, double? Auc, double? Ap);
@@ -174,18 +177,22 @@ public static class ClassificationOutput
         if (single is not null)
         {
             var cm = single.Confusion;
-            var cmJson = new Dictionary<string, object?>
+            if (cm.NumClasses <= MaxConfusionClasses)
             {
-                ["orientation"] = "rows are true classes, columns predicted classes",
-                ["labels"] = names,
-                ["counts"] = cm.ToRows().Select(row => row.Select(v => (long)v).ToArray()).ToArray(),
-            };
-            if (normalization != ConfusionNormalization.None)
-            {
-                cmJson["normalization"] = normalization.ToString().ToLowerInvariant();
-                cmJson["normalized"] = cm.ToRows(normalization);
+                var cmJson = new Dictionary<string, object?>
+                {
+                    ["orientation"] = "rows are true classes, columns predicted classes",
+                    ["labels"] = names,
+                    ["counts"] = cm.ToRows().Select(row => row.Select(v => (long)v).ToArray()).ToArray(),
+                };
+                if (normalization != ConfusionNormalization.None)
+                {
+                    cmJson["normalization"] = normalization.ToString().ToLowerInvariant();
+                    cmJson["normalized"] = cm.ToRows(normalization);
+                }
+                json["confusion_matrix"] = cmJson;
             }
-            json["confusion_matrix"] = cmJson;
+            else conventions.Add($"confusion_matrix is left out of the output above {MaxConfusionClasses} classes ({cm.NumClasses}² cells)");
             if (cm.NumClasses <= 20)
             {
                 var rows = cm.ToRows(normalization);

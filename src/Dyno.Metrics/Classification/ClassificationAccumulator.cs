@@ -98,7 +98,8 @@ public sealed class ClassificationAccumulator
             throw new ArgumentException($"{n} labels need {(long)n * NumClasses} scores ({NumClasses} per row), got {scores.Length}");
         SetMode(true);
         if (n == 0) return;
-        var parts = Math.Min(n, Environment.ProcessorCount * 8);
+        // One partial accumulator per core: each holds a classes² confusion matrix, so no more.
+        var parts = Math.Min(n, Environment.ProcessorCount);
         var partial = new ClassificationAccumulator[parts];
         var first = _count;
         Parallel.For(0, parts, part =>

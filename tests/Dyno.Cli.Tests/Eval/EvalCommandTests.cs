@@ -87,6 +87,21 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Cls_writes_the_reliability_chart_and_markdown_tables()
+    {
+        var csv = WriteCsv(Case("dirichlet_probabilities"), names: false);
+        var svg = Path.Combine(_tmp, "rel.svg");
+        var md = Path.Combine(_tmp, "out.md");
+        Assert.Equal(0, Program.Main(["eval", "cls", csv, "--reliability-svg", svg, "--format", "md", "--out", md, "--quiet"]));
+        var chart = File.ReadAllText(svg);
+        Assert.StartsWith("<svg", chart);
+        Assert.Contains("ECE", chart);
+        var text = File.ReadAllText(md);
+        Assert.Contains("| f1_macro |", text);
+        Assert.Contains("### Reliability diagram", text);
+    }
+
+    [Fact]
     public void Cls_label_pred_csv_matches_sklearn_doc_example()
     {
         var csv = Path.Combine(_tmp, "lp.csv");
