@@ -101,8 +101,19 @@ public sealed class ClassificationAccumulator
         // One partial accumulator per core: each holds a classes² confusion matrix, so no more.
         var parts = Math.Min(n, Environment.ProcessorCount);
         var partial = new ClassificationAccumulator[parts];
-        var first = _count;
-        Parallel.For(0, parts, part =>
+        var first = _rowBase + _count;
+        try
+        {
+            Parallel.For(0, parts, part => AddRange(part));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Rethrow a bad sample's ArgumentException as itself, not wrapped.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+        foreach (var acc in partial) Merge(acc);
+
+        void AddRange(int part)
         {
             var acc = new ClassificationAccumulator(NumClasses, _options) { _rowBase = first + (long)n * part / parts, _hasScores = true };
             long lo = (long)n * part / parts, hi = (long)n * (part + 1) / parts;
@@ -115,8 +126,7 @@ public sealed class ClassificationAccumulator
                 else acc.Add(lab[i], MemoryMarshal.Cast<T, double>(row));
             }
             partial[part] = acc;
-        });
-        foreach (var acc in partial) Merge(acc);
+        }
     }
 
     private void AddScores(int label, ReadOnlySpan<double> s)

@@ -191,4 +191,16 @@ public class MergeTests
         SklearnExpectedTests.Near(x.Calibration.EceEqualMass, y.Calibration.EceEqualMass, "ece_equal_mass");
         Assert.Throws<ArgumentException>(() => a.Merge(new ClassificationAccumulator(c, new ClassificationOptions { TopK = [5] })));
     }
+
+    [Fact]
+    public void Batch_errors_name_the_sample_and_are_not_wrapped()
+    {
+        var scores = new float[3000 * 3];
+        var labels = new int[3000];
+        for (var i = 0; i < scores.Length; i++) scores[i] = 1f / 3;
+        scores[2500 * 3 + 1] = float.NaN;
+        var e = Assert.Throws<ArgumentException>(() => new ClassificationAccumulator(3).AddBatch(labels, scores));
+        Assert.Contains("sample 2500", e.Message);
+        Assert.Contains("class 1", e.Message);
+    }
 }
