@@ -92,11 +92,4 @@ public static class ParallelLines
             filled -= end;
         }
     }
-
-    /// <summary>The first line of a text file (without terminator), or null for an empty file.</summary>
-    public static string? FirstLine(string path)
-    {
-        using var r = new StreamReader(path);
-        return r.ReadLine();
-    }
 }

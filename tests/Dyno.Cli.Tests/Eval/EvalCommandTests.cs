@@ -128,6 +128,24 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Large_files_span_several_read_blocks_with_bom_and_crlf()
+    {
+        // ~17.5 MB: more than one 16 MB block, so lines are split across block boundaries.
+        var path = Path.Combine(_tmp, "big.csv");
+        const int rows = 3_500_000;
+        using (var w = new StreamWriter(path, false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true)))
+        {
+            w.Write("label,pred\r\n");
+            for (var i = 0; i < rows; i++) w.Write($"{i % 7},{(i % 5 == 0 ? (i + 1) % 7 : i % 7)}\r\n");
+        }
+        Assert.True(new FileInfo(path).Length > 16 << 20);
+        var r = ClassificationFile.Evaluate(path, null, null, new ClassificationOptions()).SingleLabel!;
+        Assert.Equal(rows, r.Samples);
+        Assert.Equal(0.8, r.Accuracy, 12);
+        Assert.Equal(7, r.NumClasses);
+    }
+
+    [Fact]
     public void Cls_multilabel_jsonl()
     {
         var jsonl = Path.Combine(_tmp, "ml.jsonl");
