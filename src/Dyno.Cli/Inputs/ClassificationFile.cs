@@ -226,7 +226,8 @@ public sealed class ClassificationFile
     private double ParseScore(ReadOnlySpan<byte> field, long num, int c)
     {
         field = field.Trim((byte)' ');
-        if (!Utf8Parser.TryParse(field, out double v, out var used) || used != field.Length)
+        if (DecimalParser.TryParseExact(field, out var v)) return v;
+        if (!Utf8Parser.TryParse(field, out v, out var used) || used != field.Length)
         {
             if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out v))
                 throw new LineException(_path, num, $"score_{c} '{Trunc(Encoding.UTF8.GetString(field))}' is not a number");
