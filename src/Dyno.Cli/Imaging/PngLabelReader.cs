@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
@@ -124,6 +125,7 @@ public sealed class PngLabelReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unfilter(byte[] raw, byte[] output, int height, int stride, int bpp)
     {
         for (var y = 0; y < height; y++)
@@ -167,6 +169,7 @@ public sealed class PngLabelReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddBytes(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<byte> dst)
     {
         var i = 0;

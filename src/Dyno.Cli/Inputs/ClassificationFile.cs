@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
@@ -202,6 +203,7 @@ public sealed class ClassificationFile
         _numClasses = width;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ParseCsvScores(ReadOnlySpan<byte> line, long num, double[] row)
     {
         var comma = line.IndexOf((byte)',');
@@ -223,6 +225,7 @@ public sealed class ClassificationFile
         return label;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double ParseScore(ReadOnlySpan<byte> field, long num, int c)
     {
         field = field.Trim((byte)' ');
@@ -236,6 +239,7 @@ public sealed class ClassificationFile
         return v;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ParseLabel(ReadOnlySpan<byte> field, long num, string what)
     {
         field = field.Trim((byte)' ');

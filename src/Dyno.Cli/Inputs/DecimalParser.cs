@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Dyno.Cli.Inputs;
 
 /// <summary>
@@ -19,6 +20,7 @@ public static class DecimalParser
     /// Parses <c>[+-]digits[.digits][(e|E)[+-]digits]</c> when the fast path is exact; false means
     /// "use the full parser" (not necessarily "not a number").
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseExact(ReadOnlySpan<byte> s, out double value)
     {
         value = 0;

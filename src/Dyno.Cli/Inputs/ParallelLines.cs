@@ -59,6 +59,8 @@ public static class ParallelLines
             var lines = starts.Count - 1;
             var firstLine = lineNumber;
             var block = buffer;
+            // Hot loop that runs only a few times per file: compile it optimized from the start.
+            [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             void Work(int w)
             {
                 long lo = (long)lines * w / workers, hi = (long)lines * (w + 1) / workers;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Dyno.Metrics.Classification;
 
 /// <summary>
@@ -37,6 +38,7 @@ public sealed class BinaryRanking
     }
 
     /// <summary>Counts one negative sample's score.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddNegative(double score)
     {
         _nNeg++;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Dyno.Metrics.Classification;
@@ -129,6 +130,7 @@ public sealed class ClassificationAccumulator
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddScores(int label, ReadOnlySpan<double> s)
     {
         CheckLabel(label, "true label");

@@ -11,6 +11,7 @@ internal static class ScoreRowMath
     /// <summary>Log-loss clipping bound: scikit-learn's <c>eps="auto"</c> for float64, <c>np.finfo(np.float64).eps</c>.</summary>
     public const double Eps = 2.220446049250313e-16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Widen(ReadOnlySpan<float> src, Span<double> dst)
     {
         var i = 0;
@@ -32,6 +33,7 @@ internal static class ScoreRowMath
     /// Max, min, sum and Σ clip(sᵢ, eps, 1 − eps) of the row in one pass (the sum is non-finite iff
     /// some value is, barring overflow; the clipped sum is scikit-learn's log-loss denominator).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double Max, double Min, double Sum, double ClippedSum) Stats(ReadOnlySpan<double> s)
     {
         double max = double.NegativeInfinity, min = double.PositiveInfinity, sum = 0, clipped = 0;
@@ -73,6 +75,7 @@ internal static class ScoreRowMath
     }
 
     /// <summary>Index of the first element equal to <paramref name="value"/> (numpy's argmax tie rule); -1 if none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int IndexOfFirst(ReadOnlySpan<double> s, double value)
     {
         var i = 0;
@@ -103,6 +106,7 @@ internal static class ScoreRowMath
         return CountAbove(s[..label], x, orEqual: false) + CountAbove(s[(label + 1)..], x, orEqual: true);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CountAbove(ReadOnlySpan<double> s, double x, bool orEqual)
     {
         var count = 0;
@@ -126,6 +130,7 @@ internal static class ScoreRowMath
     }
 
     /// <summary>Writes exp(sᵢ − shift) to <paramref name="dst"/>; returns their sum and their minimum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double Sum, double Min) ExpShifted(ReadOnlySpan<double> s, double shift, Span<double> dst)
     {
         double sum = 0, min = double.PositiveInfinity;
@@ -175,6 +180,7 @@ internal static class ScoreRowMath
     }
 
     /// <summary>Σ max(eᵢ, floor): the lower clip of scikit-learn's log loss applied to unnormalised exponentials.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double FlooredSum(ReadOnlySpan<double> e, double floor)
     {
         double sum = 0;
@@ -192,6 +198,7 @@ internal static class ScoreRowMath
     }
 
     /// <summary>Divides every element by <paramref name="d"/> in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DivideInPlace(Span<double> s, double d)
     {
         var i = 0;

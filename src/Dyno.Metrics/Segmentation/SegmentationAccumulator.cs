@@ -141,6 +141,7 @@ public sealed class SegmentationAccumulator
         $"{name}: predicted label {v} at a non-ignored pixel is not a class (0..{NumClasses - 1})";
 
     /// <summary>Joint histogram of (gt, pred) byte pairs; runs of 32 equal pairs are counted at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Histogram8(ReadOnlySpan<byte> pred, ReadOnlySpan<byte> gt, uint[] hist)
     {
         ref var h = ref MemoryMarshal.GetArrayDataReference(hist);
