@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 namespace Dyno.Metrics.Classification;
 
 /// <summary>
@@ -38,7 +37,6 @@ public sealed class BinaryRanking
     }
 
     /// <summary>Counts one negative sample's score.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddNegative(double score)
     {
         _nNeg++;
