@@ -2,13 +2,15 @@ using System.CommandLine;
 
 namespace Dyno.Cli.Commands;
 
-/// <summary><c>dyno eval</c>: accuracy metrics, one subcommand per task.</summary>
+/// <summary><c>dyno eval</c>: accuracy metrics. Each subcommand lives in its own file.</summary>
 public static class EvalCommand
 {
     public static Command Create()
     {
         var eval = new Command("eval", "Accuracy metrics");
         eval.Subcommands.Add(EvalMotCommand.Create());
+        eval.Subcommands.Add(EvalClsCommand.Create());
+        eval.Subcommands.Add(EvalSegCommand.Create());
         return eval;
     }
 }
