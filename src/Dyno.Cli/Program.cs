@@ -11,6 +11,7 @@ public static class Program
     {
         var root = new RootCommand("dyno: put an AI model on the dyno. Size and cost (profile), speed and accuracy, in one tool.");
         root.Subcommands.Add(ProfileCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 

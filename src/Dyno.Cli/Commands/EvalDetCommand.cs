@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Dyno.Cli.Infrastructure;
+using Dyno.Metrics.Detection;
+using Dyno.Reports;
+
+namespace Dyno.Cli.Commands;
+
+/// <summary><c>dyno eval det</c>: COCO detection evaluation (bbox, segm) with pycocotools' exact numbers.</summary>
+public static class EvalDetCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var gtOpt = new Option<FileInfo>("--gt") { Description = "COCO ground-truth JSON (instances_*.json).", Required = true };
+        var dtOpt = new Option<FileInfo>("--dt") { Description = "COCO results JSON: a list of {image_id, category_id, bbox|segmentation, score}.", Required = true };
+        var iouType = new Option<string>("--iou-type")
+        {
+            Description = "bbox (boxes) or segm (RLE/polygon masks).",
+            DefaultValueFactory = _ => "bbox",
+        };
+        iouType.AcceptOnlyFromAmong("bbox", "segm");
+        var lenient = new Option<bool>("--lenient") { Description = "Skip detections with an unknown image/category, a NaN score or a negative size, and report the counts, instead of failing." };
+        var maxDets = new Option<string?>("--max-dets") { Description = "Comma-separated maxDets (default 1,10,100); the largest is the headline for AP and AR." };
+        var iouThrs = new Option<string?>("--iou-thrs") { Description = "IoU thresholds: a comma list (0.5,0.75) or start:stop:step (default 0.5:0.95:0.05, numpy linspace)." };
+        var areas = new Option<string?>("--area-ranges") { Description = "Area ranges label=min:max, comma separated (default all=0:1e10,small=0:1024,medium=1024:9216,large=9216:1e10)." };
+        var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
+
+        var cmd = new Command("det", "COCO detection evaluation (AP, AR, per category), exactly equal to pycocotools COCOeval.");
+        cmd.Options.Add(gtOpt);
+        cmd.Options.Add(dtOpt);
+        cmd.Options.Add(iouType);
+        cmd.Options.Add(lenient);
+        cmd.Options.Add(maxDets);
+        cmd.Options.Add(iouThrs);
+        cmd.Options.Add(areas);
+        cmd.Options.Add(useCats);
+        common.AddTo(cmd);
+        cmd.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var sw = Stopwatch.StartNew();
+            var type = parse.GetValue(iouType) == "segm" ? CocoIouType.Segm : CocoIouType.Bbox;
+            var options = new CocoEvalOptions { IouType = type, UseCats = parse.GetValue(useCats) };
+            if (parse.GetValue(maxDets) is { } md) options = options with { MaxDets = ParseInts(md, "--max-dets") };
+            if (parse.GetValue(iouThrs) is { } it) options = options with { IouThresholds = ParseThresholds(it) };
+            if (parse.GetValue(areas) is { } ar) options = options with { AreaRanges = ParseAreas(ar) };
+            var gtPath = parse.GetValue(gtOpt)!.FullName;
+            var dtPath = parse.GetValue(dtOpt)!.FullName;
+            var policy = parse.GetValue(lenient) ? BadRecordPolicy.Skip : BadRecordPolicy.Error;
+
+            var gtBytesTask = Task.Run(() => ReadFile(gtPath));
+            var dtBytes = ReadFile(dtPath);
+            var gt = CocoGroundTruth.Parse(gtBytesTask.GetAwaiter().GetResult(), gtPath, type == CocoIouType.Segm);
+            var dt = CocoDetections.Parse(dtBytes, dtPath, gt, type, policy);
+            dtBytes = null;
+            var loaded = sw.Elapsed.TotalMilliseconds;
+            var result = CocoEvaluator.Evaluate(gt, dt, options);
+            var quiet = parse.GetValue(common.Quiet);
+            if (!quiet)
+            {
+                foreach (var (reason, n) in dt.Skipped) Console.Error.WriteLine($"dyno: skipped {n} detection(s): {reason}");
+                Console.Error.WriteLine($"dyno: {dt.Count:N0} detections, {gt.Count:N0} ground truth, {gt.Images.Count:N0} images: loaded in {loaded:F0} ms, evaluated in {sw.Elapsed.TotalMilliseconds - loaded:F0} ms");
+            }
+            common.Emit(parse, Render(result));
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+
+    private static byte[] ReadFile(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        return File.ReadAllBytes(path);
+    }
+
+    private static CommandOutput Render(CocoEvalResult r)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        var maxDets = r.Protocol.MaxDets;
+        var iou = r.Protocol.IouThresholds;
+        var range = iou.Count > 1 ? $"{iou[0]:0.00}:{iou[^1]:0.00}" : $"{iou[0]:0.00}";
+        foreach (var (name, value) in r.Stats)
+        {
+            var (kind, iouText, area, md) = name switch
+            {
+                "AP" => ("AP", range, "all", maxDets[^1]),
+                "AP50" => ("AP", "0.50", "all", maxDets[^1]),
+                "AP75" => ("AP", "0.75", "all", maxDets[^1]),
+                "APs" => ("AP", range, "small", maxDets[^1]),
+                "APm" => ("AP", range, "medium", maxDets[^1]),
+                "APl" => ("AP", range, "large", maxDets[^1]),
+                "ARs" => ("AR", range, "small", maxDets[^1]),
+                "ARm" => ("AR", range, "medium", maxDets[^1]),
+                "ARl" => ("AR", range, "large", maxDets[^1]),
+                _ when name.StartsWith("AP_", StringComparison.Ordinal) => ("AP", range, name[3..], maxDets[^1]),
+                _ when name.StartsWith("AR_", StringComparison.Ordinal) => ("AR", range, name[3..], maxDets[^1]),
+                _ => ("AR", range, "all", int.Parse(name[2..], CultureInfo.InvariantCulture)),
+            };
+            rows.Add([name, kind, iouText, area, md.ToString(CultureInfo.InvariantCulture), Fmt.Num(value, 3), value.ToString("R", CultureInfo.InvariantCulture)]);
+        }
+        var summary = new ResultTable("COCO " + r.Protocol.IouType + " summary",
+            [new("stat"), new("metric"), new("IoU"), new("area"), new("maxDets", ColumnAlign.Right), new("value", ColumnAlign.Right), new("exact", ColumnAlign.Right)], rows);
+        var tables = new List<ResultTable> { summary };
+        if (r.PerCategory.Count > 0)
+        {
+            var catRows = r.PerCategory.Select(c => (IReadOnlyList<string>)
+            [
+                c.Id.ToString(CultureInfo.InvariantCulture), c.Name, Num(c.AP), Num(c.AP50), Num(c.AP75), Num(c.APs), Num(c.APm), Num(c.APl), Num(c.AR),
+                c.NumGt.ToString(CultureInfo.InvariantCulture), c.NumDt.ToString(CultureInfo.InvariantCulture),
+            ]).ToList();
+            tables.Add(new ResultTable("Per category",
+                [new("id", ColumnAlign.Right), new("name"), new("AP", ColumnAlign.Right), new("AP50", ColumnAlign.Right), new("AP75", ColumnAlign.Right),
+                 new("APs", ColumnAlign.Right), new("APm", ColumnAlign.Right), new("APl", ColumnAlign.Right), new("AR", ColumnAlign.Right),
+                 new("gt", ColumnAlign.Right), new("dt", ColumnAlign.Right)], catRows));
+        }
+        var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
+        if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
+        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, protocol = r.Protocol, counts = r.Counts }, tables, notes);
+    }
+
+    private static string Num(double v) => v < 0 ? "-1" : Fmt.Num(v, 3);
+
+    private static int[] ParseInts(string text, string option)
+    {
+        try
+        {
+            return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        }
+        catch (FormatException)
+        {
+            throw new UsageException($"{option}: '{text}' is not a comma-separated list of integers");
+        }
+    }
+
+    private static double ParseDouble(string s, string option) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"{option}: '{s}' is not a number");
+
+    private static double[] ParseThresholds(string text)
+    {
+        var parts = text.Split(':', StringSplitOptions.TrimEntries);
+        if (parts.Length == 3)
+        {
+            double start = ParseDouble(parts[0], "--iou-thrs"), stop = ParseDouble(parts[1], "--iou-thrs"), step = ParseDouble(parts[2], "--iou-thrs");
+            if (!(step > 0) || stop < start) throw new UsageException($"--iou-thrs: '{text}' is not start:stop:step with step > 0");
+            // as pycocotools: np.linspace(start, stop, int(np.round((stop - start) / step)) + 1)
+            var num = (int)Math.Round((stop - start) / step, MidpointRounding.ToEven) + 1;
+            return CocoEvalOptions.Linspace(start, stop, num);
+        }
+        return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => ParseDouble(s, "--iou-thrs")).ToArray();
+    }
+
+    private static AreaRange[] ParseAreas(string text)
+    {
+        var list = new List<AreaRange>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=');
+            var colon = part.IndexOf(':', Math.Max(eq, 0));
+            if (eq <= 0 || colon < 0) throw new UsageException($"--area-ranges: '{part}' is not label=min:max");
+            list.Add(new AreaRange(part[..eq], ParseDouble(part[(eq + 1)..colon], "--area-ranges"), ParseDouble(part[(colon + 1)..], "--area-ranges")));
+        }
+        return list.ToArray();
+    }
+}

@@ -1,0 +1,490 @@
+using System.Globalization;
+using Dyno.Metrics.Masks;
+
+namespace Dyno.Metrics.Detection;
+
+/// <summary>
+/// COCO detection evaluation with pycocotools' numbers to the last bit: per image and category,
+/// detections sorted by score (stable) and cut at the largest maxDets, greedy matching in score order
+/// per IoU threshold (crowd ground truth can absorb many detections, ignored ground truth sorted last),
+/// then per category a stable sort of all kept detections by score, cumulative TP/FP, the
+/// monotone precision envelope read at 101 recall points (searchsorted 'left'), and the summary means
+/// over entries &gt; −1 with numpy's pairwise summation.
+/// </summary>
+public static class CocoEvaluator
+{
+    internal const byte FalsePositive = 0, TruePositive = 1, Ignored = 2;
+
+    /// <summary><c>np.spacing(1)</c>, the eps in pycocotools' precision denominator.</summary>
+    private const double Spacing1 = 2.220446049250313e-16;
+
+    /// <summary>Evaluates <paramref name="dt"/> against <paramref name="gt"/>.</summary>
+    public static CocoEvalResult Evaluate(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions? options = null)
+    {
+        var state = EvaluateImages(gt, dt, options ?? new CocoEvalOptions());
+        return Summarize(state, gt.Categories, new CocoCounts
+        {
+            Images = gt.Images.Count,
+            Categories = gt.Categories.Count,
+            GtAnnotations = gt.Count,
+            GtCrowd = gt.CrowdCount,
+            Detections = dt.Count,
+            Skipped = dt.Skipped.Count > 0 ? dt.Skipped : null,
+        });
+    }
+
+    /// <summary>Per-category outcome of the per-image matching: the mergeable evaluation state.</summary>
+    internal sealed class CategoryState
+    {
+        public int Count;
+        public double[] Score = [];
+        public int[] Image = [];      // image index (sorted image ids)
+        public int[] Rank = [];       // rank within its image after the score sort
+        public byte[] Status = [];    // [Count, A, T]
+        public long[] NumPos = [];    // non-ignored ground truth per area range
+        public int NumDt;
+        public int NumGt;
+    }
+
+    internal sealed class EvalState
+    {
+        public required CocoEvalOptions Options;
+        public required double[] IouThr;
+        public required int[] MaxDets;
+        public required CategoryState[] Categories;
+        public required long[] ImageIds;
+    }
+
+    internal static EvalState EvaluateImages(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options)
+    {
+        options.Validate();
+        var maxDets = options.MaxDets.Order().ToArray();
+        var thr = options.IouThresholds.ToArray();
+        var nImg = gt.Images.Count;
+        var useCats = options.UseCats;
+        var K = useCats ? gt.Categories.Count : 1;
+        var A = options.AreaRanges.Count;
+        var T = thr.Length;
+        var maxDet = maxDets[^1];
+
+        // group by (category, image), ground truth in file order (useCats=false: category order, then file order)
+        var gOrder = GroupOrder(gt.Cat, gt.Img, gt.Count, gt.Categories.Count, nImg, useCats, out var gStart);
+        var dOrder = GroupOrder(dt.Cat, dt.Img, dt.Count, gt.Categories.Count, nImg, useCats, out var dStart);
+
+        Rle[]? gRle = null, dRle = null;
+        if (options.IouType == CocoIouType.Segm)
+        {
+            if (gt.Segm is null || dt.Segm is null) throw new ArgumentException("segm evaluation needs ground truth and detections loaded with their segmentation");
+            gRle = new Rle[gt.Count];
+            dRle = new Rle[dt.Count];
+            Parallel.For(0, gt.Count, i =>
+            {
+                var im = gt.Images[gt.Img[i]];
+                try { gRle[i] = gt.Segm[i]!.ToRle(im.Height, im.Width); }
+                catch (Exception e) when (e is InvalidDataException or ArgumentException)
+                {
+                    throw new InvalidDataException($"{gt.Source}: annotation id {gt.AnnId[i]}: {e.Message}");
+                }
+            });
+            Parallel.For(0, dt.Count, i =>
+            {
+                var im = gt.Images[dt.Img[i]];
+                try { dRle[i] = dt.Segm[i]!.ToRle(im.Height, im.Width); }
+                catch (Exception e) when (e is InvalidDataException or ArgumentException)
+                {
+                    throw new InvalidDataException($"{dt.Source}: detection on image {im.Id}: {e.Message}");
+                }
+            });
+        }
+
+        var cats = new CategoryState[K];
+        Parallel.For(0, K, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
+        {
+            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, dRle, A, T);
+        });
+        return new EvalState
+        {
+            Options = options,
+            IouThr = thr,
+            MaxDets = maxDets,
+            Categories = cats,
+            ImageIds = gt.Images.Select(i => i.Id).ToArray(),
+        };
+    }
+
+    /// <summary>Stable counting sort into (group, image) order; returns the order and the start of each group.</summary>
+    private static int[] GroupOrder(int[] cat, int[] img, int n, int nCat, int nImg, bool useCats, out int[] groupStart)
+    {
+        var counts = new int[Math.Max(nImg, nCat) + 1];
+        // useCats=false: order by category first, so a later stable pass by image keeps category order inside an image
+        var src = new int[n];
+        for (var i = 0; i < n; i++) src[i] = i;
+        if (!useCats) src = CountingSort(src, cat, nCat, counts);
+        var byImg = CountingSort(src, img, nImg, counts);
+        if (!useCats)
+        {
+            groupStart = [0, n];
+            return byImg;
+        }
+        var byCat = CountingSort(byImg, cat, nCat, counts);
+        groupStart = new int[nCat + 1];
+        for (var i = 0; i < n; i++) groupStart[cat[i] + 1]++;
+        for (var k = 0; k < nCat; k++) groupStart[k + 1] += groupStart[k];
+        return byCat;
+    }
+
+    private static int[] CountingSort(int[] src, int[] key, int nKeys, int[] counts)
+    {
+        Array.Clear(counts);
+        foreach (var i in src) counts[key[i] + 1]++;
+        for (var k = 0; k < nKeys; k++) counts[k + 1] += counts[k];
+        var dst = new int[src.Length];
+        foreach (var i in src) dst[counts[key[i]]++] = i;
+        return dst;
+    }
+
+    private static CategoryState EvaluateCategory(int k, CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, double[] thr, int maxDet,
+        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, Rle[]? dRle, int A, int T)
+    {
+        int g0 = gStart[k], g1 = gStart[k + 1], d0 = dStart[k], d1 = dStart[k + 1];
+        var AT = A * T;
+        var st = new CategoryState { NumPos = new long[A], NumDt = d1 - d0 };
+        for (var i = g0; i < g1; i++) if (!gt.Crowd[gOrder[i]]) st.NumGt++;
+        var cap = d1 - d0;
+        st.Score = new double[cap];
+        st.Image = new int[cap];
+        st.Rank = new int[cap];
+        st.Status = new byte[cap * AT];
+
+        var areas = options.AreaRanges;
+        var thrClamped = new double[T];
+        for (var t = 0; t < T; t++) thrClamped[t] = Math.Min(thr[t], 1 - 1e-10);
+        double[] ious = [];
+        int[] dSorted = [];
+        double[] negScore = [];
+        int[] perm = [];
+        bool[] gIg = [], gMatched = [], permIg = [], permCrowd = [];
+
+        int gi = g0, di = d0;
+        while (gi < g1 || di < d1)
+        {
+            var img = Math.Min(gi < g1 ? gt.Img[gOrder[gi]] : int.MaxValue, di < d1 ? dt.Img[dOrder[di]] : int.MaxValue);
+            var gs = gi;
+            while (gi < g1 && gt.Img[gOrder[gi]] == img) gi++;
+            var ds = di;
+            while (di < d1 && dt.Img[dOrder[di]] == img) di++;
+            var G = gi - gs;
+            var Dall = di - ds;
+
+            // detections by descending score, stable (np.argsort(-score, kind='mergesort')), cut at maxDet
+            if (dSorted.Length < Dall) { dSorted = new int[Dall * 2]; negScore = new double[Dall * 2]; }
+            for (var j = 0; j < Dall; j++) { dSorted[j] = dOrder[ds + j]; negScore[j] = -dt.Score[dSorted[j]]; }
+            StableSortByKey(negScore.AsSpan(0, Dall), dSorted.AsSpan(0, Dall));
+            var D = Math.Min(Dall, maxDet);
+
+            if (ious.Length < D * G) ious = new double[Math.Max(D * G, 64) * 2];
+            if (perm.Length < G) { perm = new int[G * 2]; gIg = new bool[G * 2]; gMatched = new bool[G * 2]; permIg = new bool[G * 2]; permCrowd = new bool[G * 2]; }
+            if (G > 0 && D > 0)
+            {
+                for (var d = 0; d < D; d++)
+                {
+                    var di2 = dSorted[d];
+                    for (var g = 0; g < G; g++)
+                    {
+                        var gj = gOrder[gs + g];
+                        ious[d * G + g] = gRle is null
+                            ? BoxIouCoco(dt.X[di2], dt.Y[di2], dt.W[di2], dt.H[di2], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Crowd[gj])
+                            : MaskApi.Iou(dRle![di2], gRle[gj], gt.Crowd[gj]);
+                    }
+                }
+            }
+
+            var baseIdx = st.Count;
+            for (var d = 0; d < D; d++)
+            {
+                st.Score[baseIdx + d] = dt.Score[dSorted[d]];
+                st.Image[baseIdx + d] = img;
+                st.Rank[baseIdx + d] = d;
+            }
+
+            for (var a = 0; a < A; a++)
+            {
+                var lo = areas[a].Min;
+                var hi = areas[a].Max;
+                var np = 0;
+                for (var g = 0; g < G; g++)
+                {
+                    var gj = gOrder[gs + g];
+                    var ar = gt.Area[gj];
+                    gIg[g] = gt.Crowd[gj] || ar < lo || ar > hi;
+                    if (!gIg[g]) perm[np++] = g;
+                }
+                st.NumPos[a] += np;
+                var p2 = np;
+                for (var g = 0; g < G; g++) if (gIg[g]) perm[p2++] = g;
+                for (var p = 0; p < G; p++)
+                {
+                    permIg[p] = gIg[perm[p]];
+                    permCrowd[p] = gt.Crowd[gOrder[gs + perm[p]]];
+                }
+
+                for (var t = 0; t < T; t++)
+                {
+                    Array.Clear(gMatched, 0, G);
+                    var thrT = thrClamped[t];
+                    for (var d = 0; d < D; d++)
+                    {
+                        var m = -1;
+                        if (G > 0)
+                        {
+                            var iou = thrT;
+                            var row = d * G;
+                            for (var p = 0; p < G; p++)
+                            {
+                                if (gMatched[p] && !permCrowd[p]) continue;
+                                if (m > -1 && !permIg[m] && permIg[p]) break;
+                                var v = ious[row + perm[p]];
+                                if (v < iou) continue;
+                                iou = v;
+                                m = p;
+                            }
+                        }
+                        var dj = dSorted[d];
+                        var dArea = dt.Area[dj];
+                        var outside = dArea < lo || dArea > hi;
+                        byte status;
+                        if (m == -1) status = outside ? Ignored : FalsePositive;
+                        else
+                        {
+                            gMatched[m] = true;
+                            if (permIg[m]) status = Ignored;
+                            // pycocotools stores the matched ground truth's id; an id of 0 reads as "unmatched"
+                            else if (gt.AnnId[gOrder[gs + perm[m]]] == 0) status = outside ? Ignored : FalsePositive;
+                            else status = TruePositive;
+                        }
+                        st.Status[(baseIdx + d) * AT + a * T + t] = status;
+                    }
+                }
+            }
+            st.Count += D;
+        }
+        return st;
+    }
+
+    /// <summary>pycocotools' <c>bbIou</c> for one pair, with its exact operation order.</summary>
+    internal static double BoxIouCoco(double dx, double dy, double dw, double dh, double gx, double gy, double gw, double gh, bool crowd)
+    {
+        var w = Math.Min(dw + dx, gw + gx) - Math.Max(dx, gx);
+        if (w <= 0) return 0;
+        var h = Math.Min(dh + dy, gh + gy) - Math.Max(dy, gy);
+        if (h <= 0) return 0;
+        var i = w * h;
+        var da = dw * dh;
+        var u = crowd ? da : da + gw * gh - i;
+        return i / u;
+    }
+
+    /// <summary>Sorts <paramref name="items"/> by ascending key, equal keys keeping their order (numpy's stable mergesort).</summary>
+    internal static void StableSortByKey(Span<double> keys, Span<int> items)
+    {
+        var n = keys.Length;
+        if (n < 2) return;
+        // insertion sort for small runs (the common per-image case), else sort by key then restore order within ties
+        if (n <= 32)
+        {
+            for (var i = 1; i < n; i++)
+            {
+                var k = keys[i];
+                var v = items[i];
+                var j = i - 1;
+                while (j >= 0 && keys[j] > k) { keys[j + 1] = keys[j]; items[j + 1] = items[j]; j--; }
+                keys[j + 1] = k;
+                items[j + 1] = v;
+            }
+            return;
+        }
+        var pos = new int[n];
+        for (var i = 0; i < n; i++) pos[i] = i;
+        var idx = items.ToArray();
+        keys.Sort(pos.AsSpan());
+        for (var i = 0; i < n;)
+        {
+            var j = i + 1;
+            while (j < n && keys[j] == keys[i]) j++;
+            if (j - i > 1) pos.AsSpan(i, j - i).Sort();
+            i = j;
+        }
+        for (var i = 0; i < n; i++) items[i] = idx[pos[i]];
+    }
+
+    internal static CocoEvalResult Summarize(EvalState state, IReadOnlyList<CocoCategory> categories, CocoCounts counts)
+    {
+        var o = state.Options;
+        var thr = state.IouThr;
+        var rec = o.RecallThresholds.ToArray();
+        var maxDets = state.MaxDets;
+        int T = thr.Length, R = rec.Length, K = state.Categories.Length, A = o.AreaRanges.Count, M = maxDets.Length;
+        var precision = new double[T * R * K * A * M];
+        var recall = new double[T * K * A * M];
+        Array.Fill(precision, -1.0);
+        Array.Fill(recall, -1.0);
+
+        Parallel.For(0, K, k => AccumulateCategory(state.Categories[k], k, thr, rec, maxDets, K, A, precision, recall));
+
+        var areaLabels = o.AreaRanges.Select(a => a.Label).ToArray();
+        var last = maxDets[^1];
+        double Stat(bool ap, double? iouThr, string area, int md, int? onlyK = null)
+        {
+            var tIdx = Enumerable.Range(0, T).Where(t => iouThr is null || thr[t] == iouThr.Value).ToArray();
+            var aIdx = Array.IndexOf(areaLabels, area);
+            var mIdx = Array.IndexOf(maxDets, md);
+            if (aIdx < 0 || mIdx < 0 || tIdx.Length == 0) return -1;
+            var vals = new List<double>();
+            int k0 = onlyK ?? 0, k1 = onlyK is null ? K : onlyK.Value + 1;
+            foreach (var t in tIdx)
+            {
+                if (ap)
+                {
+                    for (var r = 0; r < R; r++)
+                        for (var k = k0; k < k1; k++)
+                        {
+                            var v = precision[(((t * R + r) * K + k) * A + aIdx) * M + mIdx];
+                            if (v > -1) vals.Add(v);
+                        }
+                }
+                else
+                {
+                    for (var k = k0; k < k1; k++)
+                    {
+                        var v = recall[((t * K + k) * A + aIdx) * M + mIdx];
+                        if (v > -1) vals.Add(v);
+                    }
+                }
+            }
+            return vals.Count == 0 ? -1 : NumpyCompat.Mean(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(vals));
+        }
+
+        var stats = new Dictionary<string, double>
+        {
+            ["AP"] = Stat(true, null, "all", last),
+            ["AP50"] = Stat(true, .5, "all", last),
+            ["AP75"] = Stat(true, .75, "all", last),
+            ["APs"] = Stat(true, null, "small", last),
+            ["APm"] = Stat(true, null, "medium", last),
+            ["APl"] = Stat(true, null, "large", last),
+        };
+        foreach (var md in maxDets) stats["AR" + md.ToString(CultureInfo.InvariantCulture)] = Stat(false, null, "all", md);
+        stats["ARs"] = Stat(false, null, "small", last);
+        stats["ARm"] = Stat(false, null, "medium", last);
+        stats["ARl"] = Stat(false, null, "large", last);
+        foreach (var a in areaLabels)
+        {
+            if (a is "all" or "small" or "medium" or "large") continue;
+            stats["AP_" + a] = Stat(true, null, a, last);
+            stats["AR_" + a] = Stat(false, null, a, last);
+        }
+
+        var perIou = new Dictionary<string, double>();
+        foreach (var t in thr) perIou[t.ToString("R", CultureInfo.InvariantCulture)] = Stat(true, t, "all", last);
+
+        var perCat = new List<CocoCategoryResult>();
+        if (o.UseCats)
+        {
+            for (var k = 0; k < K; k++)
+            {
+                var c = state.Categories[k];
+                perCat.Add(new CocoCategoryResult
+                {
+                    Id = categories[k].Id,
+                    Name = categories[k].Name,
+                    AP = Stat(true, null, "all", last, k),
+                    AP50 = Stat(true, .5, "all", last, k),
+                    AP75 = Stat(true, .75, "all", last, k),
+                    APs = Stat(true, null, "small", last, k),
+                    APm = Stat(true, null, "medium", last, k),
+                    APl = Stat(true, null, "large", last, k),
+                    AR = Stat(false, null, "all", last, k),
+                    NumGt = c.NumGt,
+                    NumDt = c.NumDt,
+                });
+            }
+        }
+
+        return new CocoEvalResult
+        {
+            Stats = stats,
+            PerCategory = perCat,
+            ApPerIouThreshold = perIou,
+            Protocol = new CocoProtocol
+            {
+                IouType = o.IouType == CocoIouType.Segm ? "segm" : "bbox",
+                IouThresholds = thr,
+                RecallPoints = R,
+                MaxDets = maxDets,
+                AreaRanges = o.AreaRanges,
+                UseCats = o.UseCats,
+                CocoDefault = o.IsCocoDefault,
+            },
+            Counts = counts,
+            Precision = precision,
+            Recall = recall,
+        };
+    }
+
+    private static void AccumulateCategory(CategoryState c, int k, double[] thr, double[] rec, int[] maxDets, int K, int A, double[] precision, double[] recall)
+    {
+        int T = thr.Length, R = rec.Length, M = maxDets.Length, AT = A * T;
+        var n = c.Count;
+        // all kept detections of the category by descending score; ties keep (image, rank) order
+        var order = new int[n];
+        var keys = new double[n];
+        for (var i = 0; i < n; i++) { order[i] = i; keys[i] = -c.Score[i]; }
+        StableSortByKey(keys, order);
+        var sel = new int[n];
+        var rc = new double[n];
+        var pr = new double[n];
+        for (var mi = 0; mi < M; mi++)
+        {
+            var md = maxDets[mi];
+            var nm = 0;
+            foreach (var i in order) if (c.Rank[i] < md) sel[nm++] = i;
+            for (var a = 0; a < A; a++)
+            {
+                var npig = c.NumPos[a];
+                if (npig == 0) continue;
+                for (var t = 0; t < T; t++)
+                {
+                    double tp = 0, fp = 0;
+                    var cnt = 0;
+                    var off = a * T + t;
+                    for (var j = 0; j < nm; j++)
+                    {
+                        var s = c.Status[sel[j] * AT + off];
+                        if (s == TruePositive) tp++;
+                        else if (s == FalsePositive) fp++;
+                        else continue;
+                        rc[cnt] = tp / npig;
+                        pr[cnt] = tp / (fp + tp + Spacing1);
+                        cnt++;
+                    }
+                    recall[((t * K + k) * A + a) * M + mi] = cnt > 0 ? rc[cnt - 1] : 0;
+                    for (var i = cnt - 1; i > 0; i--)
+                        if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+                    var lo = 0;
+                    for (var r = 0; r < R; r++)
+                    {
+                        // np.searchsorted(rc, rec[r], side='left'): first index with rc >= rec[r]
+                        int l = lo, h = cnt;
+                        while (l < h)
+                        {
+                            var mid = (l + h) >>> 1;
+                            if (rc[mid] < rec[r]) l = mid + 1; else h = mid;
+                        }
+                        lo = l;
+                        precision[(((t * R + r) * K + k) * A + a) * M + mi] = l < cnt ? pr[l] : 0;
+                    }
+                }
+            }
+        }
+    }
+}
