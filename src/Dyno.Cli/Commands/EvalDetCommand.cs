@@ -49,11 +49,7 @@ public static class EvalDetCommand
             var dtPath = parse.GetValue(dtOpt)!.FullName;
             var policy = parse.GetValue(lenient) ? BadRecordPolicy.Skip : BadRecordPolicy.Error;
 
-            var gtBytesTask = Task.Run(() => ReadFile(gtPath));
-            var dtBytes = ReadFile(dtPath);
-            var gt = CocoGroundTruth.Parse(gtBytesTask.GetAwaiter().GetResult(), gtPath, type == CocoIouType.Segm);
-            var dt = CocoDetections.Parse(dtBytes, dtPath, gt, type, policy);
-            dtBytes = null;
+            var (gt, dt) = CocoDetections.LoadPair(gtPath, dtPath, type, policy);
             var loaded = sw.Elapsed.TotalMilliseconds;
             var result = CocoEvaluator.Evaluate(gt, dt, options);
             var quiet = parse.GetValue(common.Quiet);
@@ -66,12 +62,6 @@ public static class EvalDetCommand
             return CommandRunner.Ok;
         }));
         return cmd;
-    }
-
-    private static byte[] ReadFile(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        return File.ReadAllBytes(path);
     }
 
     private static CommandOutput Render(CocoEvalResult r)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dyno.Metrics.Masks;
 
@@ -16,7 +17,8 @@ public enum BadRecordPolicy
 /// <summary>
 /// A COCO results file (a list of <c>{image_id, category_id, bbox | segmentation, score}</c>) in
 /// struct-of-arrays form, checked against the ground truth, as pycocotools' <c>loadRes</c> reads it:
-/// with a box, area = width × height; without one, area and box come from the mask.
+/// with a box, area = width × height; without one, area and box come from the mask. Large files are
+/// parsed in parallel chunks split at top-level records (each split is verified by the reader).
 /// </summary>
 public sealed class CocoDetections
 {
@@ -44,127 +46,295 @@ public sealed class CocoDetections
         Parse(JsonInput.ReadFile(path), path, gt, iouType, policy);
 
     /// <summary>Parses results from UTF-8 JSON bytes; <paramref name="source"/> names it in errors.</summary>
-    public static CocoDetections Parse(byte[] data, string source, CocoGroundTruth gt, CocoIouType iouType = CocoIouType.Bbox, BadRecordPolicy policy = BadRecordPolicy.Error)
+    public static CocoDetections Parse(byte[] data, string source, CocoGroundTruth gt, CocoIouType iouType = CocoIouType.Bbox, BadRecordPolicy policy = BadRecordPolicy.Error) =>
+        Resolve(ParseRaw(data, source, iouType), source, gt, iouType, policy);
+
+    /// <summary>
+    /// Reads a ground-truth file and a results file concurrently (the results in parallel chunks) and
+    /// checks the results against the ground truth.
+    /// </summary>
+    public static (CocoGroundTruth Gt, CocoDetections Dt) LoadPair(string gtPath, string dtPath, CocoIouType iouType = CocoIouType.Bbox, BadRecordPolicy policy = BadRecordPolicy.Error)
     {
-        var d = new CocoDetections(source);
-        var wantSegm = iouType == CocoIouType.Segm;
-        var cap = Math.Max(16, data.Length / 90);
-        var img = new List<int>(cap);
-        var cat = new List<int>(cap);
-        var score = new List<double>(cap);
-        var xs = new List<double>(cap); var ys = new List<double>(cap); var ws = new List<double>(cap); var hs = new List<double>(cap);
-        var areas = new List<double>(cap);
-        List<Segmentation?>? segms = null;
-        bool? boxBranch = null; // pycocotools' loadRes picks the branch from the first record
-        var reader = new Utf8JsonReader(data.AsSpan(JsonInput.BodyStart(data)), JsonInput.ReaderOptions);
+        var gtTask = Task.Run(() => CocoGroundTruth.Load(gtPath, iouType == CocoIouType.Segm));
+        RawChunk[] raw;
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-                throw JsonInput.Bad(source, "top level", $"is {JsonInput.Describe(reader.TokenType)}; a COCO results file is a list of detections");
-            var index = 0;
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            {
-                ref var r = ref reader;
-                if (r.TokenType != JsonTokenType.StartObject) throw JsonInput.Bad(source, $"[{index}]", $"is {JsonInput.Describe(r.TokenType)}, expected an object");
-                long imgId = 0, catId = 0;
-                bool hasImg = false, hasCat = false, hasBox = false, boxOk = true, sawSegm = false, sawScore = false;
-                double x = 0, y = 0, w = 0, h = 0, s = double.NaN;
-                var boxN = 0;
-                Segmentation? segm = null;
-                string? segmError = null;
-                // the mask is needed for segm evaluation, and to derive box and area when there is no box
-                var keepSegm = wantSegm || boxBranch == false;
-                while (r.Read() && r.TokenType != JsonTokenType.EndObject)
-                {
-                    if (r.ValueTextEquals("image_id"u8)) { r.Read(); hasImg = JsonInput.TryId(ref r, out imgId); if (!hasImg) throw JsonInput.Bad(source, $"[{index}]", "'image_id' is not an integer"); }
-                    else if (r.ValueTextEquals("category_id"u8)) { r.Read(); hasCat = JsonInput.TryId(ref r, out catId); if (!hasCat) throw JsonInput.Bad(source, $"[{index}]", "'category_id' is not an integer"); }
-                    else if (r.ValueTextEquals("bbox"u8))
-                    {
-                        r.Read();
-                        if (r.TokenType == JsonTokenType.StartArray && boxBranch != false)
-                        {
-                            boxOk = JsonInput.TryBox(ref r, out x, out y, out w, out h, out boxN);
-                            hasBox = boxN > 0 || boxBranch == true;
-                        }
-                        else r.Skip();
-                    }
-                    else if (r.ValueTextEquals("score"u8)) { r.Read(); sawScore = true; s = JsonInput.Number(ref r); }
-                    else if (r.ValueTextEquals("segmentation"u8))
-                    {
-                        r.Read();
-                        sawSegm = true;
-                        if (keepSegm || boxBranch is null) segm = JsonInput.ReadSegmentation(ref r, out segmError);
-                        else r.Skip();
-                    }
-                    else { r.Read(); r.Skip(); }
-                }
-                var where = $"[{index}]";
-                if (!hasImg) throw JsonInput.Bad(source, where, "no 'image_id'");
-                if (!hasCat) throw JsonInput.Bad(source, where, "no 'category_id'");
-                where = $"[{index}] (image_id {imgId}, category_id {catId})";
-                boxBranch ??= hasBox;
-                if (boxBranch == true && !hasBox) throw JsonInput.Bad(source, where, "no 'bbox' (the first record has one, so every record needs one)");
-                if (boxBranch == false && !sawSegm) throw JsonInput.Bad(source, where, "neither 'bbox' nor 'segmentation'");
-                if (boxBranch == true && (!boxOk || boxN != 4)) throw JsonInput.Bad(source, where, boxN == 4 ? "'bbox' has a non-finite number" : $"'bbox' is not [x, y, width, height] ({boxN} numbers)");
-                if (!sawScore) throw JsonInput.Bad(source, where, "no 'score'");
+            raw = ParseRaw(JsonInput.ReadFile(dtPath), dtPath, iouType);
+        }
+        catch
+        {
+            // a bad ground truth is reported before a bad results file
+            gtTask.GetAwaiter().GetResult();
+            throw;
+        }
+        var gt = gtTask.GetAwaiter().GetResult();
+        return (gt, Resolve(raw, dtPath, gt, iouType, policy));
+    }
 
-                string? skip = null;
-                if (!gt.ImageIndex.TryGetValue(imgId, out var imgIdx)) skip = "unknown image_id";
-                else if (!gt.CategoryIndex.TryGetValue(catId, out var ci)) skip = "unknown category_id";
-                else if (double.IsNaN(s)) skip = "score is not a finite number";
-                else if (boxBranch == true && (w < 0 || h < 0)) skip = "negative box width or height";
-                else if ((keepSegm || boxBranch == false) && segmError is not null) skip = "bad segmentation: " + segmError;
-                if (skip is not null)
+    /// <summary>Records of one chunk of the file, ids not yet checked.</summary>
+    internal sealed class RawChunk(int capacity)
+    {
+        public readonly List<long> Img = new(capacity), Cat = new(capacity);
+        public readonly List<double> Score = new(capacity), X = new(capacity), Y = new(capacity), W = new(capacity), H = new(capacity);
+        public List<Segmentation?>? Segm;
+        public List<string?>? SegmError;
+        public bool? BoxBranch;
+        public bool ReachedStop;
+        public int Count => Img.Count;
+    }
+
+    internal static RawChunk[] ParseRaw(byte[] data, string source, CocoIouType iouType)
+    {
+        var start = JsonInput.BodyStart(data);
+        var body = data.Length - start;
+        var parts = body < (4 << 20) ? 1 : Math.Min(16, 2 * Environment.ProcessorCount);
+        var splits = parts > 1 ? FindSplits(data, start, parts) : [];
+        if (splits.Count > 0)
+        {
+            var chunks = new RawChunk?[splits.Count + 1];
+            var failed = false;
+            Parallel.For(0, chunks.Length, i =>
+            {
+                try
                 {
-                    if (policy == BadRecordPolicy.Error)
+                    if (i == 0)
                     {
-                        var detail = skip switch
-                        {
-                            "unknown image_id" => $"image_id {imgId} is not in the ground truth",
-                            "unknown category_id" => $"category_id {catId} is not in the ground truth's categories",
-                            "negative box width or height" => $"negative box size (width {w}, height {h})",
-                            _ => skip,
-                        };
-                        throw JsonInput.Bad(source, where, detail + " (use --lenient to skip and count such records)");
+                        chunks[0] = ParseChunk(data.AsSpan(start), source, iouType, stopAt: splits[0] - start, wrapped: false);
                     }
-                    d._skipped[skip] = d._skipped.GetValueOrDefault(skip) + 1;
-                    index++;
-                    continue;
-                }
-                var catIdx = gt.CategoryIndex[catId];
-                var image = gt.Images[imgIdx];
-                double area;
-                if (boxBranch == true)
-                {
-                    area = w * h;
-                    if (wantSegm && segm is null)
+                    else
                     {
-                        // loadRes gives a box-only result the box as its polygon
-                        segm = new PolygonSegmentation([[x, y, x, y + h, x + w, y + h, x + w, y]]);
+                        // "[" + records + "]": each later chunk is parsed as an array of its own
+                        var from = splits[i - 1];
+                        var to = i < splits.Count ? LastComma(data, splits[i]) : data.Length;
+                        var buf = new byte[to - from + 2];
+                        buf[0] = (byte)'[';
+                        data.AsSpan(from, to - from).CopyTo(buf.AsSpan(1));
+                        buf[^1] = i < splits.Count ? (byte)']' : (byte)' ';
+                        chunks[i] = ParseChunk(buf, source, iouType, stopAt: -1, wrapped: true);
                     }
                 }
-                else
+                catch (Exception e) when (e is JsonException or InvalidDataException)
                 {
-                    var rle = segm!.ToRle(image.Height, image.Width);
-                    area = rle.Area;
-                    (x, y, w, h) = MaskApi.ToBox(rle);
-                    if (wantSegm) segm = new RleSegmentation(rle.Height, rle.Width, rle.Counts, null);
+                    failed = true; // the sequential parse below reports it with exact positions
                 }
-                img.Add(imgIdx); cat.Add(catIdx); score.Add(s);
-                xs.Add(x); ys.Add(y); ws.Add(w); hs.Add(h); areas.Add(area);
-                if (wantSegm) (segms ??= []).Add(segm);
-                index++;
-            }
-            if (reader.Read()) throw JsonInput.Bad(source, "after the top-level list", "unexpected extra content");
+            });
+            if (!failed && chunks[0]!.ReachedStop && chunks.All(c => c!.BoxBranch is null || c.BoxBranch == chunks[0]!.BoxBranch))
+                return chunks.Select(c => c!).ToArray();
+        }
+        try
+        {
+            return [ParseChunk(data.AsSpan(start), source, iouType, stopAt: -1, wrapped: false)];
         }
         catch (JsonException e)
         {
             throw JsonInput.Malformed(source, data, e);
         }
-        d.Count = img.Count;
-        d.Img = img.ToArray(); d.Cat = cat.ToArray(); d.Score = score.ToArray();
-        d.X = xs.ToArray(); d.Y = ys.ToArray(); d.W = ws.ToArray(); d.H = hs.ToArray(); d.Area = areas.ToArray();
-        if (wantSegm) d.Segm = segms?.ToArray() ?? [];
+    }
+
+    /// <summary>Candidate split points: the '{' of a "}, {" at roughly equal distances (verified while parsing).</summary>
+    private static List<int> FindSplits(byte[] data, int start, int parts)
+    {
+        var splits = new List<int>();
+        var len = data.Length - start;
+        for (var p = 1; p < parts; p++)
+        {
+            var i = Math.Max(start + (int)((long)len * p / parts), splits.Count > 0 ? splits[^1] + 1 : 0);
+            while (true)
+            {
+                var close = data.AsSpan(i).IndexOf((byte)'}');
+                if (close < 0) return splits;
+                var j = i + close + 1;
+                while (j < data.Length && IsSpace(data[j])) j++;
+                if (j < data.Length && data[j] == (byte)',')
+                {
+                    j++;
+                    while (j < data.Length && IsSpace(data[j])) j++;
+                    if (j < data.Length && data[j] == (byte)'{') { splits.Add(j); break; }
+                }
+                i = i + close + 1;
+            }
+        }
+        return splits;
+    }
+
+    private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t';
+
+    private static int LastComma(byte[] data, int split)
+    {
+        var j = split - 1;
+        while (data[j] != (byte)',') j--;
+        return j;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static RawChunk ParseChunk(ReadOnlySpan<byte> span, string source, CocoIouType iouType, long stopAt, bool wrapped)
+    {
+        var wantSegm = iouType == CocoIouType.Segm;
+        var c = new RawChunk(Math.Max(16, span.Length / 90));
+        var reader = new Utf8JsonReader(span, JsonInput.ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            throw JsonInput.Bad(source, "top level", $"is {JsonInput.Describe(reader.TokenType)}; a COCO results file is a list of detections");
+        var index = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            ref var r = ref reader;
+            if (stopAt >= 0 && r.TokenStartIndex >= stopAt)
+            {
+                c.ReachedStop = r.TokenStartIndex == stopAt && r.TokenType == JsonTokenType.StartObject;
+                return c;
+            }
+            if (r.TokenType != JsonTokenType.StartObject) throw JsonInput.Bad(source, $"[{index}]", $"is {JsonInput.Describe(r.TokenType)}, expected an object");
+            long imgId = 0, catId = 0;
+            bool hasImg = false, hasCat = false, hasBox = false, boxOk = true, sawSegm = false, sawScore = false;
+            double x = 0, y = 0, w = 0, h = 0, s = double.NaN;
+            var boxN = 0;
+            Segmentation? segm = null;
+            string? segmError = null;
+            var boxBranch = c.BoxBranch;
+            // the mask is needed for segm evaluation, and to derive box and area when there is no box
+            var keepSegm = wantSegm || boxBranch == false;
+            while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+            {
+                if (r.ValueTextEquals("image_id"u8)) { r.Read(); hasImg = JsonInput.TryId(ref r, out imgId); if (!hasImg) throw JsonInput.Bad(source, $"[{index}]", "'image_id' is not an integer"); }
+                else if (r.ValueTextEquals("category_id"u8)) { r.Read(); hasCat = JsonInput.TryId(ref r, out catId); if (!hasCat) throw JsonInput.Bad(source, $"[{index}]", "'category_id' is not an integer"); }
+                else if (r.ValueTextEquals("bbox"u8))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.StartArray && boxBranch != false)
+                    {
+                        boxOk = JsonInput.TryBox(ref r, out x, out y, out w, out h, out boxN);
+                        hasBox = boxN > 0 || boxBranch == true;
+                    }
+                    else r.Skip();
+                }
+                else if (r.ValueTextEquals("score"u8)) { r.Read(); sawScore = true; s = JsonInput.Number(ref r); }
+                else if (r.ValueTextEquals("segmentation"u8))
+                {
+                    r.Read();
+                    sawSegm = true;
+                    if (keepSegm || boxBranch is null) segm = JsonInput.ReadSegmentation(ref r, out segmError);
+                    else r.Skip();
+                }
+                else { r.Read(); r.Skip(); }
+            }
+            if (!hasImg) throw JsonInput.Bad(source, $"[{index}]", "no 'image_id'");
+            if (!hasCat) throw JsonInput.Bad(source, $"[{index}]", "no 'category_id'");
+            string Where() => $"[{index}] (image_id {imgId}, category_id {catId})";
+            // pycocotools' loadRes picks the branch from the first record: a non-empty 'bbox' or not
+            c.BoxBranch ??= hasBox;
+            if (c.BoxBranch == true && !hasBox) throw JsonInput.Bad(source, Where(), "no 'bbox' (the first record has one, so every record needs one)");
+            if (c.BoxBranch == false && !sawSegm) throw JsonInput.Bad(source, Where(), "neither 'bbox' nor 'segmentation'");
+            if (c.BoxBranch == true && (!boxOk || boxN != 4)) throw JsonInput.Bad(source, Where(), boxN == 4 ? "'bbox' has a non-finite number" : $"'bbox' is not [x, y, width, height] ({boxN} numbers)");
+            if (!sawScore) throw JsonInput.Bad(source, Where(), "no 'score'");
+            c.Img.Add(imgId); c.Cat.Add(catId); c.Score.Add(s);
+            c.X.Add(x); c.Y.Add(y); c.W.Add(w); c.H.Add(h);
+            if (wantSegm || c.BoxBranch == false)
+            {
+                (c.Segm ??= []).Add(segm);
+                (c.SegmError ??= []).Add(segmError);
+            }
+            index++;
+        }
+        if (stopAt >= 0) return c; // ended before the split: ReachedStop stays false
+        if (!wrapped && reader.Read()) throw JsonInput.Bad(source, "after the top-level list", "unexpected extra content");
+        return c;
+    }
+
+    private static CocoDetections Resolve(RawChunk[] chunks, string source, CocoGroundTruth gt, CocoIouType iouType, BadRecordPolicy policy)
+    {
+        var d = new CocoDetections(source);
+        var wantSegm = iouType == CocoIouType.Segm;
+        var boxBranch = chunks[0].BoxBranch ?? true;
+        var total = chunks.Sum(c => c.Count);
+        var img = new int[total];
+        var cat = new int[total];
+        var reason = new string?[total];
+        var offsets = new int[chunks.Length];
+        for (var i = 1; i < chunks.Length; i++) offsets[i] = offsets[i - 1] + chunks[i - 1].Count;
+        Parallel.For(0, chunks.Length, ci =>
+        {
+            var c = chunks[ci];
+            var o = offsets[ci];
+            for (var j = 0; j < c.Count; j++)
+            {
+                string? skip = null;
+                if (!gt.ImageIndex.TryGetValue(c.Img[j], out img[o + j])) skip = "unknown image_id";
+                else if (!gt.CategoryIndex.TryGetValue(c.Cat[j], out cat[o + j])) skip = "unknown category_id";
+                else if (double.IsNaN(c.Score[j])) skip = "score is not a finite number";
+                else if (boxBranch && (c.W[j] < 0 || c.H[j] < 0)) skip = "negative box width or height";
+                else if (c.SegmError is not null && c.SegmError[j] is { } se) skip = "bad segmentation: " + se;
+                reason[o + j] = skip;
+            }
+        });
+
+        var keep = new List<int>(0);
+        var skipped = 0;
+        for (var ci = 0; ci < chunks.Length; ci++)
+        {
+            var c = chunks[ci];
+            for (var j = 0; j < c.Count; j++)
+            {
+                var g = offsets[ci] + j;
+                if (reason[g] is not { } skip) continue;
+                if (policy == BadRecordPolicy.Error)
+                {
+                    var detail = skip switch
+                    {
+                        "unknown image_id" => $"image_id {c.Img[j]} is not in the ground truth",
+                        "unknown category_id" => $"category_id {c.Cat[j]} is not in the ground truth's categories",
+                        "negative box width or height" => $"negative box size (width {c.W[j]}, height {c.H[j]})",
+                        _ => skip,
+                    };
+                    throw JsonInput.Bad(source, $"[{g}] (image_id {c.Img[j]}, category_id {c.Cat[j]})", detail + " (use --lenient to skip and count such records)");
+                }
+                d._skipped[skip] = d._skipped.GetValueOrDefault(skip) + 1;
+                skipped++;
+            }
+        }
+
+        var n = total - skipped;
+        d.Count = n;
+        d.Img = new int[n]; d.Cat = new int[n]; d.Score = new double[n];
+        d.X = new double[n]; d.Y = new double[n]; d.W = new double[n]; d.H = new double[n]; d.Area = new double[n];
+        var withMask = wantSegm || !boxBranch;
+        if (wantSegm) d.Segm = new Segmentation?[n];
+        var outOffsets = new int[chunks.Length];
+        for (var ci = 1; ci < chunks.Length; ci++)
+        {
+            var kept = 0;
+            for (var j = 0; j < chunks[ci - 1].Count; j++) if (reason[offsets[ci - 1] + j] is null) kept++;
+            outOffsets[ci] = outOffsets[ci - 1] + kept;
+        }
+        Parallel.For(0, chunks.Length, ci =>
+        {
+            var c = chunks[ci];
+            var k = outOffsets[ci];
+            for (var j = 0; j < c.Count; j++)
+            {
+                var g = offsets[ci] + j;
+                if (reason[g] is not null) continue;
+                d.Img[k] = img[g]; d.Cat[k] = cat[g]; d.Score[k] = c.Score[j];
+                double x = c.X[j], y = c.Y[j], w = c.W[j], h = c.H[j], area;
+                Segmentation? segm = withMask ? c.Segm![j] : null;
+                if (boxBranch)
+                {
+                    area = w * h;
+                    // loadRes gives a box-only result the box as its polygon
+                    if (wantSegm && segm is null) segm = new PolygonSegmentation([[x, y, x, y + h, x + w, y + h, x + w, y]]);
+                }
+                else
+                {
+                    var image = gt.Images[img[g]];
+                    var rle = segm!.ToRle(image.Height, image.Width);
+                    area = rle.Area;
+                    (x, y, w, h) = MaskApi.ToBox(rle);
+                    segm = new RleSegmentation(rle.Height, rle.Width, rle.Counts, null);
+                }
+                d.X[k] = x; d.Y[k] = y; d.W[k] = w; d.H[k] = h; d.Area[k] = area;
+                if (wantSegm) d.Segm![k] = segm;
+                k++;
+            }
+        });
         return d;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using Dyno.Metrics.Masks;
 
@@ -40,7 +41,8 @@ public static class CocoEvaluator
         public double[] Score = [];
         public int[] Image = [];      // image index (sorted image ids)
         public int[] Rank = [];       // rank within its image after the score sort
-        public byte[] Status = [];    // [Count, A, T]
+        public byte[] Status = [];    // [A, T, Capacity]
+        public int Capacity;
         public long[] NumPos = [];    // non-ignored ground truth per area range
         public int NumDt;
         public int NumGt;
@@ -133,6 +135,7 @@ public static class CocoEvaluator
         return byCat;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] CountingSort(int[] src, int[] key, int nKeys, int[] counts)
     {
         Array.Clear(counts);
@@ -143,6 +146,7 @@ public static class CocoEvaluator
         return dst;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CategoryState EvaluateCategory(int k, CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, double[] thr, int maxDet,
         int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, Rle[]? dRle, int A, int T)
     {
@@ -155,6 +159,7 @@ public static class CocoEvaluator
         st.Image = new int[cap];
         st.Rank = new int[cap];
         st.Status = new byte[cap * AT];
+        st.Capacity = cap;
 
         var areas = options.AreaRanges;
         var thrClamped = new double[T];
@@ -162,8 +167,9 @@ public static class CocoEvaluator
         double[] ious = [];
         int[] dSorted = [];
         double[] negScore = [];
-        int[] perm = [];
-        bool[] gIg = [], gMatched = [], permIg = [], permCrowd = [];
+        int[] candStart = [], cand = [], candA = [];
+        bool[] gIg = [], gMatched = [], gCrowd = [];
+        var minThr = thrClamped.Min();
 
         int gi = g0, di = d0;
         while (gi < g1 || di < d1)
@@ -183,7 +189,7 @@ public static class CocoEvaluator
             var D = Math.Min(Dall, maxDet);
 
             if (ious.Length < D * G) ious = new double[Math.Max(D * G, 64) * 2];
-            if (perm.Length < G) { perm = new int[G * 2]; gIg = new bool[G * 2]; gMatched = new bool[G * 2]; permIg = new bool[G * 2]; permCrowd = new bool[G * 2]; }
+            if (gIg.Length < G) { gIg = new bool[G * 2]; gMatched = new bool[G * 2]; gCrowd = new bool[G * 2]; }
             if (G > 0 && D > 0)
             {
                 for (var d = 0; d < D; d++)
@@ -207,6 +213,37 @@ public static class CocoEvaluator
                 st.Rank[baseIdx + d] = d;
             }
 
+            if (G == 0)
+            {
+                // nothing to match: a detection is ignored if its area is outside the range, else a false positive
+                for (var d = 0; d < D; d++)
+                {
+                    var dArea = dt.Area[dSorted[d]];
+                    for (var a = 0; a < A; a++)
+                    {
+                        var v = dArea < areas[a].Min || dArea > areas[a].Max ? Ignored : FalsePositive;
+                        for (var t = 0; t < T; t++) st.Status[(a * T + t) * cap + baseIdx + d] = v;
+                    }
+                }
+                st.Count += D;
+                continue;
+            }
+
+            // candidates: ground truth a detection could match at the lowest threshold, in file order.
+            // Scanning only these is equivalent to pycocotools' scan over all ground truth: the others
+            // fail the IoU test, and the early exit (ignored ground truth sorted last) is reached the same way.
+            if (candStart.Length < D + 1) candStart = new int[(D + 1) * 2];
+            if (cand.Length < D * G) { cand = new int[D * G * 2]; candA = new int[D * G * 2]; }
+            var nc = 0;
+            for (var d = 0; d < D; d++)
+            {
+                candStart[d] = nc;
+                var row = d * G;
+                for (var g = 0; g < G; g++) if (ious[row + g] >= minThr) cand[nc++] = g;
+            }
+            candStart[D] = nc;
+            for (var g = 0; g < G; g++) gCrowd[g] = gt.Crowd[gOrder[gs + g]];
+
             for (var a = 0; a < A; a++)
             {
                 var lo = areas[a].Min;
@@ -216,16 +253,23 @@ public static class CocoEvaluator
                 {
                     var gj = gOrder[gs + g];
                     var ar = gt.Area[gj];
-                    gIg[g] = gt.Crowd[gj] || ar < lo || ar > hi;
-                    if (!gIg[g]) perm[np++] = g;
+                    gIg[g] = gCrowd[g] || ar < lo || ar > hi;
+                    if (!gIg[g]) np++;
                 }
                 st.NumPos[a] += np;
-                var p2 = np;
-                for (var g = 0; g < G; g++) if (gIg[g]) perm[p2++] = g;
-                for (var p = 0; p < G; p++)
+                // candidates in pycocotools' order for this range: non-ignored first, stable
+                for (var d = 0; d < D; d++)
                 {
-                    permIg[p] = gIg[perm[p]];
-                    permCrowd[p] = gt.Crowd[gOrder[gs + perm[p]]];
+                    var q = candStart[d];
+                    for (var c = candStart[d]; c < candStart[d + 1]; c++) if (!gIg[cand[c]]) candA[q++] = cand[c];
+                    for (var c = candStart[d]; c < candStart[d + 1]; c++) if (gIg[cand[c]]) candA[q++] = cand[c];
+                }
+                for (var d = 0; d < D; d++)
+                {
+                    if (candStart[d] != candStart[d + 1]) continue;
+                    var dArea = dt.Area[dSorted[d]];
+                    var v = dArea < lo || dArea > hi ? Ignored : FalsePositive;
+                    for (var t = 0; t < T; t++) st.Status[(a * T + t) * cap + baseIdx + d] = v;
                 }
 
                 for (var t = 0; t < T; t++)
@@ -234,35 +278,34 @@ public static class CocoEvaluator
                     var thrT = thrClamped[t];
                     for (var d = 0; d < D; d++)
                     {
+                        int c0 = candStart[d], c1 = candStart[d + 1];
+                        if (c0 == c1) continue;
                         var m = -1;
-                        if (G > 0)
+                        var iou = thrT;
+                        var row = d * G;
+                        for (var c = c0; c < c1; c++)
                         {
-                            var iou = thrT;
-                            var row = d * G;
-                            for (var p = 0; p < G; p++)
-                            {
-                                if (gMatched[p] && !permCrowd[p]) continue;
-                                if (m > -1 && !permIg[m] && permIg[p]) break;
-                                var v = ious[row + perm[p]];
-                                if (v < iou) continue;
-                                iou = v;
-                                m = p;
-                            }
+                            var g = candA[c];
+                            if (gMatched[g] && !gCrowd[g]) continue;
+                            if (m > -1 && !gIg[m] && gIg[g]) break;
+                            var v = ious[row + g];
+                            if (v < iou) continue;
+                            iou = v;
+                            m = g;
                         }
-                        var dj = dSorted[d];
-                        var dArea = dt.Area[dj];
+                        var dArea = dt.Area[dSorted[d]];
                         var outside = dArea < lo || dArea > hi;
                         byte status;
                         if (m == -1) status = outside ? Ignored : FalsePositive;
                         else
                         {
                             gMatched[m] = true;
-                            if (permIg[m]) status = Ignored;
+                            if (gIg[m]) status = Ignored;
                             // pycocotools stores the matched ground truth's id; an id of 0 reads as "unmatched"
-                            else if (gt.AnnId[gOrder[gs + perm[m]]] == 0) status = outside ? Ignored : FalsePositive;
+                            else if (gt.AnnId[gOrder[gs + m]] == 0) status = outside ? Ignored : FalsePositive;
                             else status = TruePositive;
                         }
-                        st.Status[(baseIdx + d) * AT + a * T + t] = status;
+                        st.Status[(a * T + t) * cap + baseIdx + d] = status;
                     }
                 }
             }
@@ -285,6 +328,7 @@ public static class CocoEvaluator
     }
 
     /// <summary>Sorts <paramref name="items"/> by ascending key, equal keys keeping their order (numpy's stable mergesort).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void StableSortByKey(Span<double> keys, Span<int> items)
     {
         var n = keys.Length;
@@ -409,7 +453,6 @@ public static class CocoEvaluator
                 });
             }
         }
-
         return new CocoEvalResult
         {
             Stats = stats,
@@ -431,6 +474,13 @@ public static class CocoEvaluator
         };
     }
 
+    /// <summary>
+    /// pycocotools' accumulate for one category. Precision is evaluated only at true positives: recall
+    /// changes only there, so searchsorted 'left' always lands on one (or on index 0 for recall 0), and a
+    /// false positive's precision never exceeds that of the true positive before it, so the envelope
+    /// (running max from the right) over true positives equals numpy's over all entries, bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateCategory(CategoryState c, int k, double[] thr, double[] rec, int[] maxDets, int K, int A, double[] precision, double[] recall)
     {
         int T = thr.Length, R = rec.Length, M = maxDets.Length, AT = A * T;
@@ -440,48 +490,59 @@ public static class CocoEvaluator
         var keys = new double[n];
         for (var i = 0; i < n; i++) { order[i] = i; keys[i] = -c.Score[i]; }
         StableSortByKey(keys, order);
-        var sel = new int[n];
-        var rc = new double[n];
-        var pr = new double[n];
+        // per maxDets: the sorted detections within the cut (the last maxDets keeps them all)
+        var sel = new int[M][];
         for (var mi = 0; mi < M; mi++)
         {
             var md = maxDets[mi];
-            var nm = 0;
-            foreach (var i in order) if (c.Rank[i] < md) sel[nm++] = i;
-            for (var a = 0; a < A; a++)
+            var list = new List<int>(n);
+            foreach (var i in order) if (c.Rank[i] < md) list.Add(i);
+            sel[mi] = list.ToArray();
+        }
+        var fpAtTp = new long[n + 1];
+        var rcTp = new double[n];
+        var prTp = new double[n];
+        for (var a = 0; a < A; a++)
+        {
+            var npig = c.NumPos[a];
+            if (npig == 0) continue;
+            for (var t = 0; t < T; t++)
             {
-                var npig = c.NumPos[a];
-                if (npig == 0) continue;
-                for (var t = 0; t < T; t++)
+                var row = c.Status.AsSpan((a * T + t) * c.Capacity, c.Capacity);
+                for (var mi = 0; mi < M; mi++)
                 {
-                    double tp = 0, fp = 0;
-                    var cnt = 0;
-                    var off = a * T + t;
-                    for (var j = 0; j < nm; j++)
+                    // branch-free compaction of the true positives, with the false-positive count before each
+                    long fp = 0;
+                    var nTp = 0;
+                    foreach (var i in sel[mi])
                     {
-                        var s = c.Status[sel[j] * AT + off];
-                        if (s == TruePositive) tp++;
-                        else if (s == FalsePositive) fp++;
-                        else continue;
-                        rc[cnt] = tp / npig;
-                        pr[cnt] = tp / (fp + tp + Spacing1);
-                        cnt++;
+                        var s = row[i];
+                        fp += s == FalsePositive ? 1 : 0;
+                        fpAtTp[nTp] = fp;
+                        nTp += s == TruePositive ? 1 : 0;
                     }
-                    recall[((t * K + k) * A + a) * M + mi] = cnt > 0 ? rc[cnt - 1] : 0;
-                    for (var i = cnt - 1; i > 0; i--)
-                        if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+                    for (var i = 0; i < nTp; i++)
+                    {
+                        double tp = i + 1;
+                        rcTp[i] = tp / npig;
+                        prTp[i] = tp / ((double)fpAtTp[i] + tp + Spacing1);
+                    }
+                    long tpTotal = nTp;
+                    recall[((t * K + k) * A + a) * M + mi] = (double)tpTotal / npig;
+                    for (var i = nTp - 1; i > 0; i--)
+                        prTp[i - 1] = Math.Max(prTp[i - 1], prTp[i]);
                     var lo = 0;
                     for (var r = 0; r < R; r++)
                     {
-                        // np.searchsorted(rc, rec[r], side='left'): first index with rc >= rec[r]
-                        int l = lo, h = cnt;
+                        // np.searchsorted(rc, rec[r], side='left') lands on the first true positive with rc >= rec[r]
+                        int l = lo, h = nTp;
                         while (l < h)
                         {
                             var mid = (l + h) >>> 1;
-                            if (rc[mid] < rec[r]) l = mid + 1; else h = mid;
+                            if (rcTp[mid] < rec[r]) l = mid + 1; else h = mid;
                         }
                         lo = l;
-                        precision[(((t * R + r) * K + k) * A + a) * M + mi] = l < cnt ? pr[l] : 0;
+                        precision[(((t * R + r) * K + k) * A + a) * M + mi] = l < nTp ? prTp[l] : 0;
                     }
                 }
             }

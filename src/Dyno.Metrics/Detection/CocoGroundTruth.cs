@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dyno.Metrics.Masks;
 
@@ -47,6 +48,7 @@ public sealed class CocoGroundTruth
         Parse(JsonInput.ReadFile(path), path, withSegmentation);
 
     /// <summary>Parses COCO ground truth from UTF-8 JSON bytes; <paramref name="source"/> names it in errors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static CocoGroundTruth Parse(byte[] data, string source, bool withSegmentation = false)
     {
         var gt = new CocoGroundTruth(source);
@@ -144,6 +146,7 @@ public sealed class CocoGroundTruth
         private readonly List<bool> _crowd = [], _hasBox = [];
         private readonly List<Segmentation?> _segm = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void ReadAll(ref Utf8JsonReader r, string source)
         {
             if (r.TokenType != JsonTokenType.StartArray) throw JsonInput.Bad(source, "annotations", $"is {JsonInput.Describe(r.TokenType)}, expected a list");
@@ -184,17 +187,17 @@ public sealed class CocoGroundTruth
                     else if (withSegmentation && r.ValueTextEquals("segmentation"u8)) { r.Read(); sawSegm = true; segm = JsonInput.ReadSegmentation(ref r, out segmError); }
                     else { r.Read(); r.Skip(); }
                 }
-                var where = Where(index, id, hasId);
+                string where() => Where(index, id, hasId);
                 if (!hasId) throw JsonInput.Bad(source, $"annotations[{index}]", "no 'id'");
-                if (!hasImg) throw JsonInput.Bad(source, where, "no 'image_id'");
-                if (!hasCat) throw JsonInput.Bad(source, where, "no 'category_id'");
-                if (double.IsNaN(area)) throw JsonInput.Bad(source, where, "no finite 'area' (COCO's area ranges use the ground truth's 'area' field)");
-                if (area < 0) throw JsonInput.Bad(source, where, $"negative 'area' {area}");
-                if (hasBox && (w < 0 || h < 0)) throw JsonInput.Bad(source, where, $"negative box size (width {w}, height {h})");
+                if (!hasImg) throw JsonInput.Bad(source, where(), "no 'image_id'");
+                if (!hasCat) throw JsonInput.Bad(source, where(), "no 'category_id'");
+                if (double.IsNaN(area)) throw JsonInput.Bad(source, where(), "no finite 'area' (COCO's area ranges use the ground truth's 'area' field)");
+                if (area < 0) throw JsonInput.Bad(source, where(), $"negative 'area' {area}");
+                if (hasBox && (w < 0 || h < 0)) throw JsonInput.Bad(source, where(), $"negative box size (width {w}, height {h})");
                 if (withSegmentation)
                 {
-                    if (segmError is not null) throw JsonInput.Bad(source, where, segmError);
-                    if (!sawSegm) throw JsonInput.Bad(source, where, "no 'segmentation' (needed for --iou-type segm)");
+                    if (segmError is not null) throw JsonInput.Bad(source, where(), segmError);
+                    if (!sawSegm) throw JsonInput.Bad(source, where(), "no 'segmentation' (needed for --iou-type segm)");
                 }
                 _id.Add(id); _img.Add(img); _cat.Add(cat);
                 _x.Add(x); _y.Add(y); _w.Add(w); _h.Add(h); _area.Add(area);

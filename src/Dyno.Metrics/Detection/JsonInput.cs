@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Dyno.Metrics.Masks;
@@ -56,6 +57,7 @@ internal static class JsonInput
     };
 
     /// <summary>Reads an id (an integer; an integral float like 42.0 is accepted, as Python treats 42.0 == 42).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryId(ref Utf8JsonReader r, out long id)
     {
         id = 0;
@@ -66,14 +68,20 @@ internal static class JsonInput
     }
 
     /// <summary>A number; NaN when the value is not a finite number (null, string, overflow).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Number(ref Utf8JsonReader r)
     {
-        if (r.TokenType == JsonTokenType.Number && r.TryGetDouble(out var d) && double.IsFinite(d)) return d;
+        if (r.TokenType == JsonTokenType.Number)
+        {
+            var d = r.HasValueSequence ? (r.TryGetDouble(out var v) ? v : double.NaN) : FastNumber.Parse(r.ValueSpan);
+            return double.IsFinite(d) ? d : double.NaN;
+        }
         if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) r.Skip();
         return double.NaN;
     }
 
     /// <summary>Reads [x, y, w, h]; false if the value is not an array of 4 finite numbers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryBox(ref Utf8JsonReader r, out double x, out double y, out double w, out double h, out int count)
     {
         x = y = w = h = double.NaN;
@@ -101,6 +109,7 @@ internal static class JsonInput
     }
 
     /// <summary>Reads a COCO segmentation value; returns null with <paramref name="error"/> set when it is not one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Segmentation? ReadSegmentation(ref Utf8JsonReader r, out string? error)
     {
         error = null;

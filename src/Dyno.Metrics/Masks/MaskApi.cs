@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Dyno.Metrics.Masks;
 
 /// <summary>
@@ -42,6 +43,7 @@ public static class MaskApi
     }
 
     /// <summary>Rasterises one polygon (x0, y0, x1, y1, ...) like COCO's <c>rleFrPoly</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Rle FromPolygon(ReadOnlySpan<double> xy, int height, int width)
     {
         var k = xy.Length / 2;
@@ -151,6 +153,7 @@ public static class MaskApi
         return new Rle(h, w, acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static uint[] MergePair(uint[] a, uint[] b, bool intersect)
     {
         var outc = new List<uint>(a.Length + b.Length);
@@ -176,6 +179,7 @@ public static class MaskApi
     }
 
     /// <summary>The tight box (x, y, w, h) of a mask, like COCO's <c>rleToBbox</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double X, double Y, double W, double H) ToBox(Rle r)
     {
         var h = (uint)r.Height;
@@ -200,6 +204,7 @@ public static class MaskApi
     /// IoU of two masks, like COCO's <c>rleIou</c> for one pair: for a crowd ground truth the union is
     /// the detection's area; −1 when the sizes differ (COCO's convention); 0 when the tight boxes do not overlap.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Iou(Rle dt, Rle gt, bool gtIsCrowd)
     {
         var (dx, dy, dw, dh) = ToBox(dt);
@@ -253,6 +258,7 @@ public static class MaskApi
     }
 
     /// <summary>Parses COCO's compressed RLE string (the <c>counts</c> of a compressed RLE).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Rle FromCompressedString(ReadOnlySpan<byte> s, int height, int width)
     {
         var cnts = new List<uint>(s.Length);
