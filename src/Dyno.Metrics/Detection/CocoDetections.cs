@@ -79,7 +79,7 @@ public sealed class CocoDetections
         public List<Segmentation?>? Segm;
         public List<string?>? SegmError;
         public bool? BoxBranch;
-        public bool ReachedStop;
+        public bool EndedCleanly;
         public int Count => Img.Count;
     }
 
@@ -91,39 +91,42 @@ public sealed class CocoDetections
         var splits = parts > 1 ? FindSplits(data, start, parts) : [];
         if (splits.Count > 0)
         {
+            // Chunk i > 0 is data[comma before split i, comma before split i+1) with that first comma
+            // turned into '[' in place (restored below). A chunk must end after a complete record at
+            // depth 1; chunk 0 starts from the true beginning, so by induction every split is proven
+            // to be a boundary between top-level records. Anything else falls back to one sequential parse.
+            var commas = splits.Select(p => LastComma(data, p)).ToArray();
             var chunks = new RawChunk?[splits.Count + 1];
             var failed = false;
-            Parallel.For(0, chunks.Length, i =>
+            foreach (var c in commas) data[c] = (byte)'[';
+            try
             {
-                try
+                Parallel.For(0, chunks.Length, i =>
                 {
-                    if (i == 0)
+                    try
                     {
-                        chunks[0] = ParseChunk(data.AsSpan(start), source, iouType, stopAt: splits[0] - start, wrapped: false);
+                        var from = i == 0 ? start : commas[i - 1];
+                        var to = i < commas.Length ? commas[i] : data.Length;
+                        var chunk = ParseChunk(data.AsSpan(from, to - from), source, iouType, isFinalBlock: i == commas.Length);
+                        if (!chunk.EndedCleanly) failed = true;
+                        chunks[i] = chunk;
                     }
-                    else
+                    catch (Exception e) when (e is JsonException or InvalidDataException or InvalidOperationException)
                     {
-                        // "[" + records + "]": each later chunk is parsed as an array of its own
-                        var from = splits[i - 1];
-                        var to = i < splits.Count ? LastComma(data, splits[i]) : data.Length;
-                        var buf = new byte[to - from + 2];
-                        buf[0] = (byte)'[';
-                        data.AsSpan(from, to - from).CopyTo(buf.AsSpan(1));
-                        buf[^1] = i < splits.Count ? (byte)']' : (byte)' ';
-                        chunks[i] = ParseChunk(buf, source, iouType, stopAt: -1, wrapped: true);
+                        failed = true; // the sequential parse below reports it with exact positions
                     }
-                }
-                catch (Exception e) when (e is JsonException or InvalidDataException)
-                {
-                    failed = true; // the sequential parse below reports it with exact positions
-                }
-            });
-            if (!failed && chunks[0]!.ReachedStop && chunks.All(c => c!.BoxBranch is null || c.BoxBranch == chunks[0]!.BoxBranch))
+                });
+            }
+            finally
+            {
+                foreach (var c in commas) data[c] = (byte)',';
+            }
+            if (!failed && chunks.All(c => c!.BoxBranch is null || c.BoxBranch == chunks[0]!.BoxBranch))
                 return chunks.Select(c => c!).ToArray();
         }
         try
         {
-            return [ParseChunk(data.AsSpan(start), source, iouType, stopAt: -1, wrapped: false)];
+            return [ParseChunk(data.AsSpan(start), source, iouType, isFinalBlock: true)];
         }
         catch (JsonException e)
         {
@@ -149,7 +152,13 @@ public sealed class CocoDetections
                 {
                     j++;
                     while (j < data.Length && IsSpace(data[j])) j++;
-                    if (j < data.Length && data[j] == (byte)'{') { splits.Add(j); break; }
+                    if (j < data.Length && data[j] == (byte)'{')
+                    {
+                        // a record starts with a key: '{' then '"' (inside a string that quote would be escaped)
+                        var k = j + 1;
+                        while (k < data.Length && IsSpace(data[k])) k++;
+                        if (k < data.Length && data[k] == (byte)'"') { splits.Add(j); break; }
+                    }
                 }
                 i = i + close + 1;
             }
@@ -167,22 +176,19 @@ public sealed class CocoDetections
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static RawChunk ParseChunk(ReadOnlySpan<byte> span, string source, CocoIouType iouType, long stopAt, bool wrapped)
+    private static RawChunk ParseChunk(ReadOnlySpan<byte> span, string source, CocoIouType iouType, bool isFinalBlock)
     {
         var wantSegm = iouType == CocoIouType.Segm;
         var c = new RawChunk(Math.Max(16, span.Length / 90));
-        var reader = new Utf8JsonReader(span, JsonInput.ReaderOptions);
+        var reader = new Utf8JsonReader(span, isFinalBlock, new JsonReaderState(JsonInput.ReaderOptions));
+        var sawEnd = false;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
             throw JsonInput.Bad(source, "top level", $"is {JsonInput.Describe(reader.TokenType)}; a COCO results file is a list of detections");
         var index = 0;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        while (reader.Read())
         {
+            if (reader.TokenType == JsonTokenType.EndArray) { sawEnd = true; break; }
             ref var r = ref reader;
-            if (stopAt >= 0 && r.TokenStartIndex >= stopAt)
-            {
-                c.ReachedStop = r.TokenStartIndex == stopAt && r.TokenType == JsonTokenType.StartObject;
-                return c;
-            }
             if (r.TokenType != JsonTokenType.StartObject) throw JsonInput.Bad(source, $"[{index}]", $"is {JsonInput.Describe(r.TokenType)}, expected an object");
             long imgId = 0, catId = 0;
             bool hasImg = false, hasCat = false, hasBox = false, boxOk = true, sawSegm = false, sawScore = false;
@@ -205,7 +211,7 @@ public sealed class CocoDetections
                         boxOk = JsonInput.TryBox(ref r, out x, out y, out w, out h, out boxN);
                         hasBox = boxN > 0 || boxBranch == true;
                     }
-                    else r.Skip();
+                    else JsonInput.SkipValue(ref r);
                 }
                 else if (r.ValueTextEquals("score"u8)) { r.Read(); sawScore = true; s = JsonInput.Number(ref r); }
                 else if (r.ValueTextEquals("segmentation"u8))
@@ -213,9 +219,9 @@ public sealed class CocoDetections
                     r.Read();
                     sawSegm = true;
                     if (keepSegm || boxBranch is null) segm = JsonInput.ReadSegmentation(ref r, out segmError);
-                    else r.Skip();
+                    else JsonInput.SkipValue(ref r);
                 }
-                else { r.Read(); r.Skip(); }
+                else { r.Read(); JsonInput.SkipValue(ref r); }
             }
             if (!hasImg) throw JsonInput.Bad(source, $"[{index}]", "no 'image_id'");
             if (!hasCat) throw JsonInput.Bad(source, $"[{index}]", "no 'category_id'");
@@ -235,8 +241,18 @@ public sealed class CocoDetections
             }
             index++;
         }
-        if (stopAt >= 0) return c; // ended before the split: ReachedStop stays false
-        if (!wrapped && reader.Read()) throw JsonInput.Bad(source, "after the top-level list", "unexpected extra content");
+        if (isFinalBlock)
+        {
+            if (!sawEnd) throw new JsonException("the list of detections is not closed");
+            if (reader.Read()) throw JsonInput.Bad(source, "after the top-level list", "unexpected extra content");
+            c.EndedCleanly = true;
+        }
+        else
+        {
+            // a partial chunk must stop between top-level records: depth 1, after a '}', only spaces left
+            var rest = span[(int)reader.BytesConsumed..];
+            c.EndedCleanly = !sawEnd && reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.EndObject && rest.TrimStart(" \t\r\n"u8).IsEmpty;
+        }
         return c;
     }
 

@@ -67,7 +67,7 @@ public sealed class CocoGroundTruth
                 if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; ReadImages(ref reader, source, images); }
                 else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); ReadCategories(ref reader, source, cats); }
                 else if (reader.ValueTextEquals("annotations"u8)) { reader.Read(); sawAnns = true; anns.ReadAll(ref reader, source); }
-                else { reader.Read(); reader.Skip(); }
+                else { reader.Read(); JsonInput.SkipValue(ref reader); }
             }
             if (reader.Read()) throw JsonInput.Bad(source, "after the top-level object", "unexpected extra content");
         }
@@ -109,7 +109,7 @@ public sealed class CocoGroundTruth
                 if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "'id' is not an integer"); }
                 else if (r.ValueTextEquals("width"u8)) { r.Read(); w = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; }
                 else if (r.ValueTextEquals("height"u8)) { r.Read(); h = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; }
-                else { r.Read(); r.Skip(); }
+                else { r.Read(); JsonInput.SkipValue(ref r); }
             }
             if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "no 'id'");
             images.Add(new CocoImage(id, w, h));
@@ -130,8 +130,8 @@ public sealed class CocoGroundTruth
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
                 if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"categories[{index}]", "'id' is not an integer"); }
-                else if (r.ValueTextEquals("name"u8)) { r.Read(); name = r.TokenType == JsonTokenType.String ? r.GetString() ?? "" : ""; if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) r.Skip(); }
-                else { r.Read(); r.Skip(); }
+                else if (r.ValueTextEquals("name"u8)) { r.Read(); name = r.TokenType == JsonTokenType.String ? r.GetString() ?? "" : ""; if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r); }
+                else { r.Read(); JsonInput.SkipValue(ref r); }
             }
             if (!hasId) throw JsonInput.Bad(source, $"categories[{index}]", "no 'id'");
             cats.Add(new CocoCategory(id, name));
@@ -182,10 +182,10 @@ public sealed class CocoGroundTruth
                             JsonTokenType.Number => r.TryGetDouble(out var c) && c != 0,
                             _ => false,
                         };
-                        if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) r.Skip();
+                        if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
                     }
                     else if (withSegmentation && r.ValueTextEquals("segmentation"u8)) { r.Read(); sawSegm = true; segm = JsonInput.ReadSegmentation(ref r, out segmError); }
-                    else { r.Read(); r.Skip(); }
+                    else { r.Read(); JsonInput.SkipValue(ref r); }
                 }
                 string where() => Where(index, id, hasId);
                 if (!hasId) throw JsonInput.Bad(source, $"annotations[{index}]", "no 'id'");

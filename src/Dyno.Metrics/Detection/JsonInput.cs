@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Dyno.Metrics.Masks;
 
+[assembly: InternalsVisibleTo("Dyno.Metrics.Tests")]
+
 namespace Dyno.Metrics.Detection;
 
 /// <summary>Reading helpers shared by the COCO loaders: whole-file UTF-8 input, typed values and errors that name the file and position.</summary>
@@ -43,6 +45,12 @@ internal static class JsonInput
         return Math.Min(off + col, data.Length);
     }
 
+    /// <summary>Skips the current value; on a partial chunk that ends inside it, fails like malformed JSON (the caller falls back).</summary>
+    public static void SkipValue(ref Utf8JsonReader r)
+    {
+        if (!r.TrySkip()) throw new JsonException("the value is cut off at the end of the data");
+    }
+
     public static InvalidDataException Bad(string file, string where, string what) => new($"{file}: {where}: {what}");
 
     public static string Describe(JsonTokenType t) => t switch
@@ -76,7 +84,7 @@ internal static class JsonInput
             var d = r.HasValueSequence ? (r.TryGetDouble(out var v) ? v : double.NaN) : FastNumber.Parse(r.ValueSpan);
             return double.IsFinite(d) ? d : double.NaN;
         }
-        if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) r.Skip();
+        if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
         return double.NaN;
     }
 
@@ -88,7 +96,7 @@ internal static class JsonInput
         count = 0;
         if (r.TokenType != JsonTokenType.StartArray)
         {
-            if (r.TokenType == JsonTokenType.StartObject) r.Skip();
+            if (r.TokenType == JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
             return false;
         }
         var ok = true;
@@ -154,7 +162,7 @@ internal static class JsonInput
                 if (r.ValueTextEquals("size"u8))
                 {
                     r.Read();
-                    if (r.TokenType != JsonTokenType.StartArray) { r.Skip(); error = "RLE 'size' is not [height, width]"; continue; }
+                    if (r.TokenType != JsonTokenType.StartArray) { JsonInput.SkipValue(ref r); error = "RLE 'size' is not [height, width]"; continue; }
                     var i = 0;
                     while (r.Read() && r.TokenType != JsonTokenType.EndArray)
                     {
@@ -181,9 +189,9 @@ internal static class JsonInput
                         }
                         counts = c.ToArray();
                     }
-                    else { r.Skip(); error = "RLE 'counts' is neither a string nor a list"; }
+                    else { JsonInput.SkipValue(ref r); error = "RLE 'counts' is neither a string nor a list"; }
                 }
-                else { r.Read(); r.Skip(); }
+                else { r.Read(); JsonInput.SkipValue(ref r); }
             }
             if (error is not null) return null;
             if (h < 0 || w < 0 || (counts is null && compressed is null)) { error = "RLE segmentation needs 'size' and 'counts'"; return null; }
@@ -196,7 +204,7 @@ internal static class JsonInput
             return new RleSegmentation(h, w, counts, compressed);
         }
         error = $"segmentation is {Describe(r.TokenType)}, expected polygons or an RLE object";
-        r.Skip();
+        JsonInput.SkipValue(ref r);
         return null;
     }
 }
