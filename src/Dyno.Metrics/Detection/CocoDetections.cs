@@ -107,7 +107,9 @@ public sealed class CocoDetections
                     {
                         var from = i == 0 ? start : commas[i - 1];
                         var to = i < commas.Length ? commas[i] : data.Length;
-                        var chunk = ParseChunk(data.AsSpan(from, to - from), source, iouType, isFinalBlock: i == commas.Length);
+                        var span = data.AsSpan(from, to - from);
+                        var chunk = (iouType == CocoIouType.Bbox ? FastResultsParser.TryParse(span, isFinalBlock: i == commas.Length) : null)
+                            ?? ParseChunk(span, source, iouType, isFinalBlock: i == commas.Length);
                         if (!chunk.EndedCleanly) failed = true;
                         chunks[i] = chunk;
                     }
@@ -126,7 +128,8 @@ public sealed class CocoDetections
         }
         try
         {
-            return [ParseChunk(data.AsSpan(start), source, iouType, isFinalBlock: true)];
+            var all = data.AsSpan(start);
+            return [(iouType == CocoIouType.Bbox ? FastResultsParser.TryParse(all, isFinalBlock: true) : null) ?? ParseChunk(all, source, iouType, isFinalBlock: true)];
         }
         catch (JsonException e)
         {
@@ -176,7 +179,7 @@ public sealed class CocoDetections
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static RawChunk ParseChunk(ReadOnlySpan<byte> span, string source, CocoIouType iouType, bool isFinalBlock)
+    internal static RawChunk ParseChunk(ReadOnlySpan<byte> span, string source, CocoIouType iouType, bool isFinalBlock)
     {
         var wantSegm = iouType == CocoIouType.Segm;
         var c = new RawChunk(Math.Max(16, span.Length / 90));

@@ -134,3 +134,40 @@ public class CocoInputTests
     public void Fast_number_parse_is_correctly_rounded(string text) =>
         Assert.Equal(double.Parse(text, CultureInfo.InvariantCulture), FastNumber.Parse(Utf8(text)));
 }
+
+public class FastResultsParserTests
+{
+    [Theory]
+    [InlineData("small_dt.json")]
+    [InlineData("real/instances_val2014_fakebbox100_results.json")]
+    public void Fast_path_equals_the_reader_on_real_files(string file)
+    {
+        var bytes = File.ReadAllBytes(CocoEvaluatorTests.Fixture(file));
+        var fast = FastResultsParser.TryParse(bytes, isFinalBlock: true);
+        Assert.NotNull(fast);
+        var slow = CocoDetections.ParseChunk(bytes, file, CocoIouType.Bbox, isFinalBlock: true);
+        Assert.Equal(slow.Img, fast.Img);
+        Assert.Equal(slow.Cat, fast.Cat);
+        Assert.Equal(slow.Score, fast.Score);
+        Assert.Equal(slow.X, fast.X);
+        Assert.Equal(slow.Y, fast.Y);
+        Assert.Equal(slow.W, fast.W);
+        Assert.Equal(slow.H, fast.H);
+    }
+
+    [Theory]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": 0.5}]", true)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": 0.5, \"extra\": [1, 2]}]", true)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": 0.5,}]", false)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": 05}]", false)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": .5}]", false)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": 1e999}]", false)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3], \"score\": 0.5}]", false)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": null}]", false)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": 0.5}] x", false)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": 0.5}", false)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": 0.5 0.6}]", false)]
+    [InlineData("[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": -}]", false)]
+    public void Fast_path_accepts_only_plain_valid_records(string json, bool accepted) =>
+        Assert.Equal(accepted, FastResultsParser.TryParse(System.Text.Encoding.UTF8.GetBytes(json), isFinalBlock: true) is not null);
+}
