@@ -9,6 +9,7 @@ public static class EvalCommand
     {
         var eval = new Command("eval", "Accuracy metrics");
         eval.Subcommands.Add(EvalDetCommand.Create());
+        eval.Subcommands.Add(EvalMergeCommand.Create());
         return eval;
     }
 }

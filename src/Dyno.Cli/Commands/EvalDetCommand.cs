@@ -25,6 +25,8 @@ public static class EvalDetCommand
         var maxDets = new Option<string?>("--max-dets") { Description = "Comma-separated maxDets (default 1,10,100); the largest is the headline for AP and AR." };
         var iouThrs = new Option<string?>("--iou-thrs") { Description = "IoU thresholds: a comma list (0.5,0.75) or start:stop:step (default 0.5:0.95:0.05, numpy linspace)." };
         var areas = new Option<string?>("--area-ranges") { Description = "Area ranges label=min:max, comma separated (default all=0:1e10,small=0:1024,medium=1024:9216,large=9216:1e10)." };
+        var shard = new Option<FileInfo?>("--shard") { Description = "Write the mergeable evaluation state of these images to this file instead of a report (combine with 'dyno eval merge')." };
+        var part = new Option<string?>("--part") { Description = "With --shard: evaluate only block i of n of the ground truth's images (ids ascending), written i/n, e.g. 0/4." };
         var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
 
         var cmd = new Command("det", "COCO detection evaluation (AP, AR, per category), exactly equal to pycocotools COCOeval.");
@@ -36,6 +38,8 @@ public static class EvalDetCommand
         cmd.Options.Add(iouThrs);
         cmd.Options.Add(areas);
         cmd.Options.Add(useCats);
+        cmd.Options.Add(shard);
+        cmd.Options.Add(part);
         common.AddTo(cmd);
         cmd.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -51,20 +55,38 @@ public static class EvalDetCommand
 
             var (gt, dt) = CocoDetections.LoadPair(gtPath, dtPath, type, policy);
             var loaded = sw.Elapsed.TotalMilliseconds;
-            var result = CocoEvaluator.Evaluate(gt, dt, options);
             var quiet = parse.GetValue(common.Quiet);
             if (!quiet)
-            {
                 foreach (var (reason, n) in dt.Skipped) Console.Error.WriteLine($"dyno: skipped {n} detection(s): {reason}");
-                Console.Error.WriteLine($"dyno: {dt.Count:N0} detections, {gt.Count:N0} ground truth, {gt.Images.Count:N0} images: loaded in {loaded:F0} ms, evaluated in {sw.Elapsed.TotalMilliseconds - loaded:F0} ms");
+            if (parse.GetValue(shard) is { } shardFile)
+            {
+                var (i, n) = ParsePart(parse.GetValue(part));
+                var state = CocoEvalShard.Evaluate(gt, dt, options, i, n);
+                AtomicFile.Write(shardFile.FullName, state.Save);
+                if (!quiet) Console.Error.WriteLine($"dyno: wrote shard {shardFile.FullName} (part {i}/{n}: {state.Counts.Images:N0} images, {state.Counts.Detections:N0} detections)");
+                return CommandRunner.Ok;
             }
+            if (parse.GetValue(part) is not null) throw new UsageException("--part only makes sense with --shard");
+            var result = CocoEvaluator.Evaluate(gt, dt, options);
+            if (!quiet)
+                Console.Error.WriteLine($"dyno: {dt.Count:N0} detections, {gt.Count:N0} ground truth, {gt.Images.Count:N0} images: loaded in {loaded:F0} ms, evaluated in {sw.Elapsed.TotalMilliseconds - loaded:F0} ms");
             common.Emit(parse, Render(result));
             return CommandRunner.Ok;
         }));
         return cmd;
     }
 
-    private static CommandOutput Render(CocoEvalResult r)
+    private static (int Part, int Parts) ParsePart(string? text)
+    {
+        if (text is null) return (0, 1);
+        var slash = text.IndexOf('/');
+        if (slash > 0 && int.TryParse(text[..slash], CultureInfo.InvariantCulture, out var i) && int.TryParse(text[(slash + 1)..], CultureInfo.InvariantCulture, out var n) && n >= 1 && i >= 0 && i < n)
+            return (i, n);
+        throw new UsageException($"--part: '{text}' is not i/n with 0 <= i < n");
+    }
+
+    /// <summary>The report of a COCO result: the JSON contract, the summary and per-category tables.</summary>
+    internal static CommandOutput Render(CocoEvalResult r)
     {
         var rows = new List<IReadOnlyList<string>>();
         var maxDets = r.Protocol.MaxDets;

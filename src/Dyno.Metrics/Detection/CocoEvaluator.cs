@@ -57,7 +57,7 @@ public static class CocoEvaluator
         public required long[] ImageIds;
     }
 
-    internal static EvalState EvaluateImages(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options)
+    internal static EvalState EvaluateImages(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, bool[]? includeImage = null)
     {
         options.Validate();
         var maxDets = options.MaxDets.Order().ToArray();
@@ -102,7 +102,7 @@ public static class CocoEvaluator
         var cats = new CategoryState[K];
         Parallel.For(0, K, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
         {
-            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, dRle, A, T);
+            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, dRle, A, T, includeImage);
         });
         return new EvalState
         {
@@ -148,12 +148,11 @@ public static class CocoEvaluator
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CategoryState EvaluateCategory(int k, CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, double[] thr, int maxDet,
-        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, Rle[]? dRle, int A, int T)
+        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, Rle[]? dRle, int A, int T, bool[]? includeImage)
     {
         int g0 = gStart[k], g1 = gStart[k + 1], d0 = dStart[k], d1 = dStart[k + 1];
         var AT = A * T;
-        var st = new CategoryState { NumPos = new long[A], NumDt = d1 - d0 };
-        for (var i = g0; i < g1; i++) if (!gt.Crowd[gOrder[i]]) st.NumGt++;
+        var st = new CategoryState { NumPos = new long[A] };
         var cap = d1 - d0;
         st.Score = new double[cap];
         st.Image = new int[cap];
@@ -181,6 +180,9 @@ public static class CocoEvaluator
             while (di < d1 && dt.Img[dOrder[di]] == img) di++;
             var G = gi - gs;
             var Dall = di - ds;
+            if (includeImage is not null && !includeImage[img]) continue; // another shard's image
+            st.NumDt += Dall;
+            for (var g = gs; g < gi; g++) if (!gt.Crowd[gOrder[g]]) st.NumGt++;
 
             // detections by descending score, stable (np.argsort(-score, kind='mergesort')), cut at maxDet
             if (dSorted.Length < Dall) { dSorted = new int[Dall * 2]; negScore = new double[Dall * 2]; }
