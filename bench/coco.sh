@@ -19,12 +19,14 @@ for p in "${presets[@]}"; do
   gt="$data/$p/${p}_gt.json"; dt="$data/$p/${p}_dt.json"
   [ -f "$gt" ] && [ -f "$dt" ] || python3 "$gen" --preset "$p" --out-dir "$data/$p" >/dev/null
   "$dyno" eval det --gt "$gt" --dt "$dt" --format json -q >/dev/null   # warm the page cache
-  walls=(); rss=()
+  walls=(); rss=(); cpus=()
   for i in $(seq "$runs"); do
-    out=$( { /usr/bin/time -f "%e %M" "$dyno" eval det --gt "$gt" --dt "$dt" --format json -q >/dev/null; } 2>&1 | tail -1)
-    walls+=("${out% *}"); rss+=("${out#* }")
+    read -r w m u s < <( { /usr/bin/time -f "%e %M %U %S" "$dyno" eval det --gt "$gt" --dt "$dt" --format json -q >/dev/null; } 2>&1 | tail -1)
+    walls+=("$w"); rss+=("$m"); cpus+=("$(awk "BEGIN{print $u + $s}")")
   done
   sorted=($(printf '%s\n' "${walls[@]}" | sort -n))
+  cpu=($(printf '%s\n' "${cpus[@]}" | sort -n))
   maxrss=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)
-  echo "$p: wall best ${sorted[0]} s, median ${sorted[$((runs / 2))]} s over $runs runs; peak RSS max $((maxrss / 1024)) MB; load avg $(cut -d' ' -f1 /proc/loadavg)"
+  # CPU (user+sys) is reported too: on a shared machine wall time also measures the neighbours
+  echo "$p: wall best ${sorted[0]} s, median ${sorted[$((runs / 2))]} s; cpu best ${cpu[0]} s; over $runs runs; peak RSS max $((maxrss / 1024)) MB; load avg $(cut -d' ' -f1 /proc/loadavg)"
 done
