@@ -27,6 +27,7 @@ public static class EvalDetCommand
         var areas = new Option<string?>("--area-ranges") { Description = "Area ranges label=min:max, comma separated (default all=0:1e10,small=0:1024,medium=1024:9216,large=9216:1e10)." };
         var shard = new Option<FileInfo?>("--shard") { Description = "Write the mergeable evaluation state of these images to this file instead of a report (combine with 'dyno eval merge')." };
         var part = new Option<string?>("--part") { Description = "With --shard: evaluate only block i of n of the ground truth's images (ids ascending), written i/n, e.g. 0/4." };
+        var split = new Option<string?>("--split") { Description = "Open-vocabulary split: BASE.txt,NOVEL.txt (one category name or id per line); adds AP_base, AP_novel and their harmonic mean." };
         var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
 
         var cmd = new Command("det", "COCO detection evaluation (AP, AR, per category), exactly equal to pycocotools COCOeval.");
@@ -38,6 +39,7 @@ public static class EvalDetCommand
         cmd.Options.Add(iouThrs);
         cmd.Options.Add(areas);
         cmd.Options.Add(useCats);
+        cmd.Options.Add(split);
         cmd.Options.Add(shard);
         cmd.Options.Add(part);
         common.AddTo(cmd);
@@ -70,10 +72,36 @@ public static class EvalDetCommand
             var result = CocoEvaluator.Evaluate(gt, dt, options);
             if (!quiet)
                 Console.Error.WriteLine($"dyno: {dt.Count:N0} detections, {gt.Count:N0} ground truth, {gt.Images.Count:N0} images: loaded in {loaded:F0} ms, evaluated in {sw.Elapsed.TotalMilliseconds - loaded:F0} ms");
-            common.Emit(parse, Render(result));
+            CocoSplitResult? splitResult = null;
+            if (parse.GetValue(split) is { } splitText)
+            {
+                var files = splitText.Split(',', StringSplitOptions.TrimEntries);
+                if (files.Length != 2) throw new UsageException($"--split: '{splitText}' is not BASE.txt,NOVEL.txt");
+                splitResult = CocoEvaluator.Split(result, ReadCategoryList(files[0], gt), ReadCategoryList(files[1], gt));
+            }
+            common.Emit(parse, Render(result, splitResult));
             return CommandRunner.Ok;
         }));
         return cmd;
+    }
+
+    /// <summary>Category ids from a text file: one name or id per line; blank lines and '#' comments skipped.</summary>
+    private static HashSet<long> ReadCategoryList(string path, CocoGroundTruth gt)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        var ids = new HashSet<long>();
+        var lineNo = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            lineNo++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var byName = gt.Categories.Where(c => c.Name == line).ToArray();
+            if (byName.Length == 1) ids.Add(byName[0].Id);
+            else if (long.TryParse(line, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) && gt.Categories.Any(c => c.Id == id)) ids.Add(id);
+            else throw new InvalidDataException($"{path}: line {lineNo}: '{line}' is not a category name or id of the ground truth");
+        }
+        return ids;
     }
 
     private static (int Part, int Parts) ParsePart(string? text)
@@ -86,12 +114,13 @@ public static class EvalDetCommand
     }
 
     /// <summary>The report of a COCO result: the JSON contract, the summary and per-category tables.</summary>
-    internal static CommandOutput Render(CocoEvalResult r)
+    internal static CommandOutput Render(CocoEvalResult r, CocoSplitResult? split = null)
     {
         var rows = new List<IReadOnlyList<string>>();
         var maxDets = r.Protocol.MaxDets;
         var iou = r.Protocol.IouThresholds;
-        var range = iou.Count > 1 ? $"{iou[0]:0.00}:{iou[^1]:0.00}" : $"{iou[0]:0.00}";
+        var range = iou.SequenceEqual(CocoEvalOptions.CocoIouThresholds) ? "0.50:0.95"
+            : string.Join(",", iou.Select(t => t.ToString("0.00", CultureInfo.InvariantCulture)));
         foreach (var (name, value) in r.Stats)
         {
             var (kind, iouText, area, md) = name switch
@@ -109,7 +138,7 @@ public static class EvalDetCommand
                 _ when name.StartsWith("AR_", StringComparison.Ordinal) => ("AR", range, name[3..], maxDets[^1]),
                 _ => ("AR", range, "all", int.Parse(name[2..], CultureInfo.InvariantCulture)),
             };
-            rows.Add([name, kind, iouText, area, md.ToString(CultureInfo.InvariantCulture), Fmt.Num(value, 3), value.ToString("R", CultureInfo.InvariantCulture)]);
+            rows.Add([name, kind, iouText, area, md.ToString(CultureInfo.InvariantCulture), Num(value), value.ToString("R", CultureInfo.InvariantCulture)]);
         }
         var summary = new ResultTable("COCO " + r.Protocol.IouType + " summary",
             [new("stat"), new("metric"), new("IoU"), new("area"), new("maxDets", ColumnAlign.Right), new("value", ColumnAlign.Right), new("exact", ColumnAlign.Right)], rows);
@@ -126,9 +155,15 @@ public static class EvalDetCommand
                  new("APs", ColumnAlign.Right), new("APm", ColumnAlign.Right), new("APl", ColumnAlign.Right), new("AR", ColumnAlign.Right),
                  new("gt", ColumnAlign.Right), new("dt", ColumnAlign.Right)], catRows));
         }
+        if (split is not null)
+        {
+            tables.Add(new ResultTable($"Open-vocabulary split ({split.BaseCategories} base, {split.NovelCategories} novel categories)",
+                [new("metric"), new("base", ColumnAlign.Right), new("novel", ColumnAlign.Right), new("harmonic mean", ColumnAlign.Right)],
+                [["AP", Num(split.APBase), Num(split.APNovel), Num(split.APHarmonic)], ["AP50", Num(split.AP50Base), Num(split.AP50Novel), Num(split.AP50Harmonic)]]));
+        }
         var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
         if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
-        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, protocol = r.Protocol, counts = r.Counts }, tables, notes);
+        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, split, protocol = r.Protocol, counts = r.Counts }, tables, notes);
     }
 
     private static string Num(double v) => v < 0 ? "-1" : Fmt.Num(v, 3);

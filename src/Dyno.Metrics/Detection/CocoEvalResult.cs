@@ -116,3 +116,31 @@ public sealed record CocoEvalResult
     /// <summary>pycocotools' <c>eval['recall']</c>, shape [T, K, A, M] in C order; −1 where undefined.</summary>
     [JsonIgnore] public double[] Recall { get; init; } = [];
 }
+
+/// <summary>Open-vocabulary figures: AP over base and novel categories and their harmonic mean (−1 = undefined).</summary>
+public sealed record CocoSplitResult
+{
+    /// <summary>AP@[.50:.95] over the base categories.</summary>
+    [JsonPropertyName("AP_base")] public double APBase { get; init; }
+
+    /// <summary>AP@[.50:.95] over the novel categories.</summary>
+    [JsonPropertyName("AP_novel")] public double APNovel { get; init; }
+
+    /// <summary>Harmonic mean of AP_base and AP_novel.</summary>
+    [JsonPropertyName("AP_harmonic")] public double APHarmonic { get; init; }
+
+    /// <summary>AP50 over the base categories.</summary>
+    [JsonPropertyName("AP50_base")] public double AP50Base { get; init; }
+
+    /// <summary>AP50 over the novel categories.</summary>
+    [JsonPropertyName("AP50_novel")] public double AP50Novel { get; init; }
+
+    /// <summary>Harmonic mean of AP50_base and AP50_novel.</summary>
+    [JsonPropertyName("AP50_harmonic")] public double AP50Harmonic { get; init; }
+
+    /// <summary>Number of base categories.</summary>
+    public int BaseCategories { get; init; }
+
+    /// <summary>Number of novel categories.</summary>
+    public int NovelCategories { get; init; }
+}

@@ -379,36 +379,8 @@ public static class CocoEvaluator
 
         var areaLabels = o.AreaRanges.Select(a => a.Label).ToArray();
         var last = maxDets[^1];
-        double Stat(bool ap, double? iouThr, string area, int md, int? onlyK = null)
-        {
-            var tIdx = Enumerable.Range(0, T).Where(t => iouThr is null || thr[t] == iouThr.Value).ToArray();
-            var aIdx = Array.IndexOf(areaLabels, area);
-            var mIdx = Array.IndexOf(maxDets, md);
-            if (aIdx < 0 || mIdx < 0 || tIdx.Length == 0) return -1;
-            var vals = new List<double>();
-            int k0 = onlyK ?? 0, k1 = onlyK is null ? K : onlyK.Value + 1;
-            foreach (var t in tIdx)
-            {
-                if (ap)
-                {
-                    for (var r = 0; r < R; r++)
-                        for (var k = k0; k < k1; k++)
-                        {
-                            var v = precision[(((t * R + r) * K + k) * A + aIdx) * M + mIdx];
-                            if (v > -1) vals.Add(v);
-                        }
-                }
-                else
-                {
-                    for (var k = k0; k < k1; k++)
-                    {
-                        var v = recall[((t * K + k) * A + aIdx) * M + mIdx];
-                        if (v > -1) vals.Add(v);
-                    }
-                }
-            }
-            return vals.Count == 0 ? -1 : NumpyCompat.Mean(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(vals));
-        }
+        double Stat(bool ap, double? iouThr, string area, int md, int? onlyK = null) =>
+            SliceMean(precision, recall, thr, R, K, areaLabels, maxDets, ap, iouThr, area, md, k => onlyK is null || k == onlyK);
 
         var stats = new Dictionary<string, double>
         {
@@ -482,6 +454,71 @@ public static class CocoEvaluator
     /// false positive's precision never exceeds that of the true positive before it, so the envelope
     /// (running max from the right) over true positives equals numpy's over all entries, bit for bit.
     /// </summary>
+    /// <summary>
+    /// pycocotools' <c>_summarize</c>: the mean of precision [T, R, K] (or recall [T, K]) at one area
+    /// range and maxDets over entries &gt; −1, in C order, with numpy's summation; −1 when there are none.
+    /// </summary>
+    internal static double SliceMean(double[] precision, double[] recall, double[] thr, int R, int K, string[] areaLabels, int[] maxDets,
+        bool ap, double? iouThr, string area, int md, Func<int, bool> includeCategory)
+    {
+        int T = thr.Length, A = areaLabels.Length, M = maxDets.Length;
+        var aIdx = Array.IndexOf(areaLabels, area);
+        var mIdx = Array.IndexOf(maxDets, md);
+        if (aIdx < 0 || mIdx < 0) return -1;
+        var ks = Enumerable.Range(0, K).Where(includeCategory).ToArray();
+        var vals = new List<double>();
+        for (var t = 0; t < T; t++)
+        {
+            if (iouThr is not null && thr[t] != iouThr.Value) continue;
+            if (ap)
+            {
+                for (var r = 0; r < R; r++)
+                    foreach (var k in ks)
+                    {
+                        var v = precision[(((t * R + r) * K + k) * A + aIdx) * M + mIdx];
+                        if (v > -1) vals.Add(v);
+                    }
+            }
+            else
+            {
+                foreach (var k in ks)
+                {
+                    var v = recall[((t * K + k) * A + aIdx) * M + mIdx];
+                    if (v > -1) vals.Add(v);
+                }
+            }
+        }
+        return vals.Count == 0 ? -1 : NumpyCompat.Mean(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(vals));
+    }
+
+    /// <summary>
+    /// Open-vocabulary split: AP and AP50 over the base and over the novel categories (each exactly what
+    /// pycocotools gives with <c>params.catIds</c> set to that subset) and their harmonic means.
+    /// </summary>
+    public static CocoSplitResult Split(CocoEvalResult result, IReadOnlyCollection<long> baseIds, IReadOnlyCollection<long> novelIds)
+    {
+        if (!result.Protocol.UseCats || result.PerCategory.Count == 0) throw new ArgumentException("a base/novel split needs a per-category evaluation (use-cats true)");
+        var ids = result.PerCategory.Select(c => c.Id).ToArray();
+        foreach (var id in baseIds.Concat(novelIds))
+            if (Array.IndexOf(ids, id) < 0) throw new ArgumentException($"split category {id} is not in the ground truth");
+        var overlap = baseIds.Intersect(novelIds).ToArray();
+        if (overlap.Length > 0) throw new ArgumentException($"category {overlap[0]} is both base and novel");
+        var thr = result.Protocol.IouThresholds.ToArray();
+        var maxDets = result.Protocol.MaxDets.ToArray();
+        var labels = result.Protocol.AreaRanges.Select(a => a.Label).ToArray();
+        var all = labels.Contains("all") ? "all" : labels[0];
+        double Mean(IReadOnlyCollection<long> set, double? t) =>
+            SliceMean(result.Precision, result.Recall, thr, result.Protocol.RecallPoints, ids.Length, labels, maxDets, true, t, all, maxDets[^1], k => set.Contains(ids[k]));
+        static double Harmonic(double a, double b) => a < 0 || b < 0 ? -1 : a + b == 0 ? 0 : 2 * a * b / (a + b);
+        double apB = Mean(baseIds, null), apN = Mean(novelIds, null), ap50B = Mean(baseIds, .5), ap50N = Mean(novelIds, .5);
+        return new CocoSplitResult
+        {
+            APBase = apB, APNovel = apN, APHarmonic = Harmonic(apB, apN),
+            AP50Base = ap50B, AP50Novel = ap50N, AP50Harmonic = Harmonic(ap50B, ap50N),
+            BaseCategories = baseIds.Count, NovelCategories = novelIds.Count,
+        };
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateCategory(CategoryState c, int k, double[] thr, double[] rec, int[] maxDets, int K, int A, double[] precision, double[] recall)
     {

@@ -84,3 +84,59 @@ public class CocoEvaluatorTests
         Assert.True(r.Protocol.CocoDefault);
     }
 }
+
+public class CocoProtocolOptionTests
+{
+    private static (CocoGroundTruth, CocoDetections) Tiny()
+    {
+        var gt = CocoGroundTruth.Load(CocoEvaluatorTests.Fixture("tiny_gt.json"));
+        return (gt, CocoDetections.Load(CocoEvaluatorTests.Fixture("tiny_dt.json"), gt));
+    }
+
+    [Fact]
+    public void Split_over_subsets_is_coco_eval_on_those_categories()
+    {
+        var (gt, dt) = Tiny();
+        var r = CocoEvaluator.Evaluate(gt, dt);
+        var all = gt.Categories.Select(c => c.Id).ToArray();
+        var s = CocoEvaluator.Split(r, all, []);
+        Assert.Equal(r.Stats["AP"], s.APBase);
+        Assert.Equal(r.Stats["AP50"], s.AP50Base);
+        Assert.Equal(-1, s.APNovel);
+        Assert.Equal(-1, s.APHarmonic);
+        var person = r.PerCategory.Single(c => c.Name == "person");
+        var tv = r.PerCategory.Single(c => c.Name == "tv");
+        s = CocoEvaluator.Split(r, [person.Id], [tv.Id]);
+        Assert.Equal(person.AP, s.APBase);
+        Assert.Equal(tv.AP, s.APNovel);
+        Assert.Equal(2 * person.AP * tv.AP / (person.AP + tv.AP), s.APHarmonic);
+        Assert.Throws<ArgumentException>(() => CocoEvaluator.Split(r, [person.Id], [person.Id]));
+    }
+
+    [Fact]
+    public void Class_agnostic_matching_lets_a_wrong_label_match()
+    {
+        var gtJson = "{\"images\":[{\"id\":1,\"width\":100,\"height\":100}],\"categories\":[{\"id\":1,\"name\":\"a\"},{\"id\":2,\"name\":\"b\"}]," +
+                     "\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[10,10,50,50],\"area\":2500,\"iscrowd\":0}]}";
+        var gt = CocoGroundTruth.Parse(System.Text.Encoding.UTF8.GetBytes(gtJson), "gt");
+        var dt = CocoDetections.Parse(System.Text.Encoding.UTF8.GetBytes("[{\"image_id\":1,\"category_id\":2,\"bbox\":[10,10,50,50],\"score\":0.9}]"), "dt", gt);
+        Assert.Equal(0.0, CocoEvaluator.Evaluate(gt, dt).Stats["AP"]);
+        var agnostic = CocoEvaluator.Evaluate(gt, dt, new CocoEvalOptions { UseCats = false });
+        Assert.Equal(1 / (1 + 2.220446049250313e-16), agnostic.Stats["AP"]); // pycocotools: tp / (tp + fp + np.spacing(1))
+        Assert.Empty(agnostic.PerCategory);
+    }
+
+    [Fact]
+    public void Custom_max_dets_name_the_recall_keys_and_drive_the_headline()
+    {
+        var (gt, dt) = Tiny();
+        var r = CocoEvaluator.Evaluate(gt, dt, new CocoEvalOptions { MaxDets = [20, 1, 10] });
+        Assert.Equal(["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR20", "ARs", "ARm", "ARl"], r.Stats.Keys);
+        Assert.Equal([1, 10, 20], r.Protocol.MaxDets);
+        Assert.False(r.Protocol.CocoDefault);
+        // no image of tiny has more than 20 detections of one category above the cut that matters: same AP
+        var d = CocoEvaluator.Evaluate(gt, dt);
+        Assert.Equal(d.Stats["AR1"], r.Stats["AR1"]);
+        Assert.Equal(d.Stats["AR10"], r.Stats["AR10"]);
+    }
+}
