@@ -27,6 +27,7 @@ public static class EvalDetCommand
         var areas = new Option<string?>("--area-ranges") { Description = "Area ranges label=min:max, comma separated (default all=0:1e10,small=0:1024,medium=1024:9216,large=9216:1e10)." };
         var shard = new Option<FileInfo?>("--shard") { Description = "Write the mergeable evaluation state of these images to this file instead of a report (combine with 'dyno eval merge')." };
         var part = new Option<string?>("--part") { Description = "With --shard: evaluate only block i of n of the ground truth's images (ids ascending), written i/n, e.g. 0/4." };
+        var scoreThr = new Option<double?>("--score-threshold") { Description = "Also report precision, recall and F1 at this score (and at the F1-optimal score), IoU 0.5, pooled and per category." };
         var split = new Option<string?>("--split") { Description = "Open-vocabulary split: BASE.txt,NOVEL.txt (one category name or id per line); adds AP_base, AP_novel and their harmonic mean." };
         var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
 
@@ -40,6 +41,7 @@ public static class EvalDetCommand
         cmd.Options.Add(areas);
         cmd.Options.Add(useCats);
         cmd.Options.Add(split);
+        cmd.Options.Add(scoreThr);
         cmd.Options.Add(shard);
         cmd.Options.Add(part);
         common.AddTo(cmd);
@@ -51,6 +53,11 @@ public static class EvalDetCommand
             if (parse.GetValue(maxDets) is { } md) options = options with { MaxDets = ParseInts(md, "--max-dets") };
             if (parse.GetValue(iouThrs) is { } it) options = options with { IouThresholds = ParseThresholds(it) };
             if (parse.GetValue(areas) is { } ar) options = options with { AreaRanges = ParseAreas(ar) };
+            if (parse.GetValue(scoreThr) is { } st)
+            {
+                if (!double.IsFinite(st)) throw new UsageException("--score-threshold must be a finite number");
+                options = options with { ScoreThreshold = st };
+            }
             var gtPath = parse.GetValue(gtOpt)!.FullName;
             var dtPath = parse.GetValue(dtOpt)!.FullName;
             var policy = parse.GetValue(lenient) ? BadRecordPolicy.Skip : BadRecordPolicy.Error;
@@ -155,6 +162,21 @@ public static class EvalDetCommand
                  new("APs", ColumnAlign.Right), new("APm", ColumnAlign.Right), new("APl", ColumnAlign.Right), new("AR", ColumnAlign.Right),
                  new("gt", ColumnAlign.Right), new("dt", ColumnAlign.Right)], catRows));
         }
+        if (r.OperatingPoints is { } op)
+        {
+            IReadOnlyList<string> Row(string who, string what, CocoOperatingPoint p) =>
+                [who, what, p.Threshold.ToString("R", CultureInfo.InvariantCulture), Fmt.Num(p.Precision, 3), Num(p.Recall), Fmt.Num(p.F1, 3),
+                 p.Tp.ToString(CultureInfo.InvariantCulture), p.Fp.ToString(CultureInfo.InvariantCulture), p.Fn.ToString(CultureInfo.InvariantCulture)];
+            var opRows = new List<IReadOnlyList<string>> { Row("all (pooled)", "at threshold", op.AtThreshold), Row("all (pooled)", "best F1", op.BestF1) };
+            foreach (var c in op.PerCategory)
+            {
+                opRows.Add(Row(c.Name, "at threshold", c.AtThreshold));
+                opRows.Add(Row(c.Name, "best F1", c.BestF1));
+            }
+            tables.Add(new ResultTable($"Operating points (IoU {op.IouThreshold:0.00}, area all)",
+                [new("category"), new("point"), new("score", ColumnAlign.Right), new("precision", ColumnAlign.Right), new("recall", ColumnAlign.Right),
+                 new("F1", ColumnAlign.Right), new("TP", ColumnAlign.Right), new("FP", ColumnAlign.Right), new("FN", ColumnAlign.Right)], opRows));
+        }
         if (split is not null)
         {
             tables.Add(new ResultTable($"Open-vocabulary split ({split.BaseCategories} base, {split.NovelCategories} novel categories)",
@@ -163,7 +185,7 @@ public static class EvalDetCommand
         }
         var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
         if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
-        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, split, protocol = r.Protocol, counts = r.Counts }, tables, notes);
+        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, split, protocol = r.Protocol, counts = r.Counts }, tables, notes);
     }
 
     private static string Num(double v) => v < 0 ? "-1" : Fmt.Num(v, 3);

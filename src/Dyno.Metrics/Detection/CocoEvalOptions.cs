@@ -52,6 +52,12 @@ public sealed record CocoEvalOptions
     /// <summary>False: categories are ignored and every detection may match any ground truth of its image.</summary>
     public bool UseCats { get; init; } = true;
 
+    /// <summary>
+    /// When set: precision, recall and F1 at this score threshold and at the F1-optimal threshold
+    /// (IoU 0.5 or the first threshold, area "all", the largest maxDets), pooled and per category.
+    /// </summary>
+    public double? ScoreThreshold { get; init; }
+
     /// <summary>True when every parameter is pycocotools' default.</summary>
     public bool IsCocoDefault =>
         IouThresholds.SequenceEqual(CocoIouThresholds) && RecallThresholds.SequenceEqual(CocoRecallThresholds)

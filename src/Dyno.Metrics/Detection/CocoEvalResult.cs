@@ -104,6 +104,9 @@ public sealed record CocoEvalResult
     /// <summary>AP (area all, headline maxDets) at each IoU threshold, keyed by the threshold's shortest round-trip text.</summary>
     public IReadOnlyDictionary<string, double> ApPerIouThreshold { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>Precision/recall/F1 operating points, when <see cref="CocoEvalOptions.ScoreThreshold"/> is set.</summary>
+    public CocoOperatingPoints? OperatingPoints { get; init; }
+
     /// <summary>The protocol used.</summary>
     public CocoProtocol Protocol { get; init; } = new();
 
@@ -143,4 +146,51 @@ public sealed record CocoSplitResult
 
     /// <summary>Number of novel categories.</summary>
     public int NovelCategories { get; init; }
+}
+
+/// <summary>
+/// Precision, recall and F1 of the detections with score ≥ <see cref="Threshold"/>, with COCO's matching
+/// (crowd and out-of-range matches are neither TP nor FP). FN = non-ignored ground truth − TP.
+/// </summary>
+public sealed record CocoOperatingPoint
+{
+    /// <summary>Score threshold (detections with score ≥ it count).</summary>
+    public double Threshold { get; init; }
+
+    /// <summary>TP / (TP + FP); 0 when nothing passes.</summary>
+    public double Precision { get; init; }
+
+    /// <summary>TP / non-ignored ground truth; −1 without ground truth.</summary>
+    public double Recall { get; init; }
+
+    /// <summary>2PR / (P + R); 0 when P + R = 0.</summary>
+    [JsonPropertyName("F1")] public double F1 { get; init; }
+
+    /// <summary>True positives.</summary>
+    public long Tp { get; init; }
+
+    /// <summary>False positives.</summary>
+    public long Fp { get; init; }
+
+    /// <summary>Missed ground truth.</summary>
+    public long Fn { get; init; }
+}
+
+/// <summary>An operating point of one category.</summary>
+public sealed record CocoCategoryOperatingPoints(long Id, string Name, CocoOperatingPoint AtThreshold, CocoOperatingPoint BestF1);
+
+/// <summary>Operating points at a score threshold and at the F1-optimal threshold: pooled over categories (micro) and per category.</summary>
+public sealed record CocoOperatingPoints
+{
+    /// <summary>IoU threshold of the matching used.</summary>
+    public double IouThreshold { get; init; }
+
+    /// <summary>Pooled over categories at the requested threshold.</summary>
+    public CocoOperatingPoint AtThreshold { get; init; } = new();
+
+    /// <summary>Pooled, at the score that maximises F1 (ties: the higher score).</summary>
+    public CocoOperatingPoint BestF1 { get; init; } = new();
+
+    /// <summary>Per category (categories with ground truth or detections).</summary>
+    public IReadOnlyList<CocoCategoryOperatingPoints> PerCategory { get; init; } = [];
 }

@@ -427,8 +427,13 @@ public static class CocoEvaluator
                 });
             }
         }
+        CocoOperatingPoints? operating = null;
+        if (o.ScoreThreshold is { } scoreThr)
+            operating = OperatingPoints(state, categories, scoreThr, Math.Max(0, Array.IndexOf(areaLabels, "all")));
+
         return new CocoEvalResult
         {
+            OperatingPoints = operating,
             Stats = stats,
             PerCategory = perCat,
             ApPerIouThreshold = perIou,
@@ -517,6 +522,69 @@ public static class CocoEvaluator
             AP50Base = ap50B, AP50Novel = ap50N, AP50Harmonic = Harmonic(ap50B, ap50N),
             BaseCategories = baseIds.Count, NovelCategories = novelIds.Count,
         };
+    }
+
+    private static CocoOperatingPoints OperatingPoints(EvalState state, IReadOnlyList<CocoCategory> categories, double scoreThr, int aIdx)
+    {
+        var thr = state.IouThr;
+        var t = Array.IndexOf(thr, 0.5);
+        if (t < 0) t = 0;
+        var T = thr.Length;
+        var q = aIdx * T + t;
+        var pooledScores = new List<double>();
+        var pooledStatus = new List<byte>();
+        long pooledPos = 0;
+        var perCat = new List<CocoCategoryOperatingPoints>();
+        for (var k = 0; k < state.Categories.Length; k++)
+        {
+            var c = state.Categories[k];
+            var scores = new double[c.Count];
+            var status = new byte[c.Count];
+            for (var i = 0; i < c.Count; i++) { scores[i] = c.Score[i]; status[i] = c.Status[q * c.Capacity + i]; }
+            pooledScores.AddRange(scores);
+            pooledStatus.AddRange(status);
+            pooledPos += c.NumPos[aIdx];
+            if (state.Options.UseCats && (c.Count > 0 || c.NumPos[aIdx] > 0))
+            {
+                var (at, best) = Sweep(scores, status, c.NumPos[aIdx], scoreThr);
+                perCat.Add(new CocoCategoryOperatingPoints(categories[k].Id, categories[k].Name, at, best));
+            }
+        }
+        var (pAt, pBest) = Sweep(pooledScores.ToArray(), pooledStatus.ToArray(), pooledPos, scoreThr);
+        return new CocoOperatingPoints { IouThreshold = thr[t], AtThreshold = pAt, BestF1 = pBest, PerCategory = perCat };
+    }
+
+    /// <summary>Operating point at <paramref name="scoreThr"/> and the F1-optimal one over all distinct scores.</summary>
+    private static (CocoOperatingPoint At, CocoOperatingPoint Best) Sweep(double[] scores, byte[] status, long npos, double scoreThr)
+    {
+        var order = Enumerable.Range(0, scores.Length).ToArray();
+        var keys = scores.Select(s => -s).ToArray();
+        StableSortByKey(keys, order);
+        CocoOperatingPoint Point(double threshold, long tp, long fp)
+        {
+            var p = tp + fp > 0 ? (double)tp / (tp + fp) : 0;
+            var r = npos > 0 ? (double)tp / npos : -1;
+            var f1 = p + r > 0 && r >= 0 ? 2 * p * r / (p + r) : 0;
+            return new CocoOperatingPoint { Threshold = threshold, Precision = p, Recall = r, F1 = f1, Tp = tp, Fp = fp, Fn = Math.Max(0, npos - tp) };
+        }
+        long ctp = 0, cfp = 0, atTp = 0, atFp = 0;
+        var best = Point(double.PositiveInfinity, 0, 0);
+        for (var j = 0; j < order.Length;)
+        {
+            var s = scores[order[j]];
+            // all detections with this score pass together
+            while (j < order.Length && scores[order[j]] == s)
+            {
+                var st = status[order[j]];
+                if (st == TruePositive) ctp++;
+                else if (st == FalsePositive) cfp++;
+                j++;
+            }
+            if (s >= scoreThr) { atTp = ctp; atFp = cfp; }
+            var pt = Point(s, ctp, cfp);
+            if (pt.F1 > best.F1) best = pt;
+        }
+        return (Point(scoreThr, atTp, atFp), best);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

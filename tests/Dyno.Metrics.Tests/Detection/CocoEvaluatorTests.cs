@@ -140,3 +140,28 @@ public class CocoProtocolOptionTests
         Assert.Equal(d.Stats["AR10"], r.Stats["AR10"]);
     }
 }
+
+public class CocoOperatingPointTests
+{
+    [Fact]
+    public void Precision_recall_f1_at_and_at_best_threshold()
+    {
+        var gtJson = "{\"images\":[{\"id\":1,\"width\":100,\"height\":100}],\"categories\":[{\"id\":1,\"name\":\"a\"}]," +
+                     "\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,10,10],\"area\":100,\"iscrowd\":0}," +
+                     "{\"id\":2,\"image_id\":1,\"category_id\":1,\"bbox\":[50,50,10,10],\"area\":100,\"iscrowd\":0}]}";
+        var gt = CocoGroundTruth.Parse(System.Text.Encoding.UTF8.GetBytes(gtJson), "gt");
+        // 0.9: hit, 0.8: miss, 0.7: hit, 0.7: duplicate of the first (FP)
+        var dt = CocoDetections.Parse(System.Text.Encoding.UTF8.GetBytes(
+            "[{\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,10,10],\"score\":0.9},{\"image_id\":1,\"category_id\":1,\"bbox\":[80,80,5,5],\"score\":0.8}," +
+            "{\"image_id\":1,\"category_id\":1,\"bbox\":[50,50,10,10],\"score\":0.7},{\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,10,10],\"score\":0.7}]"), "dt", gt);
+        var op = CocoEvaluator.Evaluate(gt, dt, new CocoEvalOptions { ScoreThreshold = 0.85 }).OperatingPoints!;
+        Assert.Equal(0.5, op.IouThreshold);
+        Assert.Equal((1L, 0L, 1L), (op.AtThreshold.Tp, op.AtThreshold.Fp, op.AtThreshold.Fn));
+        Assert.Equal(1.0, op.AtThreshold.Precision);
+        Assert.Equal(0.5, op.AtThreshold.Recall);
+        // at 0.9: P 1, R .5, F1 2/3; at 0.8: P .5, R .5; at 0.7 (both 0.7s together): P .5, R 1, F1 2/3 → first best kept
+        Assert.Equal(0.9, op.BestF1.Threshold);
+        Assert.Equal(2.0 / 3.0, op.BestF1.F1, 15);
+        Assert.Single(op.PerCategory);
+    }
+}
