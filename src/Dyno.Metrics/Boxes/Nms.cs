@@ -22,25 +22,8 @@ public readonly record struct SoftNmsKept(int Index, double Score);
 public static class Nms
 {
     /// <summary>Greedy NMS over all boxes (class-agnostic).</summary>
-    public static int[] Greedy(ReadOnlySpan<Box> boxes, ReadOnlySpan<double> scores, double iouThreshold)
-    {
-        Check(boxes, scores);
-        var order = RankOrder(scores);
-        var suppressed = new bool[boxes.Length];
-        var kept = new List<int>();
-        for (var oi = 0; oi < order.Length; oi++)
-        {
-            var i = order[oi];
-            if (suppressed[i]) continue;
-            kept.Add(i);
-            for (var oj = oi + 1; oj < order.Length; oj++)
-            {
-                var j = order[oj];
-                if (!suppressed[j] && BoxIou.Iou(boxes[i], boxes[j]) > iouThreshold) suppressed[j] = true;
-            }
-        }
-        return kept.ToArray();
-    }
+    public static int[] Greedy(ReadOnlySpan<Box> boxes, ReadOnlySpan<double> scores, double iouThreshold) =>
+        Suppress(boxes, scores, [], iouThreshold);
 
     /// <summary>
     /// Class-aware NMS (torchvision's <c>batched_nms</c>): boxes only suppress boxes of their own class;
@@ -48,8 +31,14 @@ public static class Nms
     /// </summary>
     public static int[] Batched(ReadOnlySpan<Box> boxes, ReadOnlySpan<double> scores, ReadOnlySpan<int> classes, double iouThreshold)
     {
-        Check(boxes, scores);
         if (classes.Length != boxes.Length) throw new ArgumentException($"{classes.Length} class labels for {boxes.Length} boxes");
+        return Suppress(boxes, scores, classes, iouThreshold);
+    }
+
+    /// <summary>Greedy suppression in rank order; with <paramref name="classes"/> empty every box competes with every other.</summary>
+    private static int[] Suppress(ReadOnlySpan<Box> boxes, ReadOnlySpan<double> scores, ReadOnlySpan<int> classes, double iouThreshold)
+    {
+        Check(boxes, scores);
         var order = RankOrder(scores);
         var suppressed = new bool[boxes.Length];
         var kept = new List<int>();
@@ -61,7 +50,7 @@ public static class Nms
             for (var oj = oi + 1; oj < order.Length; oj++)
             {
                 var j = order[oj];
-                if (!suppressed[j] && classes[j] == classes[i] && BoxIou.Iou(boxes[i], boxes[j]) > iouThreshold) suppressed[j] = true;
+                if (!suppressed[j] && (classes.IsEmpty || classes[j] == classes[i]) && BoxIou.Iou(boxes[i], boxes[j]) > iouThreshold) suppressed[j] = true;
             }
         }
         return kept.ToArray();

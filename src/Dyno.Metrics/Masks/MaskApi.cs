@@ -157,25 +157,40 @@ public static class MaskApi
     private static uint[] MergePair(uint[] a, uint[] b, bool intersect)
     {
         var outc = new List<uint>(a.Length + b.Length);
-        uint ca = a.Length > 0 ? a[0] : 0, cb = b.Length > 0 ? b[0] : 0, cc = 0, ct = 1;
-        bool v = false, va = false, vb = false;
-        int ia = 1, ib = 1;
+        var walk = new RunPair(a, b);
+        uint cc = 0, ct = 1;
+        var v = false;
         while (ct > 0)
         {
-            var c = Math.Min(ca, cb);
+            ct = walk.Step(out var c);
             cc += c;
-            ct = 0;
-            ca -= c;
-            if (ca == 0 && ia < a.Length) { ca = a[ia++]; va = !va; }
-            ct += ca;
-            cb -= c;
-            if (cb == 0 && ib < b.Length) { cb = b[ib++]; vb = !vb; }
-            ct += cb;
             var vp = v;
-            v = intersect ? va && vb : va || vb;
+            v = intersect ? walk.Va && walk.Vb : walk.Va || walk.Vb;
             if (v != vp || ct == 0) { outc.Add(cc); cc = 0; }
         }
         return outc.ToArray();
+    }
+
+    /// <summary>Walks two run-length sequences in lockstep, one chunk of constant values in both at a time (maskApi.c's loop).</summary>
+    private ref struct RunPair(ReadOnlySpan<uint> a, ReadOnlySpan<uint> b)
+    {
+        private readonly ReadOnlySpan<uint> _a = a, _b = b;
+        private uint _ca = a.Length > 0 ? a[0] : 0, _cb = b.Length > 0 ? b[0] : 0;
+        private int _ia = 1, _ib = 1;
+
+        /// <summary>Values of the current chunk in each mask.</summary>
+        public bool Va, Vb;
+
+        /// <summary>Consumes the current chunk (its length in <paramref name="c"/>); returns what is left in the two current runs.</summary>
+        public uint Step(out uint c)
+        {
+            c = Math.Min(_ca, _cb);
+            _ca -= c;
+            if (_ca == 0 && _ia < _a.Length) { _ca = _a[_ia++]; Va = !Va; }
+            _cb -= c;
+            if (_cb == 0 && _ib < _b.Length) { _cb = _b[_ib++]; Vb = !Vb; }
+            return _ca + _cb;
+        }
     }
 
     /// <summary>The tight box (x, y, w, h) of a mask, like COCO's <c>rleToBbox</c>.</summary>
@@ -214,22 +229,13 @@ public static class MaskApi
         var bh = Math.Min(dh + dy, gh + gy) - Math.Max(dy, gy);
         if (bh <= 0) return 0;
         if (dt.Height != gt.Height || dt.Width != gt.Width) return -1;
-        var a = dt.Counts;
-        var b = gt.Counts;
-        uint ca = a.Length > 0 ? a[0] : 0, cb = b.Length > 0 ? b[0] : 0, inter = 0, uni = 0, ct = 1;
-        bool va = false, vb = false;
-        int ia = 1, ib = 1;
+        var walk = new RunPair(dt.Counts, gt.Counts);
+        uint inter = 0, uni = 0, ct = 1;
         while (ct > 0)
         {
-            var c = Math.Min(ca, cb);
+            bool va = walk.Va, vb = walk.Vb;
+            ct = walk.Step(out var c);
             if (va || vb) { uni += c; if (va && vb) inter += c; }
-            ct = 0;
-            ca -= c;
-            if (ca == 0 && ia < a.Length) { ca = a[ia++]; va = !va; }
-            ct += ca;
-            cb -= c;
-            if (cb == 0 && ib < b.Length) { cb = b[ib++]; vb = !vb; }
-            ct += cb;
         }
         if (inter == 0) uni = 1;
         else if (gtIsCrowd) uni = dt.Area;
