@@ -17,10 +17,10 @@ public static class EvalDetCommand
         var dtOpt = new Option<FileInfo>("--dt") { Description = "COCO results JSON: a list of {image_id, category_id, bbox|segmentation, score}.", Required = true };
         var iouType = new Option<string>("--iou-type")
         {
-            Description = "bbox (boxes) or segm (RLE/polygon masks).",
+            Description = "bbox (boxes), segm (RLE/polygon masks) or keypoints (OKS, COCO's 17 person keypoints; maxDets 20, areas all/medium/large).",
             DefaultValueFactory = _ => "bbox",
         };
-        iouType.AcceptOnlyFromAmong("bbox", "segm");
+        iouType.AcceptOnlyFromAmong("bbox", "segm", "keypoints");
         var lenient = new Option<bool>("--lenient") { Description = "Skip detections with an unknown image/category, a NaN score or a negative size, and report the counts, instead of failing." };
         var maxDets = new Option<string?>("--max-dets") { Description = "Comma-separated maxDets (default 1,10,100); the largest is the headline for AP and AR." };
         var iouThrs = new Option<string?>("--iou-thrs") { Description = "IoU thresholds: a comma list (0.5,0.75) or start:stop:step (default 0.5:0.95:0.05, numpy linspace)." };
@@ -48,8 +48,8 @@ public static class EvalDetCommand
         cmd.SetAction(parse => CommandRunner.Run(() =>
         {
             var sw = Stopwatch.StartNew();
-            var type = parse.GetValue(iouType) == "segm" ? CocoIouType.Segm : CocoIouType.Bbox;
-            var options = new CocoEvalOptions { IouType = type, UseCats = parse.GetValue(useCats) };
+            var type = parse.GetValue(iouType) switch { "segm" => CocoIouType.Segm, "keypoints" => CocoIouType.Keypoints, _ => CocoIouType.Bbox };
+            var options = (type == CocoIouType.Keypoints ? CocoEvalOptions.CocoKeypoints : new CocoEvalOptions { IouType = type }) with { UseCats = parse.GetValue(useCats) };
             if (parse.GetValue(maxDets) is { } md) options = options with { MaxDets = ParseInts(md, "--max-dets") };
             if (parse.GetValue(iouThrs) is { } it) options = options with { IouThresholds = ParseThresholds(it) };
             if (parse.GetValue(areas) is { } ar) options = options with { AreaRanges = ParseAreas(ar) };
@@ -139,6 +139,9 @@ public static class EvalDetCommand
                 "APm" => ("AP", range, "medium", maxDets[^1]),
                 "APl" => ("AP", range, "large", maxDets[^1]),
                 "ARs" => ("AR", range, "small", maxDets[^1]),
+                "AR" when r.Protocol.IouType == "keypoints" => ("AR", range, "all", maxDets[^1]),
+                "AR50" when r.Protocol.IouType == "keypoints" => ("AR", "0.50", "all", maxDets[^1]),
+                "AR75" when r.Protocol.IouType == "keypoints" => ("AR", "0.75", "all", maxDets[^1]),
                 "ARm" => ("AR", range, "medium", maxDets[^1]),
                 "ARl" => ("AR", range, "large", maxDets[^1]),
                 _ when name.StartsWith("AP_", StringComparison.Ordinal) => ("AP", range, name[3..], maxDets[^1]),

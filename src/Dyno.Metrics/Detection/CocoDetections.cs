@@ -40,6 +40,7 @@ public sealed class CocoDetections
     internal double[] Score = [];
     internal double[] X = [], Y = [], W = [], H = [], Area = [];
     internal Segmentation?[]? Segm;
+    internal double[][]? Keypoints;
 
     /// <summary>Reads a results file against <paramref name="gt"/>.</summary>
     public static CocoDetections Load(string path, CocoGroundTruth gt, CocoIouType iouType = CocoIouType.Bbox, BadRecordPolicy policy = BadRecordPolicy.Error) =>
@@ -55,7 +56,7 @@ public sealed class CocoDetections
     /// </summary>
     public static (CocoGroundTruth Gt, CocoDetections Dt) LoadPair(string gtPath, string dtPath, CocoIouType iouType = CocoIouType.Bbox, BadRecordPolicy policy = BadRecordPolicy.Error)
     {
-        var gtTask = Task.Run(() => CocoGroundTruth.Load(gtPath, iouType == CocoIouType.Segm));
+        var gtTask = Task.Run(() => CocoGroundTruth.Load(gtPath, iouType));
         RawChunk[] raw;
         try
         {
@@ -77,6 +78,7 @@ public sealed class CocoDetections
         public readonly List<long> Img = new(capacity), Cat = new(capacity);
         public readonly List<double> Score = new(capacity), X = new(capacity), Y = new(capacity), W = new(capacity), H = new(capacity);
         public List<Segmentation?>? Segm;
+        public List<double[]?>? Keypoints;
         public List<string?>? SegmError;
         public bool? BoxBranch;
         public bool EndedCleanly;
@@ -182,6 +184,7 @@ public sealed class CocoDetections
     internal static RawChunk ParseChunk(ReadOnlySpan<byte> span, string source, CocoIouType iouType, bool isFinalBlock)
     {
         var wantSegm = iouType == CocoIouType.Segm;
+        var wantKp = iouType == CocoIouType.Keypoints;
         var c = new RawChunk(Math.Max(16, span.Length / 90));
         var reader = new Utf8JsonReader(span, isFinalBlock, new JsonReaderState(JsonInput.ReaderOptions));
         var sawEnd = false;
@@ -199,9 +202,10 @@ public sealed class CocoDetections
             var boxN = 0;
             Segmentation? segm = null;
             string? segmError = null;
+            double[]? kp = null;
             var boxBranch = c.BoxBranch;
             // the mask is needed for segm evaluation, and to derive box and area when there is no box
-            var keepSegm = wantSegm || boxBranch == false;
+            var keepSegm = wantSegm || (boxBranch == false && !wantKp);
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
                 if (r.ValueTextEquals("image_id"u8)) { r.Read(); hasImg = JsonInput.TryId(ref r, out imgId); if (!hasImg) throw JsonInput.Bad(source, $"[{index}]", "'image_id' is not an integer"); }
@@ -217,6 +221,13 @@ public sealed class CocoDetections
                     else JsonInput.SkipValue(ref r);
                 }
                 else if (r.ValueTextEquals("score"u8)) { r.Read(); sawScore = true; s = JsonInput.Number(ref r); }
+                else if (wantKp && r.ValueTextEquals("keypoints"u8))
+                {
+                    r.Read();
+                    kp = JsonInput.ReadNumbers(ref r);
+                    if (kp is null || kp.Length != 3 * CocoEvalOptions.CocoKeypointSigmas.Count)
+                        throw JsonInput.Bad(source, $"[{index}]", $"'keypoints' must be {3 * CocoEvalOptions.CocoKeypointSigmas.Count} finite numbers (x, y, visibility for COCO's 17 keypoints)");
+                }
                 else if (r.ValueTextEquals("segmentation"u8))
                 {
                     r.Read();
@@ -232,16 +243,18 @@ public sealed class CocoDetections
             // pycocotools' loadRes picks the branch from the first record: a non-empty 'bbox' or not
             c.BoxBranch ??= hasBox;
             if (c.BoxBranch == true && !hasBox) throw JsonInput.Bad(source, Where(), "no 'bbox' (the first record has one, so every record needs one)");
-            if (c.BoxBranch == false && !sawSegm) throw JsonInput.Bad(source, Where(), "neither 'bbox' nor 'segmentation'");
+            if (c.BoxBranch == false && !sawSegm && !wantKp) throw JsonInput.Bad(source, Where(), "neither 'bbox' nor 'segmentation'");
+            if (wantKp && kp is null) throw JsonInput.Bad(source, Where(), "no 'keypoints' (needed for --iou-type keypoints)");
             if (c.BoxBranch == true && (!boxOk || boxN != 4)) throw JsonInput.Bad(source, Where(), boxN == 4 ? "'bbox' has a non-finite number" : $"'bbox' is not [x, y, width, height] ({boxN} numbers)");
             if (!sawScore) throw JsonInput.Bad(source, Where(), "no 'score'");
             c.Img.Add(imgId); c.Cat.Add(catId); c.Score.Add(s);
             c.X.Add(x); c.Y.Add(y); c.W.Add(w); c.H.Add(h);
-            if (wantSegm || c.BoxBranch == false)
+            if (wantSegm || (c.BoxBranch == false && !wantKp))
             {
                 (c.Segm ??= []).Add(segm);
                 (c.SegmError ??= []).Add(segmError);
             }
+            if (wantKp) (c.Keypoints ??= []).Add(kp);
             index++;
         }
         if (isFinalBlock)
@@ -315,8 +328,10 @@ public sealed class CocoDetections
         d.Count = n;
         d.Img = new int[n]; d.Cat = new int[n]; d.Score = new double[n];
         d.X = new double[n]; d.Y = new double[n]; d.W = new double[n]; d.H = new double[n]; d.Area = new double[n];
-        var withMask = wantSegm || !boxBranch;
+        var wantKp = iouType == CocoIouType.Keypoints;
+        var withMask = wantSegm || (!boxBranch && !wantKp);
         if (wantSegm) d.Segm = new Segmentation?[n];
+        if (wantKp) d.Keypoints = new double[n][];
         var outOffsets = new int[chunks.Length];
         for (var ci = 1; ci < chunks.Length; ci++)
         {
@@ -335,7 +350,21 @@ public sealed class CocoDetections
                 d.Img[k] = img[g]; d.Cat[k] = cat[g]; d.Score[k] = c.Score[j];
                 double x = c.X[j], y = c.Y[j], w = c.W[j], h = c.H[j], area;
                 Segmentation? segm = withMask ? c.Segm![j] : null;
-                if (boxBranch)
+                if (wantKp) d.Keypoints![k] = c.Keypoints![j]!;
+                if (wantKp && !boxBranch)
+                {
+                    // loadRes' keypoints branch: box and area from the keypoints' extent
+                    var kp = c.Keypoints![j]!;
+                    double x0 = double.PositiveInfinity, x1 = double.NegativeInfinity, y0 = double.PositiveInfinity, y1 = double.NegativeInfinity;
+                    for (var q = 0; q < kp.Length; q += 3)
+                    {
+                        x0 = Math.Min(x0, kp[q]); x1 = Math.Max(x1, kp[q]);
+                        y0 = Math.Min(y0, kp[q + 1]); y1 = Math.Max(y1, kp[q + 1]);
+                    }
+                    (x, y, w, h) = (x0, y0, x1 - x0, y1 - y0);
+                    area = (x1 - x0) * (y1 - y0);
+                }
+                else if (boxBranch)
                 {
                     area = w * h;
                     // loadRes gives a box-only result the box as its polygon

@@ -8,6 +8,9 @@ public enum CocoIouType
 
     /// <summary>Mask IoU on RLE/polygon masks (pycocotools iouType='segm').</summary>
     Segm,
+
+    /// <summary>Object keypoint similarity, OKS (pycocotools iouType='keypoints').</summary>
+    Keypoints,
 }
 
 /// <summary>An object-size range on the ground truth's <c>area</c> field; both ends are inclusive, as in pycocotools.</summary>
@@ -30,6 +33,18 @@ public sealed record CocoEvalOptions
     [
         new("all", 0, 1e5 * 1e5), new("small", 0, 32 * 32), new("medium", 32 * 32, 96 * 96), new("large", 96 * 96, 1e5 * 1e5),
     ];
+
+    /// <summary>COCO's per-keypoint OKS sigmas (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles), pycocotools' values / 10.</summary>
+    public static IReadOnlyList<double> CocoKeypointSigmas { get; } =
+        new[] { .26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89 }.Select(v => v / 10.0).ToArray();
+
+    /// <summary>pycocotools' keypoint Params: maxDets [20], areas all/medium/large.</summary>
+    public static CocoEvalOptions CocoKeypoints { get; } = new()
+    {
+        IouType = CocoIouType.Keypoints,
+        MaxDets = [20],
+        AreaRanges = [new("all", 0, 1e5 * 1e5), new("medium", 32 * 32, 96 * 96), new("large", 96 * 96, 1e5 * 1e5)],
+    };
 
     /// <summary><c>np.linspace(start, stop, num)</c> bit for bit, for custom thresholds written as start:stop:step.</summary>
     public static double[] Linspace(double start, double stop, int num) => NumpyCompat.Linspace(start, stop, num);
@@ -60,8 +75,10 @@ public sealed record CocoEvalOptions
 
     /// <summary>True when every parameter is pycocotools' default.</summary>
     public bool IsCocoDefault =>
-        IouThresholds.SequenceEqual(CocoIouThresholds) && RecallThresholds.SequenceEqual(CocoRecallThresholds)
-        && MaxDets.SequenceEqual([1, 10, 100]) && AreaRanges.SequenceEqual(CocoAreaRanges) && UseCats;
+        IouThresholds.SequenceEqual(CocoIouThresholds) && RecallThresholds.SequenceEqual(CocoRecallThresholds) && UseCats
+        && (IouType == CocoIouType.Keypoints
+            ? MaxDets.SequenceEqual(CocoKeypoints.MaxDets) && AreaRanges.SequenceEqual(CocoKeypoints.AreaRanges)
+            : MaxDets.SequenceEqual([1, 10, 100]) && AreaRanges.SequenceEqual(CocoAreaRanges));
 
     internal void Validate()
     {

@@ -169,6 +169,13 @@ public static class CocoEvaluator
         int[] candStart = [], cand = [], candA = [];
         bool[] gIg = [], gMatched = [], gCrowd = [];
         var minThr = thrClamped.Min();
+        double[]? kpVars = null;
+        if (options.IouType == CocoIouType.Keypoints)
+        {
+            if (gt.Keypoints is null || dt.Keypoints is null) throw new ArgumentException("keypoint evaluation needs ground truth and detections loaded with their keypoints");
+            // pycocotools: vars = (sigmas * 2) ** 2
+            kpVars = CocoEvalOptions.CocoKeypointSigmas.Select(v => v * 2 * (v * 2)).ToArray();
+        }
 
         int gi = g0, di = d0;
         while (gi < g1 || di < d1)
@@ -200,9 +207,11 @@ public static class CocoEvaluator
                     for (var g = 0; g < G; g++)
                     {
                         var gj = gOrder[gs + g];
-                        ious[d * G + g] = gRle is null
-                            ? BoxIouCoco(dt.X[di2], dt.Y[di2], dt.W[di2], dt.H[di2], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Crowd[gj])
-                            : MaskApi.Iou(dRle![di2], gRle[gj], gt.Crowd[gj]);
+                        ious[d * G + g] = kpVars is not null
+                            ? Oks(dt.Keypoints![di2], gt.Keypoints![gj], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Area[gj], kpVars)
+                            : gRle is null
+                                ? BoxIouCoco(dt.X[di2], dt.Y[di2], dt.W[di2], dt.H[di2], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Crowd[gj])
+                                : MaskApi.Iou(dRle![di2], gRle[gj], gt.Crowd[gj]);
                     }
                 }
             }
@@ -255,7 +264,8 @@ public static class CocoEvaluator
                 {
                     var gj = gOrder[gs + g];
                     var ar = gt.Area[gj];
-                    gIg[g] = gCrowd[g] || ar < lo || ar > hi;
+                    // pycocotools: ignore = iscrowd (and, for keypoints, num_keypoints == 0), then the area range
+                    gIg[g] = gCrowd[g] || (kpVars is not null && gt.NumKeypoints![gj] == 0) || ar < lo || ar > hi;
                     if (!gIg[g]) np++;
                 }
                 st.NumPos[a] += np;
@@ -314,6 +324,39 @@ public static class CocoEvaluator
             st.Count += D;
         }
         return st;
+    }
+
+    /// <summary>
+    /// pycocotools' <c>computeOks</c> for one pair: with labelled ground-truth keypoints, the mean of
+    /// exp(−d² / vars / (area + eps) / 2) over them; without, distances to the ground truth box grown by
+    /// its size on each side, over all keypoints.
+    /// </summary>
+    internal static double Oks(double[] d, double[] g, double bx, double by, double bw, double bh, double area, double[] vars)
+    {
+        var k = vars.Length;
+        var labelled = 0;
+        for (var i = 0; i < k; i++) if (g[3 * i + 2] > 0) labelled++;
+        double x0 = bx - bw, x1 = bx + bw * 2, y0 = by - bh, y1 = by + bh * 2;
+        Span<double> terms = stackalloc double[k];
+        var n = 0;
+        for (var i = 0; i < k; i++)
+        {
+            double xd = d[3 * i], yd = d[3 * i + 1], dx, dy;
+            if (labelled > 0)
+            {
+                if (!(g[3 * i + 2] > 0)) continue;
+                dx = xd - g[3 * i];
+                dy = yd - g[3 * i + 1];
+            }
+            else
+            {
+                dx = Math.Max(0, x0 - xd) + Math.Max(0, xd - x1);
+                dy = Math.Max(0, y0 - yd) + Math.Max(0, yd - y1);
+            }
+            var e = (dx * dx + dy * dy) / vars[i] / (area + Spacing1) / 2;
+            terms[n++] = Math.Exp(-e);
+        }
+        return NumpyCompat.PairwiseSum(terms[..n]) / n;
     }
 
     /// <summary>pycocotools' <c>bbIou</c> for one pair, with its exact operation order.</summary>
@@ -382,24 +425,45 @@ public static class CocoEvaluator
         double Stat(bool ap, double? iouThr, string area, int md, int? onlyK = null) =>
             SliceMean(precision, recall, thr, R, K, areaLabels, maxDets, ap, iouThr, area, md, k => onlyK is null || k == onlyK);
 
-        var stats = new Dictionary<string, double>
+        Dictionary<string, double> stats;
+        if (o.IouType == CocoIouType.Keypoints)
         {
-            ["AP"] = Stat(true, null, "all", last),
-            ["AP50"] = Stat(true, .5, "all", last),
-            ["AP75"] = Stat(true, .75, "all", last),
-            ["APs"] = Stat(true, null, "small", last),
-            ["APm"] = Stat(true, null, "medium", last),
-            ["APl"] = Stat(true, null, "large", last),
-        };
-        foreach (var md in maxDets) stats["AR" + md.ToString(CultureInfo.InvariantCulture)] = Stat(false, null, "all", md);
-        stats["ARs"] = Stat(false, null, "small", last);
-        stats["ARm"] = Stat(false, null, "medium", last);
-        stats["ARl"] = Stat(false, null, "large", last);
-        foreach (var a in areaLabels)
+            // pycocotools' _summarizeKps
+            stats = new Dictionary<string, double>
+            {
+                ["AP"] = Stat(true, null, "all", last),
+                ["AP50"] = Stat(true, .5, "all", last),
+                ["AP75"] = Stat(true, .75, "all", last),
+                ["APm"] = Stat(true, null, "medium", last),
+                ["APl"] = Stat(true, null, "large", last),
+                ["AR"] = Stat(false, null, "all", last),
+                ["AR50"] = Stat(false, .5, "all", last),
+                ["AR75"] = Stat(false, .75, "all", last),
+                ["ARm"] = Stat(false, null, "medium", last),
+                ["ARl"] = Stat(false, null, "large", last),
+            };
+        }
+        else
         {
-            if (a is "all" or "small" or "medium" or "large") continue;
-            stats["AP_" + a] = Stat(true, null, a, last);
-            stats["AR_" + a] = Stat(false, null, a, last);
+            stats = new Dictionary<string, double>
+            {
+                ["AP"] = Stat(true, null, "all", last),
+                ["AP50"] = Stat(true, .5, "all", last),
+                ["AP75"] = Stat(true, .75, "all", last),
+                ["APs"] = Stat(true, null, "small", last),
+                ["APm"] = Stat(true, null, "medium", last),
+                ["APl"] = Stat(true, null, "large", last),
+            };
+            foreach (var md in maxDets) stats["AR" + md.ToString(CultureInfo.InvariantCulture)] = Stat(false, null, "all", md);
+            stats["ARs"] = Stat(false, null, "small", last);
+            stats["ARm"] = Stat(false, null, "medium", last);
+            stats["ARl"] = Stat(false, null, "large", last);
+            foreach (var a in areaLabels)
+            {
+                if (a is "all" or "small" or "medium" or "large") continue;
+                stats["AP_" + a] = Stat(true, null, a, last);
+                stats["AR_" + a] = Stat(false, null, a, last);
+            }
         }
 
         var perIou = new Dictionary<string, double>();
@@ -439,7 +503,7 @@ public static class CocoEvaluator
             ApPerIouThreshold = perIou,
             Protocol = new CocoProtocol
             {
-                IouType = o.IouType == CocoIouType.Segm ? "segm" : "bbox",
+                IouType = o.IouType switch { CocoIouType.Segm => "segm", CocoIouType.Keypoints => "keypoints", _ => "bbox" },
                 IouThresholds = thr,
                 RecallPoints = R,
                 MaxDets = maxDets,

@@ -43,18 +43,19 @@ public sealed class CocoGroundTruth
     internal Dictionary<long, int> ImageIndex = [];
     internal Dictionary<long, int> CategoryIndex = [];
 
-    /// <summary>Reads a COCO ground-truth file; polygons and RLEs are kept only when <paramref name="withSegmentation"/>.</summary>
-    public static CocoGroundTruth Load(string path, bool withSegmentation = false) =>
-        Parse(JsonInput.ReadFile(path), path, withSegmentation);
+    /// <summary>Reads a COCO ground-truth file; masks or keypoints are kept only when <paramref name="iouType"/> needs them.</summary>
+    public static CocoGroundTruth Load(string path, CocoIouType iouType = CocoIouType.Bbox) =>
+        Parse(JsonInput.ReadFile(path), path, iouType);
 
     /// <summary>Parses COCO ground truth from UTF-8 JSON bytes; <paramref name="source"/> names it in errors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static CocoGroundTruth Parse(byte[] data, string source, bool withSegmentation = false)
+    public static CocoGroundTruth Parse(byte[] data, string source, CocoIouType iouType = CocoIouType.Bbox)
     {
+        var withSegmentation = iouType == CocoIouType.Segm;
         var gt = new CocoGroundTruth(source);
         var images = new List<CocoImage>();
         var cats = new List<CocoCategory>();
-        var anns = new AnnBuilder(withSegmentation);
+        var anns = new AnnBuilder(withSegmentation, iouType == CocoIouType.Keypoints);
         var sawImages = false;
         var sawAnns = false;
         var reader = new Utf8JsonReader(data.AsSpan(JsonInput.BodyStart(data)), JsonInput.ReaderOptions);
@@ -139,8 +140,10 @@ public sealed class CocoGroundTruth
         }
     }
 
-    private sealed class AnnBuilder(bool withSegmentation)
+    private sealed class AnnBuilder(bool withSegmentation, bool withKeypoints)
     {
+        private readonly List<double[]> _kp = [];
+        private readonly List<int> _numKp = [];
         private readonly List<long> _id = [], _img = [], _cat = [];
         private readonly List<double> _x = [], _y = [], _w = [], _h = [], _area = [];
         private readonly List<bool> _crowd = [], _hasBox = [];
@@ -160,6 +163,8 @@ public sealed class CocoGroundTruth
                 Segmentation? segm = null;
                 string? segmError = null;
                 var sawSegm = false;
+                double[]? kp = null;
+                var numKp = -1;
                 while (r.Read() && r.TokenType != JsonTokenType.EndObject)
                 {
                     if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"annotations[{index}]", "'id' is not an integer"); }
@@ -185,6 +190,13 @@ public sealed class CocoGroundTruth
                         if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
                     }
                     else if (withSegmentation && r.ValueTextEquals("segmentation"u8)) { r.Read(); sawSegm = true; segm = JsonInput.ReadSegmentation(ref r, out segmError); }
+                    else if (withKeypoints && r.ValueTextEquals("keypoints"u8))
+                    {
+                        r.Read();
+                        kp = JsonInput.ReadNumbers(ref r);
+                        if (kp is null) throw JsonInput.Bad(source, where(), "'keypoints' is not a list of finite numbers");
+                    }
+                    else if (withKeypoints && r.ValueTextEquals("num_keypoints"u8)) { r.Read(); numKp = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var nk) ? nk : -1; }
                     else { r.Read(); JsonInput.SkipValue(ref r); }
                 }
                 string where() => Where(index, id, hasId);
@@ -203,6 +215,14 @@ public sealed class CocoGroundTruth
                 _x.Add(x); _y.Add(y); _w.Add(w); _h.Add(h); _area.Add(area);
                 _crowd.Add(crowd); _hasBox.Add(hasBox);
                 if (withSegmentation) _segm.Add(segm);
+                if (withKeypoints)
+                {
+                    if (kp is null || kp.Length != 3 * CocoEvalOptions.CocoKeypointSigmas.Count)
+                        throw JsonInput.Bad(source, where(), $"'keypoints' must hold {3 * CocoEvalOptions.CocoKeypointSigmas.Count} numbers (x, y, visibility for COCO's 17 keypoints)");
+                    if (numKp < 0) for (var j = 2; j < kp.Length; j += 3) if (kp[j] > 0) numKp = Math.Max(numKp, 0) + 1;
+                    _kp.Add(kp);
+                    _numKp.Add(Math.Max(numKp, 0));
+                }
                 index++;
             }
         }
@@ -228,8 +248,11 @@ public sealed class CocoGroundTruth
             gt.CrowdCount = gt.Crowd.Count(c => c);
             gt.HasBox = _hasBox.ToArray();
             if (withSegmentation) gt.Segm = _segm.ToArray();
+            if (withKeypoints) { gt.Keypoints = _kp.ToArray(); gt.NumKeypoints = _numKp.ToArray(); }
         }
     }
 
     internal bool[] HasBox = [];
+    internal double[][]? Keypoints;
+    internal int[]? NumKeypoints;
 }

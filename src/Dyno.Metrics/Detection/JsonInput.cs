@@ -88,6 +88,25 @@ internal static class JsonInput
         return double.NaN;
     }
 
+    /// <summary>Reads a flat list of finite numbers; null if the value is anything else.</summary>
+    public static double[]? ReadNumbers(ref Utf8JsonReader r)
+    {
+        if (r.TokenType != JsonTokenType.StartArray)
+        {
+            SkipValue(ref r);
+            return null;
+        }
+        var list = new List<double>(51);
+        var ok = true;
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+        {
+            var v = Number(ref r);
+            if (double.IsNaN(v)) ok = false;
+            list.Add(v);
+        }
+        return ok ? list.ToArray() : null;
+    }
+
     /// <summary>Reads [x, y, w, h]; false if the value is not an array of 4 finite numbers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryBox(ref Utf8JsonReader r, out double x, out double y, out double w, out double h, out int count)

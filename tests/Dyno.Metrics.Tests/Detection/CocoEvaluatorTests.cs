@@ -11,7 +11,7 @@ public class CocoEvaluatorTests
 
     private static CocoEvalResult Run(string gt, string dt, CocoIouType type = CocoIouType.Bbox)
     {
-        var g = CocoGroundTruth.Load(Fixture(gt), type == CocoIouType.Segm);
+        var g = CocoGroundTruth.Load(Fixture(gt), type);
         var d = CocoDetections.Load(Fixture(dt), g, type);
         return CocoEvaluator.Evaluate(g, d, new CocoEvalOptions { IouType = type });
     }
@@ -163,5 +163,43 @@ public class CocoOperatingPointTests
         Assert.Equal(0.9, op.BestF1.Threshold);
         Assert.Equal(2.0 / 3.0, op.BestF1.F1, 15);
         Assert.Single(op.PerCategory);
+    }
+}
+
+public class CocoKeypointTests
+{
+    private static string Kp(IEnumerable<double> v) => "[" + string.Join(",", v.Select(x => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "]";
+
+    [Fact]
+    public void Oks_follows_compute_oks_and_keypoint_params()
+    {
+        const double area = 2000, c = 0.723;
+        var sig = CocoEvalOptions.CocoKeypointSigmas;
+        var gtKp = Enumerable.Range(0, 17).SelectMany(i => new double[] { 50 + i, 60 + i, 2 }).ToArray();
+        // every keypoint off by c · 2σ · sqrt(area): each term is exp(−c²/2), so OKS = exp(−c²/2) ≈ 0.77
+        var dtKp = Enumerable.Range(0, 17).SelectMany(i => new double[] { 50 + i + c * 2 * sig[i] * Math.Sqrt(area), 60 + i, 1 }).ToArray();
+        var hidden = Enumerable.Range(0, 17).SelectMany(i => new double[] { 0, 0, 0 }).ToArray();
+        var gtJson = "{\"images\":[{\"id\":1,\"width\":200,\"height\":200}],\"categories\":[{\"id\":1,\"name\":\"person\"}],\"annotations\":[" +
+                     $"{{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[40,50,40,50],\"area\":{area},\"iscrowd\":0,\"num_keypoints\":17,\"keypoints\":{Kp(gtKp)}}}," +
+                     $"{{\"id\":2,\"image_id\":1,\"category_id\":1,\"bbox\":[150,150,20,20],\"area\":400,\"iscrowd\":0,\"num_keypoints\":0,\"keypoints\":{Kp(hidden)}}}]}}";
+        var gt = CocoGroundTruth.Parse(System.Text.Encoding.UTF8.GetBytes(gtJson), "gt", CocoIouType.Keypoints);
+        var dt = CocoDetections.Parse(System.Text.Encoding.UTF8.GetBytes($"[{{\"image_id\":1,\"category_id\":1,\"keypoints\":{Kp(dtKp)},\"score\":0.9}}]"), "dt", gt, CocoIouType.Keypoints);
+        var vars = sig.Select(v => v * 2 * (v * 2)).ToArray();
+        var oks = CocoEvaluator.Oks(dtKp, gtKp, 40, 50, 40, 50, area, vars);
+        Assert.Equal(Math.Exp(-c * c / 2), oks, 9);
+        // no labelled ground-truth keypoints: distance to the box grown by its size on each side
+        Assert.Equal(1.0, CocoEvaluator.Oks(dtKp, hidden, 0, 0, 100, 100, area, vars), 12);
+
+        var r = CocoEvaluator.Evaluate(gt, dt, CocoEvalOptions.CocoKeypoints);
+        Assert.Equal(["AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl"], r.Stats.Keys);
+        var one = 1 / (1 + 2.220446049250313e-16);
+        Assert.Equal(0.6 * one, r.Stats["AP"], 12);   // OKS 0.77 passes 0.50 ... 0.75: 6 of 10 thresholds
+        Assert.Equal(one, r.Stats["AP50"], 12);
+        Assert.Equal(one, r.Stats["AP75"], 12);
+        Assert.Equal(r.Stats["AP"], r.Stats["APm"]);
+        Assert.Equal(-1, r.Stats["APl"]);
+        Assert.Equal(0.6, r.Stats["AR"], 12);          // the num_keypoints == 0 person is ignored
+        Assert.Equal("keypoints", r.Protocol.IouType);
+        Assert.True(r.Protocol.CocoDefault);
     }
 }
