@@ -28,6 +28,7 @@ public static class EvalDetCommand
         var shard = new Option<FileInfo?>("--shard") { Description = "Write the mergeable evaluation state of these images to this file instead of a report (combine with 'dyno eval merge')." };
         var part = new Option<string?>("--part") { Description = "With --shard: evaluate only block i of n of the ground truth's images (ids ascending), written i/n, e.g. 0/4." };
         var scoreThr = new Option<double?>("--score-threshold") { Description = "Also report precision, recall and F1 at this score (and at the F1-optimal score), IoU 0.5, pooled and per category." };
+        var voc = new Option<bool>("--voc") { Description = "Also report Pascal VOC AP (11-point and all-point) at IoU 0.5 with voc_eval.py's matching (iscrowd = difficult); bbox only." };
         var split = new Option<string?>("--split") { Description = "Open-vocabulary split: BASE.txt,NOVEL.txt (one category name or id per line); adds AP_base, AP_novel and their harmonic mean." };
         var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
 
@@ -41,6 +42,7 @@ public static class EvalDetCommand
         cmd.Options.Add(areas);
         cmd.Options.Add(useCats);
         cmd.Options.Add(split);
+        cmd.Options.Add(voc);
         cmd.Options.Add(scoreThr);
         cmd.Options.Add(shard);
         cmd.Options.Add(part);
@@ -86,7 +88,13 @@ public static class EvalDetCommand
                 if (files.Length != 2) throw new UsageException($"--split: '{splitText}' is not BASE.txt,NOVEL.txt");
                 splitResult = CocoEvaluator.Split(result, ReadCategoryList(files[0], gt), ReadCategoryList(files[1], gt));
             }
-            common.Emit(parse, Render(result, splitResult));
+            VocResult? vocResult = null;
+            if (parse.GetValue(voc))
+            {
+                if (type != CocoIouType.Bbox) throw new UsageException("--voc needs --iou-type bbox");
+                vocResult = VocEvaluator.Evaluate(gt, dt);
+            }
+            common.Emit(parse, Render(result, splitResult, vocResult));
             return CommandRunner.Ok;
         }));
         return cmd;
@@ -121,7 +129,7 @@ public static class EvalDetCommand
     }
 
     /// <summary>The report of a COCO result: the JSON contract, the summary and per-category tables.</summary>
-    internal static CommandOutput Render(CocoEvalResult r, CocoSplitResult? split = null)
+    internal static CommandOutput Render(CocoEvalResult r, CocoSplitResult? split = null, VocResult? voc = null)
     {
         var rows = new List<IReadOnlyList<string>>();
         var maxDets = r.Protocol.MaxDets;
@@ -186,9 +194,17 @@ public static class EvalDetCommand
                 [new("metric"), new("base", ColumnAlign.Right), new("novel", ColumnAlign.Right), new("harmonic mean", ColumnAlign.Right)],
                 [["AP", Num(split.APBase), Num(split.APNovel), Num(split.APHarmonic)], ["AP50", Num(split.AP50Base), Num(split.AP50Novel), Num(split.AP50Harmonic)]]));
         }
+        if (voc is not null)
+        {
+            var vocRows = new List<IReadOnlyList<string>> { ["mean", "", Num(voc.MeanAp11Point), Num(voc.MeanApAllPoint), "", ""] };
+            foreach (var c in voc.PerCategory)
+                vocRows.Add([c.Id.ToString(CultureInfo.InvariantCulture), c.Name, Num(c.Ap11Point), Num(c.ApAllPoint), c.NumGt.ToString(CultureInfo.InvariantCulture), c.NumDt.ToString(CultureInfo.InvariantCulture)]);
+            tables.Add(new ResultTable($"Pascal VOC AP (IoU > {voc.IouThreshold:0.00})",
+                [new("id"), new("name"), new("AP 11-point", ColumnAlign.Right), new("AP all-point", ColumnAlign.Right), new("gt", ColumnAlign.Right), new("dt", ColumnAlign.Right)], vocRows));
+        }
         var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
         if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
-        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, split, protocol = r.Protocol, counts = r.Counts }, tables, notes);
+        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, split, voc, protocol = r.Protocol, counts = r.Counts }, tables, notes);
     }
 
     private static string Num(double v) => v < 0 ? "-1" : Fmt.Num(v, 3);

@@ -203,3 +203,28 @@ public class CocoKeypointTests
         Assert.True(r.Protocol.CocoDefault);
     }
 }
+
+public class VocEvaluatorTests
+{
+    [Fact]
+    public void Voc_ap_follows_voc_eval()
+    {
+        var gtJson = "{\"images\":[{\"id\":1},{\"id\":2}],\"categories\":[{\"id\":1,\"name\":\"a\"},{\"id\":2,\"name\":\"b\"}],\"annotations\":[" +
+                     "{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,10,10],\"area\":100,\"iscrowd\":0}," +
+                     "{\"id\":2,\"image_id\":1,\"category_id\":1,\"bbox\":[20,20,10,10],\"area\":100,\"iscrowd\":0}," +
+                     "{\"id\":3,\"image_id\":2,\"category_id\":1,\"bbox\":[0,0,10,10],\"area\":100,\"iscrowd\":1}]}";
+        var gt = CocoGroundTruth.Parse(System.Text.Encoding.UTF8.GetBytes(gtJson), "gt");
+        // hit A; A again (its best match is taken: FP, no second choice); the difficult one (ignored); B
+        var dt = CocoDetections.Parse(System.Text.Encoding.UTF8.GetBytes(
+            "[{\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,10,10],\"score\":0.9},{\"image_id\":1,\"category_id\":1,\"bbox\":[1,0,10,10],\"score\":0.8}," +
+            "{\"image_id\":2,\"category_id\":1,\"bbox\":[0,0,10,10],\"score\":0.7},{\"image_id\":1,\"category_id\":1,\"bbox\":[21,20,10,10],\"score\":0.6}]"), "dt", gt);
+        var r = VocEvaluator.Evaluate(gt, dt);
+        var a = r.PerCategory[0];
+        // rec/prec: (.5, 1), (.5, .5), (1, 2/3)
+        Assert.Equal((6 + 5 * (2.0 / 3)) / 11, a.Ap11Point, 12);
+        Assert.Equal(0.5 + 0.5 * (2.0 / 3), a.ApAllPoint, 12);
+        Assert.Equal(2, a.NumGt);
+        Assert.Equal(-1, r.PerCategory[1].Ap11Point);
+        Assert.Equal(a.ApAllPoint, r.MeanApAllPoint);
+    }
+}
