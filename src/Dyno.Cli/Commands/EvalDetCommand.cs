@@ -196,7 +196,7 @@ public static class EvalDetCommand
         }
         if (voc is not null)
         {
-            var vocRows = new List<IReadOnlyList<string>> { ["mean", "", Num(voc.MeanAp11Point), Num(voc.MeanApAllPoint), "", ""] };
+            List<IReadOnlyList<string>> vocRows = [["mean", "", Num(voc.MeanAp11Point), Num(voc.MeanApAllPoint), "", ""]];
             foreach (var c in voc.PerCategory)
                 vocRows.Add([c.Id.ToString(CultureInfo.InvariantCulture), c.Name, Num(c.Ap11Point), Num(c.ApAllPoint), c.NumGt.ToString(CultureInfo.InvariantCulture), c.NumDt.ToString(CultureInfo.InvariantCulture)]);
             tables.Add(new ResultTable($"Pascal VOC AP (IoU > {voc.IouThreshold:0.00})",
