@@ -191,6 +191,9 @@ public sealed record CocoOperatingPoints
     /// <summary>Pooled, at the score that maximises F1 (ties: the higher score).</summary>
     public CocoOperatingPoint BestF1 { get; init; } = new();
 
+    /// <summary>Pooled precision / recall / F1 against the score threshold at 0, 0.01, …, 1: the data of the PR and F1-confidence curves.</summary>
+    public IReadOnlyList<CocoOperatingPoint> Curve { get; init; } = [];
+
     /// <summary>Per category (categories with ground truth or detections).</summary>
     public IReadOnlyList<CocoCategoryOperatingPoints> PerCategory { get; init; } = [];
 }

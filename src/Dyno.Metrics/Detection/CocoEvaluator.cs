@@ -614,12 +614,15 @@ public static class CocoEvaluator
                 perCat.Add(new CocoCategoryOperatingPoints(categories[k].Id, categories[k].Name, at, best));
             }
         }
-        var (pAt, pBest) = Sweep(pooledScores.ToArray(), pooledStatus.ToArray(), pooledPos, scoreThr);
-        return new CocoOperatingPoints { IouThreshold = thr[t], AtThreshold = pAt, BestF1 = pBest, PerCategory = perCat };
+        var grid = NumpyCompat.Linspace(0, 1, 101);
+        var curve = new CocoOperatingPoint[grid.Length];
+        var (pAt, pBest) = Sweep(pooledScores.ToArray(), pooledStatus.ToArray(), pooledPos, scoreThr, grid, curve);
+        return new CocoOperatingPoints { IouThreshold = thr[t], AtThreshold = pAt, BestF1 = pBest, Curve = curve, PerCategory = perCat };
     }
 
     /// <summary>Operating point at <paramref name="scoreThr"/> and the F1-optimal one over all distinct scores.</summary>
-    private static (CocoOperatingPoint At, CocoOperatingPoint Best) Sweep(double[] scores, byte[] status, long npos, double scoreThr)
+    private static (CocoOperatingPoint At, CocoOperatingPoint Best) Sweep(double[] scores, byte[] status, long npos, double scoreThr,
+        double[]? grid = null, CocoOperatingPoint[]? curve = null)
     {
         var order = Enumerable.Range(0, scores.Length).ToArray();
         var keys = scores.Select(s => -s).ToArray();
@@ -633,9 +636,11 @@ public static class CocoEvaluator
         }
         long ctp = 0, cfp = 0, atTp = 0, atFp = 0;
         var best = Point(double.PositiveInfinity, 0, 0);
+        var g = grid is null ? -1 : grid.Length - 1; // grid thresholds, from the highest down
         for (var j = 0; j < order.Length;)
         {
             var s = scores[order[j]];
+            for (; g >= 0 && grid![g] > s; g--) curve![g] = Point(grid[g], ctp, cfp);
             // all detections with this score pass together
             while (j < order.Length && scores[order[j]] == s)
             {
@@ -648,6 +653,7 @@ public static class CocoEvaluator
             var pt = Point(s, ctp, cfp);
             if (pt.F1 > best.F1) best = pt;
         }
+        for (; g >= 0; g--) curve![g] = Point(grid![g], ctp, cfp);
         return (Point(scoreThr, atTp, atFp), best);
     }
 

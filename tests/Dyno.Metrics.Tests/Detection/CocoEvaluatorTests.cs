@@ -163,6 +163,11 @@ public class CocoOperatingPointTests
         Assert.Equal(0.9, op.BestF1.Threshold);
         Assert.Equal(2.0 / 3.0, op.BestF1.F1, 15);
         Assert.Single(op.PerCategory);
+        Assert.Equal(101, op.Curve.Count);
+        Assert.Equal((1L, 0L), (op.Curve[85].Tp, op.Curve[85].Fp));   // score >= 0.85
+        Assert.Equal((1L, 1L), (op.Curve[75].Tp, op.Curve[75].Fp));   // >= 0.75
+        Assert.Equal((2L, 2L), (op.Curve[50].Tp, op.Curve[50].Fp));   // >= 0.5: everything
+        Assert.Equal((0L, 0L), (op.Curve[100].Tp, op.Curve[100].Fp)); // >= 1
     }
 }
 
