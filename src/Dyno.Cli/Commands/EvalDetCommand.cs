@@ -29,6 +29,7 @@ public static class EvalDetCommand
         var part = new Option<string?>("--part") { Description = "With --shard: evaluate only block i of n of the ground truth's images (ids ascending), written i/n, e.g. 0/4." };
         var scoreThr = new Option<double?>("--score-threshold") { Description = "Also report precision, recall and F1 at this score (and at the F1-optimal score), IoU 0.5, pooled and per category." };
         var voc = new Option<bool>("--voc") { Description = "Also report Pascal VOC AP (11-point and all-point) at IoU 0.5 with voc_eval.py's matching (iscrowd = difficult); bbox only." };
+        var confusion = new Option<bool>("--confusion") { Description = "Also report a detection confusion matrix with background (score >= 0.25, IoU > 0.45, Ultralytics-style); bbox only." };
         var split = new Option<string?>("--split") { Description = "Open-vocabulary split: BASE.txt,NOVEL.txt (one category name or id per line); adds AP_base, AP_novel and their harmonic mean." };
         var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
 
@@ -43,6 +44,7 @@ public static class EvalDetCommand
         cmd.Options.Add(useCats);
         cmd.Options.Add(split);
         cmd.Options.Add(voc);
+        cmd.Options.Add(confusion);
         cmd.Options.Add(scoreThr);
         cmd.Options.Add(shard);
         cmd.Options.Add(part);
@@ -94,7 +96,13 @@ public static class EvalDetCommand
                 if (type != CocoIouType.Bbox) throw new UsageException("--voc needs --iou-type bbox");
                 vocResult = VocEvaluator.Evaluate(gt, dt);
             }
-            common.Emit(parse, Render(result, splitResult, vocResult));
+            DetectionConfusionMatrix? matrix = null;
+            if (parse.GetValue(confusion))
+            {
+                if (type != CocoIouType.Bbox) throw new UsageException("--confusion needs --iou-type bbox");
+                matrix = DetectionConfusionMatrix.Compute(gt, dt);
+            }
+            common.Emit(parse, Render(result, splitResult, vocResult, matrix));
             return CommandRunner.Ok;
         }));
         return cmd;
@@ -129,7 +137,7 @@ public static class EvalDetCommand
     }
 
     /// <summary>The report of a COCO result: the JSON contract, the summary and per-category tables.</summary>
-    internal static CommandOutput Render(CocoEvalResult r, CocoSplitResult? split = null, VocResult? voc = null)
+    internal static CommandOutput Render(CocoEvalResult r, CocoSplitResult? split = null, VocResult? voc = null, DetectionConfusionMatrix? confusion = null)
     {
         var rows = new List<IReadOnlyList<string>>();
         var maxDets = r.Protocol.MaxDets;
@@ -202,9 +210,19 @@ public static class EvalDetCommand
             tables.Add(new ResultTable($"Pascal VOC AP (IoU > {voc.IouThreshold:0.00})",
                 [new("id"), new("name"), new("AP 11-point", ColumnAlign.Right), new("AP all-point", ColumnAlign.Right), new("gt", ColumnAlign.Right), new("dt", ColumnAlign.Right)], vocRows));
         }
+        if (confusion is not null)
+        {
+            // only rows and columns that are not all zero, to keep 80 categories readable
+            var n = confusion.Labels.Count;
+            var used = Enumerable.Range(0, n).Where(i => confusion.Counts[i].Any(v => v > 0) || Enumerable.Range(0, n).Any(p => confusion.Counts[p][i] > 0)).ToArray();
+            var cols = new List<ResultColumn> { new("predicted \\ actual") };
+            cols.AddRange(used.Select(i => new ResultColumn(confusion.Labels[i], ColumnAlign.Right)));
+            var cmRows = used.Select(p => (IReadOnlyList<string>)[confusion.Labels[p], .. used.Select(a => confusion.Counts[p][a].ToString(CultureInfo.InvariantCulture))]).ToList();
+            tables.Add(new ResultTable($"Confusion matrix (score >= {confusion.ScoreThreshold}, IoU > {confusion.IouThreshold})", cols, cmRows));
+        }
         var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
         if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
-        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, split, voc, protocol = r.Protocol, counts = r.Counts }, tables, notes);
+        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, split, voc, confusion_matrix = confusion, protocol = r.Protocol, counts = r.Counts }, tables, notes);
     }
 
     private static string Num(double v) => v < 0 ? "-1" : Fmt.Num(v, 3);

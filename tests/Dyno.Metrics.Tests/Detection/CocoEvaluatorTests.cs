@@ -233,3 +233,26 @@ public class VocEvaluatorTests
         Assert.Equal(a.ApAllPoint, r.MeanApAllPoint);
     }
 }
+
+public class DetectionConfusionMatrixTests
+{
+    [Fact]
+    public void Counts_class_confusions_misses_and_false_alarms()
+    {
+        var gtJson = "{\"images\":[{\"id\":1}],\"categories\":[{\"id\":1,\"name\":\"a\"},{\"id\":2,\"name\":\"b\"}],\"annotations\":[" +
+                     "{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,10,10],\"area\":100,\"iscrowd\":0}," +
+                     "{\"id\":2,\"image_id\":1,\"category_id\":1,\"bbox\":[50,50,10,10],\"area\":100,\"iscrowd\":0}," +
+                     "{\"id\":3,\"image_id\":1,\"category_id\":2,\"bbox\":[80,0,10,10],\"area\":100,\"iscrowd\":1}]}";
+        var gt = CocoGroundTruth.Parse(System.Text.Encoding.UTF8.GetBytes(gtJson), "gt");
+        var dt = CocoDetections.Parse(System.Text.Encoding.UTF8.GetBytes(
+            "[{\"image_id\":1,\"category_id\":2,\"bbox\":[0,0,10,10],\"score\":0.9}," +   // a seen as b
+            "{\"image_id\":1,\"category_id\":1,\"bbox\":[1,0,10,10],\"score\":0.8}," +    // duplicate on a: already taken → false alarm
+            "{\"image_id\":1,\"category_id\":1,\"bbox\":[30,30,5,5],\"score\":0.7}," +    // nothing there → false alarm
+            "{\"image_id\":1,\"category_id\":2,\"bbox\":[80,0,10,10],\"score\":0.1}]"), "dt", gt); // below the score threshold
+        var m = DetectionConfusionMatrix.Compute(gt, dt);
+        Assert.Equal(["a", "b", "background"], m.Labels);
+        Assert.Equal([0L, 0, 2], m.Counts[0]); // predicted a: two false alarms
+        Assert.Equal([1L, 0, 0], m.Counts[1]); // predicted b on a true a
+        Assert.Equal([1L, 0, 0], m.Counts[2]); // the second a was missed; crowd b is left out
+    }
+}
