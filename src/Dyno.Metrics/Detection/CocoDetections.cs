@@ -103,7 +103,7 @@ public sealed class CocoDetections
             foreach (var c in commas) data[c] = (byte)'[';
             try
             {
-                Parallel.For(0, chunks.Length, i =>
+                Parallelism.For(0, chunks.Length, i =>
                 {
                     try
                     {
@@ -283,7 +283,7 @@ public sealed class CocoDetections
         var reason = new string?[total];
         var offsets = new int[chunks.Length];
         for (var i = 1; i < chunks.Length; i++) offsets[i] = offsets[i - 1] + chunks[i - 1].Count;
-        Parallel.For(0, chunks.Length, ci =>
+        Parallelism.For(0, chunks.Length, ci =>
         {
             var c = chunks[ci];
             var o = offsets[ci];
@@ -339,7 +339,7 @@ public sealed class CocoDetections
             for (var j = 0; j < chunks[ci - 1].Count; j++) if (reason[offsets[ci - 1] + j] is null) kept++;
             outOffsets[ci] = outOffsets[ci - 1] + kept;
         }
-        Parallel.For(0, chunks.Length, ci =>
+        Parallelism.For(0, chunks.Length, ci =>
         {
             var c = chunks[ci];
             var k = outOffsets[ci];
@@ -373,7 +373,12 @@ public sealed class CocoDetections
                 else
                 {
                     var image = gt.Images[img[g]];
-                    var rle = segm!.ToRle(image.Height, image.Width);
+                    Rle rle;
+                    try { rle = segm!.ToRle(image.Height, image.Width); }
+                    catch (Exception e) when (e is InvalidDataException or ArgumentException)
+                    {
+                        throw JsonInput.Bad(source, $"[{g}] (image_id {c.Img[j]}, category_id {c.Cat[j]})", "bad segmentation: " + e.Message);
+                    }
                     area = rle.Area;
                     (x, y, w, h) = MaskApi.ToBox(rle);
                     segm = new RleSegmentation(rle.Height, rle.Width, rle.Counts, null);

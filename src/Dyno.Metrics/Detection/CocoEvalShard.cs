@@ -99,7 +99,7 @@ public sealed class CocoEvalShard
         var AT = A * T;
         var K = first.State.Categories.Length;
         var cats = new CocoEvaluator.CategoryState[K];
-        Parallel.For(0, K, k =>
+        Parallelism.For(0, K, k =>
         {
             var n = shards.Sum(s => s.State.Categories[k].Count);
             var merged = new CocoEvaluator.CategoryState

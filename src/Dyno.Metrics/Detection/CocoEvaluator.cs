@@ -79,16 +79,18 @@ public static class CocoEvaluator
             if (gt.Segm is null || dt.Segm is null) throw new ArgumentException("segm evaluation needs ground truth and detections loaded with their segmentation");
             gRle = new Rle[gt.Count];
             dRle = new Rle[dt.Count];
-            Parallel.For(0, gt.Count, i =>
+            Parallelism.For(0, gt.Count, i =>
             {
                 var im = gt.Images[gt.Img[i]];
+                if (gt.Segm[i] is PolygonSegmentation && (im.Height <= 0 || im.Width <= 0))
+                    throw new InvalidDataException($"{gt.Source}: image {im.Id} has no positive width and height, needed to rasterise the polygons of annotation id {gt.AnnId[i]}");
                 try { gRle[i] = gt.Segm[i]!.ToRle(im.Height, im.Width); }
                 catch (Exception e) when (e is InvalidDataException or ArgumentException)
                 {
                     throw new InvalidDataException($"{gt.Source}: annotation id {gt.AnnId[i]}: {e.Message}");
                 }
             });
-            Parallel.For(0, dt.Count, i =>
+            Parallelism.For(0, dt.Count, i =>
             {
                 var im = gt.Images[dt.Img[i]];
                 try { dRle[i] = dt.Segm[i]!.ToRle(im.Height, im.Width); }
@@ -100,7 +102,7 @@ public static class CocoEvaluator
         }
 
         var cats = new CategoryState[K];
-        Parallel.For(0, K, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
+        Parallelism.For(0, K, k =>
         {
             cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, dRle, A, T, includeImage);
         });
@@ -418,7 +420,7 @@ public static class CocoEvaluator
         Array.Fill(precision, -1.0);
         Array.Fill(recall, -1.0);
 
-        Parallel.For(0, K, k => AccumulateCategory(state.Categories[k], k, thr, rec, maxDets, K, A, precision, recall));
+        Parallelism.For(0, K, k => AccumulateCategory(state.Categories[k], k, thr, rec, maxDets, K, A, precision, recall));
 
         var areaLabels = o.AreaRanges.Select(a => a.Label).ToArray();
         var last = maxDets[^1];

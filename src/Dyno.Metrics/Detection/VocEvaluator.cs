@@ -50,7 +50,7 @@ public static class VocEvaluator
         for (var k = 0; k < K; k++) dtByCat[k] = [];
         for (var i = 0; i < dt.Count; i++) dtByCat[dt.Cat[i]].Add(i);
         var per = new VocCategoryAp[K];
-        Parallel.For(0, K, k =>
+        Parallelism.For(0, K, k =>
         {
             var npos = 0;
             for (var i = 0; i < gt.Count; i++) if (gt.Cat[i] == k && !gt.Crowd[i]) npos++;

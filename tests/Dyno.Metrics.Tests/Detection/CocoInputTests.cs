@@ -171,3 +171,15 @@ public class FastResultsParserTests
     public void Fast_path_accepts_only_plain_valid_records(string json, bool accepted) =>
         Assert.Equal(accepted, FastResultsParser.TryParse(System.Text.Encoding.UTF8.GetBytes(json), isFinalBlock: true) is not null);
 }
+
+public class CocoSegmInputTests
+{
+    [Fact]
+    public void A_broken_rle_string_is_reported_with_its_record()
+    {
+        var gt = CocoGroundTruth.Load(CocoEvaluatorTests.Fixture("tiny_gt.json"), CocoIouType.Segm);
+        var e = Assert.Throws<InvalidDataException>(() => CocoDetections.Parse(System.Text.Encoding.UTF8.GetBytes(
+            "[{\"image_id\": 316716, \"category_id\": 1, \"segmentation\": {\"size\": [640, 480], \"counts\": \"P\"}, \"score\": 0.5}]"), "dt.json", gt, CocoIouType.Segm));
+        Assert.StartsWith("dt.json: [0] (image_id 316716, category_id 1): bad segmentation", e.Message);
+    }
+}
