@@ -333,6 +333,7 @@ public static class CocoEvaluator
     /// exp(−d² / vars / (area + eps) / 2) over them; without, distances to the ground truth box grown by
     /// its size on each side, over all keypoints.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double Oks(double[] d, double[] g, double bx, double by, double bw, double bh, double area, double[] vars)
     {
         var k = vars.Length;
@@ -362,6 +363,7 @@ public static class CocoEvaluator
     }
 
     /// <summary>pycocotools' <c>bbIou</c> for one pair, with its exact operation order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static double BoxIouCoco(double dx, double dy, double dw, double dh, double gx, double gy, double gw, double gh, bool crowd)
     {
         var w = Math.Min(dw + dx, gw + gx) - Math.Max(dx, gx);
@@ -380,32 +382,54 @@ public static class CocoEvaluator
     {
         var n = keys.Length;
         if (n < 2) return;
-        // insertion sort for small runs (the common per-image case), else sort by key then restore order within ties
         if (n <= 32)
         {
-            for (var i = 1; i < n; i++)
-            {
-                var k = keys[i];
-                var v = items[i];
-                var j = i - 1;
-                while (j >= 0 && keys[j] > k) { keys[j + 1] = keys[j]; items[j + 1] = items[j]; j--; }
-                keys[j + 1] = k;
-                items[j + 1] = v;
-            }
+            InsertionSort(keys, items);
             return;
         }
-        var pos = new int[n];
-        for (var i = 0; i < n; i++) pos[i] = i;
-        var idx = items.ToArray();
-        keys.Sort(pos.AsSpan());
-        for (var i = 0; i < n;)
+        // bottom-up merge sort: insertion-sorted runs of 32, then stable merges (own code, fully optimised
+        // from the start: the runtime's generic Span.Sort<double, int> would run as tier-0 code here)
+        const int run = 32;
+        for (var i = 0; i < n; i += run) InsertionSort(keys.Slice(i, Math.Min(run, n - i)), items.Slice(i, Math.Min(run, n - i)));
+        var k2 = new double[n];
+        var i2 = new int[n];
+        Span<double> srcK = keys, dstK = k2;
+        Span<int> srcI = items, dstI = i2;
+        for (var width = run; width < n; width *= 2)
         {
-            var j = i + 1;
-            while (j < n && keys[j] == keys[i]) j++;
-            if (j - i > 1) pos.AsSpan(i, j - i).Sort();
-            i = j;
+            for (var lo = 0; lo < n; lo += 2 * width)
+            {
+                int mid = Math.Min(lo + width, n), hi = Math.Min(lo + 2 * width, n), a = lo, b = mid, o = lo;
+                while (a < mid && b < hi)
+                {
+                    if (srcK[b] < srcK[a]) { dstK[o] = srcK[b]; dstI[o++] = srcI[b++]; }
+                    else { dstK[o] = srcK[a]; dstI[o++] = srcI[a++]; }
+                }
+                while (a < mid) { dstK[o] = srcK[a]; dstI[o++] = srcI[a++]; }
+                while (b < hi) { dstK[o] = srcK[b]; dstI[o++] = srcI[b++]; }
+            }
+            var tk = srcK; srcK = dstK; dstK = tk;
+            var ti = srcI; srcI = dstI; dstI = ti;
         }
-        for (var i = 0; i < n; i++) items[i] = idx[pos[i]];
+        if (srcK != keys)
+        {
+            srcK.CopyTo(keys);
+            srcI.CopyTo(items);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InsertionSort(Span<double> keys, Span<int> items)
+    {
+        for (var i = 1; i < keys.Length; i++)
+        {
+            var k = keys[i];
+            var v = items[i];
+            var j = i - 1;
+            while (j >= 0 && keys[j] > k) { keys[j + 1] = keys[j]; items[j + 1] = items[j]; j--; }
+            keys[j + 1] = k;
+            items[j + 1] = v;
+        }
     }
 
     internal static CocoEvalResult Summarize(EvalState state, IReadOnlyList<CocoCategory> categories, CocoCounts counts)
@@ -529,6 +553,7 @@ public static class CocoEvaluator
     /// pycocotools' <c>_summarize</c>: the mean of precision [T, R, K] (or recall [T, K]) at one area
     /// range and maxDets over entries &gt; −1, in C order, with numpy's summation; −1 when there are none.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double SliceMean(double[] precision, double[] recall, double[] thr, int R, int K, string[] areaLabels, int[] maxDets,
         bool ap, double? iouThr, string area, int md, Func<int, bool> includeCategory)
     {

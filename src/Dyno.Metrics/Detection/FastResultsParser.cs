@@ -52,6 +52,7 @@ internal static class FastResultsParser
         while (p < s.Length && (s[p] == ' ' || s[p] == '\n' || s[p] == '\r' || s[p] == '\t')) p++;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ParseRecord(ReadOnlySpan<byte> s, ref int p, CocoDetections.RawChunk c)
     {
         if (p >= s.Length || s[p] != '{') return false;
@@ -120,6 +121,7 @@ internal static class FastResultsParser
     }
 
     /// <summary>A value that is a number or a flat list of numbers (other keys are ignored, as by the reader).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool SkipNumbers(ReadOnlySpan<byte> s, ref int p)
     {
         if (p < s.Length && s[p] == '[')
@@ -140,6 +142,7 @@ internal static class FastResultsParser
     }
 
     /// <summary>A JSON number (RFC 8259 grammar), finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Number(ReadOnlySpan<byte> s, ref int p, out double v)
     {
         v = 0;
@@ -149,6 +152,7 @@ internal static class FastResultsParser
         return double.IsFinite(v);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool ScanNumber(ReadOnlySpan<byte> s, ref int p, out bool integral)
     {
         integral = true;
@@ -177,6 +181,7 @@ internal static class FastResultsParser
     }
 
     /// <summary>An id: an integer, or an integral float (as <see cref="JsonInput.TryId"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Id(ReadOnlySpan<byte> s, ref int p, out long id)
     {
         id = 0;
