@@ -162,7 +162,8 @@ public static class CocoEvaluator
         st.Status = new byte[cap * AT];
         st.Capacity = cap;
 
-        var areas = options.AreaRanges;
+        var areaLo = options.AreaRanges.Select(r => r.Min).ToArray();
+        var areaHi = options.AreaRanges.Select(r => r.Max).ToArray();
         var thrClamped = new double[T];
         for (var t = 0; t < T; t++) thrClamped[t] = Math.Min(thr[t], 1 - 1e-10);
         double[] ious = [];
@@ -234,7 +235,7 @@ public static class CocoEvaluator
                     var dArea = dt.Area[dSorted[d]];
                     for (var a = 0; a < A; a++)
                     {
-                        var v = dArea < areas[a].Min || dArea > areas[a].Max ? Ignored : FalsePositive;
+                        var v = dArea < areaLo[a] || dArea > areaHi[a] ? Ignored : FalsePositive;
                         for (var t = 0; t < T; t++) st.Status[(a * T + t) * cap + baseIdx + d] = v;
                     }
                 }
@@ -259,8 +260,8 @@ public static class CocoEvaluator
 
             for (var a = 0; a < A; a++)
             {
-                var lo = areas[a].Min;
-                var hi = areas[a].Max;
+                var lo = areaLo[a];
+                var hi = areaHi[a];
                 var np = 0;
                 for (var g = 0; g < G; g++)
                 {
