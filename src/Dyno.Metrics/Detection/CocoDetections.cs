@@ -46,7 +46,11 @@ public sealed class CocoDetections
     public static CocoDetections Load(string path, CocoGroundTruth gt, CocoIouType iouType = CocoIouType.Bbox, BadRecordPolicy policy = BadRecordPolicy.Error) =>
         Parse(JsonInput.ReadFile(path), path, gt, iouType, policy);
 
-    /// <summary>Parses results from UTF-8 JSON bytes; <paramref name="source"/> names it in errors.</summary>
+    /// <summary>
+    /// Parses results from UTF-8 JSON bytes; <paramref name="source"/> names it in errors. Large inputs
+    /// are split in place: a few separator bytes of <paramref name="data"/> are changed while parsing
+    /// and restored before returning, so the buffer must not be read concurrently.
+    /// </summary>
     public static CocoDetections Parse(byte[] data, string source, CocoGroundTruth gt, CocoIouType iouType = CocoIouType.Bbox, BadRecordPolicy policy = BadRecordPolicy.Error) =>
         Resolve(ParseRaw(data, source, iouType), source, gt, iouType, policy);
 
