@@ -29,6 +29,15 @@ public static class EvalDetCommand
         var part = new Option<string?>("--part") { Description = "With --shard: evaluate only block i of n of the ground truth's images (ids ascending), written i/n, e.g. 0/4." };
         var scoreThr = new Option<double?>("--score-threshold") { Description = "Also report precision, recall and F1 at this score (and at the F1-optimal score), IoU 0.5, pooled and per category." };
         var voc = new Option<bool>("--voc") { Description = "Also report Pascal VOC AP (11-point and all-point) at IoU 0.5 with voc_eval.py's matching (iscrowd = difficult); bbox only." };
+        var inputFormat = new Option<string>("--input-format")
+        {
+            Description = "coco (JSON files) or yolo (--gt: labels folder, --dt: predictions folder of <image>.txt files with 'class cx cy w h [conf]', normalised).",
+            DefaultValueFactory = _ => "coco",
+        };
+        inputFormat.AcceptOnlyFromAmong("coco", "yolo");
+        var images = new Option<DirectoryInfo?>("--images") { Description = "yolo: folder of the images (sizes are read from their PNG/JPEG/GIF/BMP headers)." };
+        var imageSize = new Option<string?>("--image-size") { Description = "yolo: one size for every image, WIDTHxHEIGHT (instead of --images)." };
+        var names = new Option<FileInfo?>("--names") { Description = "yolo: class names, one per line, in class-index order." };
         var confusion = new Option<bool>("--confusion") { Description = "Also report a detection confusion matrix with background (score >= 0.25, IoU > 0.45, Ultralytics-style); bbox only." };
         var split = new Option<string?>("--split") { Description = "Open-vocabulary split: BASE.txt,NOVEL.txt (one category name or id per line); adds AP_base, AP_novel and their harmonic mean." };
         var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
@@ -45,6 +54,10 @@ public static class EvalDetCommand
         cmd.Options.Add(split);
         cmd.Options.Add(voc);
         cmd.Options.Add(confusion);
+        cmd.Options.Add(inputFormat);
+        cmd.Options.Add(images);
+        cmd.Options.Add(imageSize);
+        cmd.Options.Add(names);
         cmd.Options.Add(scoreThr);
         cmd.Options.Add(shard);
         cmd.Options.Add(part);
@@ -66,7 +79,9 @@ public static class EvalDetCommand
             var dtPath = parse.GetValue(dtOpt)!.FullName;
             var policy = parse.GetValue(lenient) ? BadRecordPolicy.Skip : BadRecordPolicy.Error;
 
-            var (gt, dt) = CocoDetections.LoadPair(gtPath, dtPath, type, policy);
+            var (gt, dt) = parse.GetValue(inputFormat) == "yolo"
+                ? LoadYolo(gtPath, dtPath, type, parse.GetValue(images), parse.GetValue(imageSize), parse.GetValue(names), policy)
+                : CocoDetections.LoadPair(gtPath, dtPath, type, policy);
             var loaded = sw.Elapsed.TotalMilliseconds;
             var quiet = parse.GetValue(common.Quiet);
             if (!quiet)
@@ -106,6 +121,36 @@ public static class EvalDetCommand
             return CommandRunner.Ok;
         }));
         return cmd;
+    }
+
+    private static (CocoGroundTruth, CocoDetections) LoadYolo(string labels, string predictions, CocoIouType type, DirectoryInfo? images, string? size, FileInfo? names, BadRecordPolicy policy)
+    {
+        if (type != CocoIouType.Bbox) throw new UsageException("--input-format yolo supports --iou-type bbox only");
+        Func<string, (int, int)> sizeOf;
+        if (size is not null)
+        {
+            var x = size.IndexOf('x', StringComparison.OrdinalIgnoreCase);
+            if (x <= 0 || !int.TryParse(size[..x], CultureInfo.InvariantCulture, out var w) || !int.TryParse(size[(x + 1)..], CultureInfo.InvariantCulture, out var h) || w <= 0 || h <= 0)
+                throw new UsageException($"--image-size: '{size}' is not WIDTHxHEIGHT");
+            sizeOf = _ => (w, h);
+        }
+        else if (images is not null)
+        {
+            if (!images.Exists) throw new DirectoryNotFoundException($"{images.FullName}: images folder not found");
+            string[] exts = [".jpg", ".jpeg", ".png", ".bmp", ".gif"];
+            var byStem = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var f in images.EnumerateFiles())
+                if (exts.Contains(f.Extension.ToLowerInvariant())) byStem.TryAdd(Path.GetFileNameWithoutExtension(f.Name), f.FullName);
+            sizeOf = stem =>
+            {
+                if (!byStem.TryGetValue(stem, out var path)) throw new FileNotFoundException($"{images.FullName}: no image for labels '{stem}.txt'");
+                var wh = YoloFormat.ReadImageSize(path) ?? throw new InvalidDataException($"{path}: cannot read the image size (PNG, JPEG, GIF or BMP expected)");
+                return (wh.Width, wh.Height);
+            };
+        }
+        else throw new UsageException("--input-format yolo needs --images DIR or --image-size WxH (normalised boxes need the image size)");
+        var classNames = names is null ? null : File.ReadAllLines(names.FullName).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        return YoloFormat.Load(labels, predictions, sizeOf, classNames, policy);
     }
 
     /// <summary>Category ids from a text file: one name or id per line; blank lines and '#' comments skipped.</summary>

@@ -183,3 +183,66 @@ public class CocoSegmInputTests
         Assert.StartsWith("dt.json: [0] (image_id 316716, category_id 1): bad segmentation", e.Message);
     }
 }
+
+public class YoloFormatTests
+{
+    [Fact]
+    public void Yolo_folders_evaluate_like_the_equivalent_coco_files()
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"dyno-yolo-{Guid.NewGuid():N}");
+        var labels = Directory.CreateDirectory(Path.Combine(root, "labels")).FullName;
+        var preds = Directory.CreateDirectory(Path.Combine(root, "preds")).FullName;
+        try
+        {
+            // 200x100 images; boxes chosen so normalised values are exact
+            File.WriteAllText(Path.Combine(labels, "a.txt"), "0 0.25 0.5 0.25 0.5\n1 0.75 0.5 0.125 0.25\n");
+            File.WriteAllText(Path.Combine(labels, "b.txt"), "0 0.5 0.5 0.5 0.5\n");
+            File.WriteAllText(Path.Combine(preds, "a.txt"), "0 0.25 0.5 0.25 0.5 0.9\n1 0.5 0.5 0.125 0.25 0.8\n");
+            File.WriteAllText(Path.Combine(preds, "b.txt"), "0 0.5 0.5 0.5 0.375 0.7\n");
+            var (gt, dt) = YoloFormat.Load(labels, preds, _ => (200, 100), ["cat", "dog"]);
+            Assert.Equal(["cat", "dog"], gt.Categories.Select(c => c.Name));
+            var yolo = CocoEvaluator.Evaluate(gt, dt);
+
+            var cocoGt = "{\"images\":[{\"id\":1,\"width\":200,\"height\":100},{\"id\":2,\"width\":200,\"height\":100}],\"categories\":[{\"id\":1,\"name\":\"cat\"},{\"id\":2,\"name\":\"dog\"}],\"annotations\":[" +
+                         "{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[25,25,50,50],\"area\":2500,\"iscrowd\":0}," +
+                         "{\"id\":2,\"image_id\":1,\"category_id\":2,\"bbox\":[137.5,37.5,25,25],\"area\":625,\"iscrowd\":0}," +
+                         "{\"id\":3,\"image_id\":2,\"category_id\":1,\"bbox\":[50,25,100,50],\"area\":5000,\"iscrowd\":0}]}";
+            var g2 = CocoGroundTruth.Parse(System.Text.Encoding.UTF8.GetBytes(cocoGt), "gt");
+            var d2 = CocoDetections.Parse(System.Text.Encoding.UTF8.GetBytes(
+                "[{\"image_id\":1,\"category_id\":1,\"bbox\":[25,25,50,50],\"score\":0.9},{\"image_id\":1,\"category_id\":2,\"bbox\":[87.5,37.5,25,25],\"score\":0.8}," +
+                "{\"image_id\":2,\"category_id\":1,\"bbox\":[50,31.25,100,37.5],\"score\":0.7}]"), "dt", g2);
+            Assert.Equal(CocoEvaluator.Evaluate(g2, d2).Stats, yolo.Stats);
+
+            File.WriteAllText(Path.Combine(preds, "zzz.txt"), "0 0.5 0.5 0.1 0.1 0.5\n");
+            Assert.Throws<InvalidDataException>(() => YoloFormat.Load(labels, preds, _ => (200, 100)));
+            File.WriteAllText(Path.Combine(preds, "zzz.txt"), "");
+            File.WriteAllText(Path.Combine(labels, "c.txt"), "0 0.5 0.5\n");
+            var e = Assert.Throws<InvalidDataException>(() => YoloFormat.Load(labels, preds, _ => (200, 100)));
+            Assert.Contains("c.txt: line 1: 3 fields", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+
+    [Fact]
+    public void Image_sizes_come_from_headers()
+    {
+        var png = Path.Combine(Path.GetTempPath(), $"dyno-{Guid.NewGuid():N}.png");
+        try
+        {
+            byte[] header = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 0, 2, 128, 0, 0, 1, 224, 8, 2, 0, 0, 0];
+            File.WriteAllBytes(png, header);
+            Assert.Equal((640, 480), YoloFormat.ReadImageSize(png));
+            // a minimal JPEG: SOI, an APP0 segment, then SOF0 with height 427 and width 640
+            byte[] jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 17, 8, 0x01, 0xAB, 0x02, 0x80, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+            File.WriteAllBytes(png, jpeg);
+            Assert.Equal((640, 427), YoloFormat.ReadImageSize(png));
+        }
+        finally
+        {
+            File.Delete(png);
+        }
+    }
+}
