@@ -127,6 +127,7 @@ public static class EvalDetCommand
     {
         if (type != CocoIouType.Bbox) throw new UsageException("--input-format yolo supports --iou-type bbox only");
         Func<string, (int, int)> sizeOf;
+        IEnumerable<string>? stems = null;
         if (size is not null)
         {
             var x = size.IndexOf('x', StringComparison.OrdinalIgnoreCase);
@@ -141,6 +142,7 @@ public static class EvalDetCommand
             var byStem = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var f in images.EnumerateFiles())
                 if (exts.Contains(f.Extension.ToLowerInvariant())) byStem.TryAdd(Path.GetFileNameWithoutExtension(f.Name), f.FullName);
+            stems = byStem.Keys;
             sizeOf = stem =>
             {
                 if (!byStem.TryGetValue(stem, out var path)) throw new FileNotFoundException($"{images.FullName}: no image for labels '{stem}.txt'");
@@ -150,7 +152,7 @@ public static class EvalDetCommand
         }
         else throw new UsageException("--input-format yolo needs --images DIR or --image-size WxH (normalised boxes need the image size)");
         var classNames = names is null ? null : File.ReadAllLines(names.FullName).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
-        return YoloFormat.Load(labels, predictions, sizeOf, classNames, policy);
+        return YoloFormat.Load(labels, predictions, sizeOf, classNames, policy, stems);
     }
 
     /// <summary>Category ids from a text file: one name or id per line; blank lines and '#' comments skipped.</summary>

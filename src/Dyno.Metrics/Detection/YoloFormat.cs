@@ -12,13 +12,18 @@ namespace Dyno.Metrics.Detection;
 /// </summary>
 public static class YoloFormat
 {
-    /// <summary>Reads a labels folder and a predictions folder; <paramref name="imageSize"/> gives each stem's (width, height).</summary>
+    /// <summary>
+    /// Reads a labels folder and a predictions folder; <paramref name="imageSize"/> gives each stem's
+    /// (width, height). The images are <paramref name="imageStems"/> when given (an image without a
+    /// labels file has no objects, as in YOLO datasets), else the labels files' stems.
+    /// </summary>
     public static (CocoGroundTruth Gt, CocoDetections Dt) Load(string labelsDir, string predictionsDir, Func<string, (int Width, int Height)> imageSize,
-        IReadOnlyList<string>? classNames = null, BadRecordPolicy policy = BadRecordPolicy.Error)
+        IReadOnlyList<string>? classNames = null, BadRecordPolicy policy = BadRecordPolicy.Error, IEnumerable<string>? imageStems = null)
     {
         if (!Directory.Exists(labelsDir)) throw new DirectoryNotFoundException($"{labelsDir}: labels folder not found");
         if (!Directory.Exists(predictionsDir)) throw new DirectoryNotFoundException($"{predictionsDir}: predictions folder not found");
-        var stems = Directory.GetFiles(labelsDir, "*.txt").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal).ToArray();
+        var stems = (imageStems ?? Directory.GetFiles(labelsDir, "*.txt").Select(f => Path.GetFileNameWithoutExtension(f)!))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < stems.Length; i++) ids[stems[i]] = i + 1;
         var sizes = stems.Select(imageSize).ToArray();
@@ -34,6 +39,7 @@ public static class YoloFormat
         for (var i = 0; i < stems.Length; i++)
         {
             var file = Path.Combine(labelsDir, stems[i] + ".txt");
+            if (!File.Exists(file)) continue; // a background image
             foreach (var (line, cls, x, y, w, h, _) in ReadLines(file, sizes[i], withConfidence: false))
             {
                 maxClass = Math.Max(maxClass, cls);
@@ -48,7 +54,7 @@ public static class YoloFormat
             var stem = Path.GetFileNameWithoutExtension(file)!;
             if (!ids.TryGetValue(stem, out var imageId))
             {
-                if (policy == BadRecordPolicy.Error) throw new InvalidDataException($"{file}: no labels file '{stem}.txt' in {labelsDir} (use --lenient to skip)");
+                if (policy == BadRecordPolicy.Error) throw new InvalidDataException($"{file}: no image '{stem}' among the evaluated images (use --lenient to skip)");
                 continue;
             }
             foreach (var (_, cls, x, y, w, h, conf) in ReadLines(file, sizes[imageId - 1], withConfidence: true))

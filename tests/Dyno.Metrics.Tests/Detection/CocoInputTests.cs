@@ -215,6 +215,10 @@ public class YoloFormatTests
 
             File.WriteAllText(Path.Combine(preds, "zzz.txt"), "0 0.5 0.5 0.1 0.1 0.5\n");
             Assert.Throws<InvalidDataException>(() => YoloFormat.Load(labels, preds, _ => (200, 100)));
+            // with the image list (as from --images), "zzz" is a background image: its detection is a false positive
+            var (g3, d3) = YoloFormat.Load(labels, preds, _ => (200, 100), imageStems: ["a", "b", "zzz"]);
+            Assert.Equal(3, g3.Images.Count);
+            Assert.Equal(4, d3.Count);
             File.WriteAllText(Path.Combine(preds, "zzz.txt"), "");
             File.WriteAllText(Path.Combine(labels, "c.txt"), "0 0.5 0.5\n");
             var e = Assert.Throws<InvalidDataException>(() => YoloFormat.Load(labels, preds, _ => (200, 100)));
