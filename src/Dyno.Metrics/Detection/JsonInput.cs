@@ -3,8 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Dyno.Metrics.Masks;
 
-[assembly: InternalsVisibleTo("Dyno.Metrics.Tests")]
-
 namespace Dyno.Metrics.Detection;
 
 /// <summary>Reading helpers shared by the COCO loaders: whole-file UTF-8 input, typed values and errors that name the file and position.</summary>
