@@ -364,7 +364,7 @@ public static class CocoEvaluator
     }
 
     /// <summary>pycocotools' <c>bbIou</c> for one pair, with its exact operation order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double BoxIouCoco(double dx, double dy, double dw, double dh, double gx, double gy, double gw, double gh, bool crowd)
     {
         var w = Math.Min(dw + dx, gw + gx) - Math.Max(dx, gx);

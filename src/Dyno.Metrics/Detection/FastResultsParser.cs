@@ -181,7 +181,7 @@ internal static class FastResultsParser
     }
 
     /// <summary>An id: an integer, or an integral float (as <see cref="JsonInput.TryId"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Id(ReadOnlySpan<byte> s, ref int p, out long id)
     {
         id = 0;
