@@ -11,6 +11,8 @@ public static class EvalCommand
         eval.Subcommands.Add(EvalMotCommand.Create());
         eval.Subcommands.Add(EvalClsCommand.Create());
         eval.Subcommands.Add(EvalSegCommand.Create());
+        eval.Subcommands.Add(EvalDetCommand.Create());
+        eval.Subcommands.Add(EvalMergeCommand.Create());
         return eval;
     }
 }

@@ -1,0 +1,318 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Dyno.Cli.Infrastructure;
+using Dyno.Metrics.Detection;
+using Dyno.Reports;
+
+namespace Dyno.Cli.Commands;
+
+/// <summary><c>dyno eval det</c>: COCO detection evaluation (bbox, segm) with pycocotools' exact numbers.</summary>
+public static class EvalDetCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var gtOpt = new Option<FileInfo>("--gt") { Description = "COCO ground-truth JSON (instances_*.json).", Required = true };
+        var dtOpt = new Option<FileInfo>("--dt") { Description = "COCO results JSON: a list of {image_id, category_id, bbox|segmentation, score}.", Required = true };
+        var iouType = new Option<string>("--iou-type")
+        {
+            Description = "bbox (boxes), segm (RLE/polygon masks) or keypoints (OKS, COCO's 17 person keypoints; maxDets 20, areas all/medium/large).",
+            DefaultValueFactory = _ => "bbox",
+        };
+        iouType.AcceptOnlyFromAmong("bbox", "segm", "keypoints");
+        var lenient = new Option<bool>("--lenient") { Description = "Skip detections with an unknown image/category, a NaN score or a negative size, and report the counts, instead of failing." };
+        var maxDets = new Option<string?>("--max-dets") { Description = "Comma-separated maxDets (default 1,10,100); the largest is the headline for AP and AR." };
+        var iouThrs = new Option<string?>("--iou-thrs") { Description = "IoU thresholds: a comma list (0.5,0.75) or start:stop:step (default 0.5:0.95:0.05, numpy linspace)." };
+        var areas = new Option<string?>("--area-ranges") { Description = "Area ranges label=min:max, comma separated (default all=0:1e10,small=0:1024,medium=1024:9216,large=9216:1e10)." };
+        var shard = new Option<FileInfo?>("--shard") { Description = "Write the mergeable evaluation state of these images to this file instead of a report (combine with 'dyno eval merge')." };
+        var part = new Option<string?>("--part") { Description = "With --shard: evaluate only block i of n of the ground truth's images (ids ascending), written i/n, e.g. 0/4." };
+        var scoreThr = new Option<double?>("--score-threshold") { Description = "Also report precision, recall and F1 at this score (and at the F1-optimal score), IoU 0.5, pooled and per category." };
+        var voc = new Option<bool>("--voc") { Description = "Also report Pascal VOC AP (11-point and all-point) at IoU 0.5 with voc_eval.py's matching (iscrowd = difficult); bbox only." };
+        var inputFormat = new Option<string>("--input-format")
+        {
+            Description = "coco (JSON files) or yolo (--gt: labels folder, --dt: predictions folder of <image>.txt files with 'class cx cy w h [conf]', normalised).",
+            DefaultValueFactory = _ => "coco",
+        };
+        inputFormat.AcceptOnlyFromAmong("coco", "yolo");
+        var images = new Option<DirectoryInfo?>("--images") { Description = "yolo: folder of the images (sizes are read from their PNG/JPEG/GIF/BMP headers)." };
+        var imageSize = new Option<string?>("--image-size") { Description = "yolo: one size for every image, WIDTHxHEIGHT (instead of --images)." };
+        var names = new Option<FileInfo?>("--names") { Description = "yolo: class names, one per line, in class-index order." };
+        var confusion = new Option<bool>("--confusion") { Description = "Also report a detection confusion matrix with background (score >= 0.25, IoU > 0.45, Ultralytics-style); bbox only." };
+        var split = new Option<string?>("--split") { Description = "Open-vocabulary split: BASE.txt,NOVEL.txt (one category name or id per line); adds AP_base, AP_novel and their harmonic mean." };
+        var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
+
+        var cmd = new Command("det", "COCO detection evaluation (AP, AR, per category), exactly equal to pycocotools COCOeval.");
+        cmd.Options.Add(gtOpt);
+        cmd.Options.Add(dtOpt);
+        cmd.Options.Add(iouType);
+        cmd.Options.Add(lenient);
+        cmd.Options.Add(maxDets);
+        cmd.Options.Add(iouThrs);
+        cmd.Options.Add(areas);
+        cmd.Options.Add(useCats);
+        cmd.Options.Add(split);
+        cmd.Options.Add(voc);
+        cmd.Options.Add(confusion);
+        cmd.Options.Add(inputFormat);
+        cmd.Options.Add(images);
+        cmd.Options.Add(imageSize);
+        cmd.Options.Add(names);
+        cmd.Options.Add(scoreThr);
+        cmd.Options.Add(shard);
+        cmd.Options.Add(part);
+        common.AddTo(cmd);
+        cmd.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var sw = Stopwatch.StartNew();
+            var type = parse.GetValue(iouType) switch { "segm" => CocoIouType.Segm, "keypoints" => CocoIouType.Keypoints, _ => CocoIouType.Bbox };
+            var options = (type == CocoIouType.Keypoints ? CocoEvalOptions.CocoKeypoints : new CocoEvalOptions { IouType = type }) with { UseCats = parse.GetValue(useCats) };
+            if (parse.GetValue(maxDets) is { } md) options = options with { MaxDets = ParseInts(md, "--max-dets") };
+            if (parse.GetValue(iouThrs) is { } it) options = options with { IouThresholds = ParseThresholds(it) };
+            if (parse.GetValue(areas) is { } ar) options = options with { AreaRanges = ParseAreas(ar) };
+            if (parse.GetValue(scoreThr) is { } st)
+            {
+                if (!double.IsFinite(st)) throw new UsageException("--score-threshold must be a finite number");
+                options = options with { ScoreThreshold = st };
+            }
+            var gtPath = parse.GetValue(gtOpt)!.FullName;
+            var dtPath = parse.GetValue(dtOpt)!.FullName;
+            var policy = parse.GetValue(lenient) ? BadRecordPolicy.Skip : BadRecordPolicy.Error;
+
+            var (gt, dt) = parse.GetValue(inputFormat) == "yolo"
+                ? LoadYolo(gtPath, dtPath, type, parse.GetValue(images), parse.GetValue(imageSize), parse.GetValue(names), policy)
+                : CocoDetections.LoadPair(gtPath, dtPath, type, policy);
+            var loaded = sw.Elapsed.TotalMilliseconds;
+            var quiet = parse.GetValue(common.Quiet);
+            if (!quiet)
+                foreach (var (reason, n) in dt.Skipped) Console.Error.WriteLine($"dyno: skipped {n} detection(s): {reason}");
+            if (parse.GetValue(shard) is { } shardFile)
+            {
+                var (i, n) = ParsePart(parse.GetValue(part));
+                var state = CocoEvalShard.Evaluate(gt, dt, options, i, n);
+                AtomicFile.Write(shardFile.FullName, state.Save);
+                if (!quiet) Console.Error.WriteLine($"dyno: wrote shard {shardFile.FullName} (part {i}/{n}: {state.Counts.Images:N0} images, {state.Counts.Detections:N0} detections)");
+                return CommandRunner.Ok;
+            }
+            if (parse.GetValue(part) is not null) throw new UsageException("--part only makes sense with --shard");
+            var result = CocoEvaluator.Evaluate(gt, dt, options);
+            if (!quiet)
+                Console.Error.WriteLine($"dyno: {dt.Count:N0} detections, {gt.Count:N0} ground truth, {gt.Images.Count:N0} images: loaded in {loaded:F0} ms, evaluated in {sw.Elapsed.TotalMilliseconds - loaded:F0} ms");
+            CocoSplitResult? splitResult = null;
+            if (parse.GetValue(split) is { } splitText)
+            {
+                var files = splitText.Split(',', StringSplitOptions.TrimEntries);
+                if (files.Length != 2) throw new UsageException($"--split: '{splitText}' is not BASE.txt,NOVEL.txt");
+                splitResult = CocoEvaluator.Split(result, ReadCategoryList(files[0], gt), ReadCategoryList(files[1], gt));
+            }
+            VocResult? vocResult = null;
+            if (parse.GetValue(voc))
+            {
+                if (type != CocoIouType.Bbox) throw new UsageException("--voc needs --iou-type bbox");
+                vocResult = VocEvaluator.Evaluate(gt, dt);
+            }
+            DetectionConfusionMatrix? matrix = null;
+            if (parse.GetValue(confusion))
+            {
+                if (type != CocoIouType.Bbox) throw new UsageException("--confusion needs --iou-type bbox");
+                matrix = DetectionConfusionMatrix.Compute(gt, dt);
+            }
+            common.Emit(parse, Render(result, splitResult, vocResult, matrix));
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+
+    private static (CocoGroundTruth, CocoDetections) LoadYolo(string labels, string predictions, CocoIouType type, DirectoryInfo? images, string? size, FileInfo? names, BadRecordPolicy policy)
+    {
+        if (type != CocoIouType.Bbox) throw new UsageException("--input-format yolo supports --iou-type bbox only");
+        Func<string, (int, int)> sizeOf;
+        IEnumerable<string>? stems = null;
+        if (size is not null)
+        {
+            var x = size.IndexOf('x', StringComparison.OrdinalIgnoreCase);
+            if (x <= 0 || !int.TryParse(size[..x], CultureInfo.InvariantCulture, out var w) || !int.TryParse(size[(x + 1)..], CultureInfo.InvariantCulture, out var h) || w <= 0 || h <= 0)
+                throw new UsageException($"--image-size: '{size}' is not WIDTHxHEIGHT");
+            sizeOf = _ => (w, h);
+        }
+        else if (images is not null)
+        {
+            if (!images.Exists) throw new DirectoryNotFoundException($"{images.FullName}: images folder not found");
+            string[] exts = [".jpg", ".jpeg", ".png", ".bmp", ".gif"];
+            var byStem = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var f in images.EnumerateFiles())
+                if (exts.Contains(f.Extension.ToLowerInvariant())) byStem.TryAdd(Path.GetFileNameWithoutExtension(f.Name), f.FullName);
+            stems = byStem.Keys;
+            sizeOf = stem =>
+            {
+                if (!byStem.TryGetValue(stem, out var path)) throw new FileNotFoundException($"{images.FullName}: no image for labels '{stem}.txt'");
+                var wh = YoloFormat.ReadImageSize(path) ?? throw new InvalidDataException($"{path}: cannot read the image size (PNG, JPEG, GIF or BMP expected)");
+                return (wh.Width, wh.Height);
+            };
+        }
+        else throw new UsageException("--input-format yolo needs --images DIR or --image-size WxH (normalised boxes need the image size)");
+        var classNames = names is null ? null : File.ReadAllLines(names.FullName).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        return YoloFormat.Load(labels, predictions, sizeOf, classNames, policy, stems);
+    }
+
+    /// <summary>Category ids from a text file: one name or id per line; blank lines and '#' comments skipped.</summary>
+    private static HashSet<long> ReadCategoryList(string path, CocoGroundTruth gt)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        var ids = new HashSet<long>();
+        var lineNo = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            lineNo++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var byName = gt.Categories.Where(c => c.Name == line).ToArray();
+            if (byName.Length == 1) ids.Add(byName[0].Id);
+            else if (long.TryParse(line, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) && gt.Categories.Any(c => c.Id == id)) ids.Add(id);
+            else throw new InvalidDataException($"{path}: line {lineNo}: '{line}' is not a category name or id of the ground truth");
+        }
+        return ids;
+    }
+
+    private static (int Part, int Parts) ParsePart(string? text)
+    {
+        if (text is null) return (0, 1);
+        var slash = text.IndexOf('/');
+        if (slash > 0 && int.TryParse(text[..slash], CultureInfo.InvariantCulture, out var i) && int.TryParse(text[(slash + 1)..], CultureInfo.InvariantCulture, out var n) && n >= 1 && i >= 0 && i < n)
+            return (i, n);
+        throw new UsageException($"--part: '{text}' is not i/n with 0 <= i < n");
+    }
+
+    /// <summary>The report of a COCO result: the JSON contract, the summary and per-category tables.</summary>
+    internal static CommandOutput Render(CocoEvalResult r, CocoSplitResult? split = null, VocResult? voc = null, DetectionConfusionMatrix? confusion = null)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        var maxDets = r.Protocol.MaxDets;
+        var iou = r.Protocol.IouThresholds;
+        var range = iou.SequenceEqual(CocoEvalOptions.CocoIouThresholds) ? "0.50:0.95"
+            : string.Join(",", iou.Select(t => t.ToString("0.00", CultureInfo.InvariantCulture)));
+        foreach (var (name, value) in r.Stats)
+        {
+            var (kind, iouText, area, md) = name switch
+            {
+                "AP" => ("AP", range, "all", maxDets[^1]),
+                "AP50" => ("AP", "0.50", "all", maxDets[^1]),
+                "AP75" => ("AP", "0.75", "all", maxDets[^1]),
+                "APs" => ("AP", range, "small", maxDets[^1]),
+                "APm" => ("AP", range, "medium", maxDets[^1]),
+                "APl" => ("AP", range, "large", maxDets[^1]),
+                "ARs" => ("AR", range, "small", maxDets[^1]),
+                "AR" when r.Protocol.IouType == "keypoints" => ("AR", range, "all", maxDets[^1]),
+                "AR50" when r.Protocol.IouType == "keypoints" => ("AR", "0.50", "all", maxDets[^1]),
+                "AR75" when r.Protocol.IouType == "keypoints" => ("AR", "0.75", "all", maxDets[^1]),
+                "ARm" => ("AR", range, "medium", maxDets[^1]),
+                "ARl" => ("AR", range, "large", maxDets[^1]),
+                _ when name.StartsWith("AP_", StringComparison.Ordinal) => ("AP", range, name[3..], maxDets[^1]),
+                _ when name.StartsWith("AR_", StringComparison.Ordinal) => ("AR", range, name[3..], maxDets[^1]),
+                _ => ("AR", range, "all", int.Parse(name[2..], CultureInfo.InvariantCulture)),
+            };
+            rows.Add([name, kind, iouText, area, md.ToString(CultureInfo.InvariantCulture), Num(value), value.ToString("R", CultureInfo.InvariantCulture)]);
+        }
+        var summary = new ResultTable("COCO " + r.Protocol.IouType + " summary",
+            [new("stat"), new("metric"), new("IoU"), new("area"), new("maxDets", ColumnAlign.Right), new("value", ColumnAlign.Right), new("exact", ColumnAlign.Right)], rows);
+        var tables = new List<ResultTable> { summary };
+        if (r.PerCategory.Count > 0)
+        {
+            var catRows = r.PerCategory.Select(c => (IReadOnlyList<string>)
+            [
+                c.Id.ToString(CultureInfo.InvariantCulture), c.Name, Num(c.AP), Num(c.AP50), Num(c.AP75), Num(c.APs), Num(c.APm), Num(c.APl), Num(c.AR),
+                c.NumGt.ToString(CultureInfo.InvariantCulture), c.NumDt.ToString(CultureInfo.InvariantCulture),
+            ]).ToList();
+            tables.Add(new ResultTable("Per category",
+                [new("id", ColumnAlign.Right), new("name"), new("AP", ColumnAlign.Right), new("AP50", ColumnAlign.Right), new("AP75", ColumnAlign.Right),
+                 new("APs", ColumnAlign.Right), new("APm", ColumnAlign.Right), new("APl", ColumnAlign.Right), new("AR", ColumnAlign.Right),
+                 new("gt", ColumnAlign.Right), new("dt", ColumnAlign.Right)], catRows));
+        }
+        if (r.OperatingPoints is { } op)
+        {
+            IReadOnlyList<string> Row(string who, string what, CocoOperatingPoint p) =>
+                [who, what, p.Threshold.ToString("R", CultureInfo.InvariantCulture), Fmt.Num(p.Precision, 3), Num(p.Recall), Fmt.Num(p.F1, 3),
+                 p.Tp.ToString(CultureInfo.InvariantCulture), p.Fp.ToString(CultureInfo.InvariantCulture), p.Fn.ToString(CultureInfo.InvariantCulture)];
+            var opRows = new List<IReadOnlyList<string>> { Row("all (pooled)", "at threshold", op.AtThreshold), Row("all (pooled)", "best F1", op.BestF1) };
+            foreach (var c in op.PerCategory)
+            {
+                opRows.Add(Row(c.Name, "at threshold", c.AtThreshold));
+                opRows.Add(Row(c.Name, "best F1", c.BestF1));
+            }
+            tables.Add(new ResultTable($"Operating points (IoU {op.IouThreshold:0.00}, area all)",
+                [new("category"), new("point"), new("score", ColumnAlign.Right), new("precision", ColumnAlign.Right), new("recall", ColumnAlign.Right),
+                 new("F1", ColumnAlign.Right), new("TP", ColumnAlign.Right), new("FP", ColumnAlign.Right), new("FN", ColumnAlign.Right)], opRows));
+        }
+        if (split is not null)
+        {
+            tables.Add(new ResultTable($"Open-vocabulary split ({split.BaseCategories} base, {split.NovelCategories} novel categories)",
+                [new("metric"), new("base", ColumnAlign.Right), new("novel", ColumnAlign.Right), new("harmonic mean", ColumnAlign.Right)],
+                [["AP", Num(split.APBase), Num(split.APNovel), Num(split.APHarmonic)], ["AP50", Num(split.AP50Base), Num(split.AP50Novel), Num(split.AP50Harmonic)]]));
+        }
+        if (voc is not null)
+        {
+            List<IReadOnlyList<string>> vocRows = [["mean", "", Num(voc.MeanAp11Point), Num(voc.MeanApAllPoint), "", ""]];
+            foreach (var c in voc.PerCategory)
+                vocRows.Add([c.Id.ToString(CultureInfo.InvariantCulture), c.Name, Num(c.Ap11Point), Num(c.ApAllPoint), c.NumGt.ToString(CultureInfo.InvariantCulture), c.NumDt.ToString(CultureInfo.InvariantCulture)]);
+            tables.Add(new ResultTable($"Pascal VOC AP (IoU > {voc.IouThreshold:0.00})",
+                [new("id"), new("name"), new("AP 11-point", ColumnAlign.Right), new("AP all-point", ColumnAlign.Right), new("gt", ColumnAlign.Right), new("dt", ColumnAlign.Right)], vocRows));
+        }
+        if (confusion is not null)
+        {
+            // only rows and columns that are not all zero, to keep 80 categories readable
+            var n = confusion.Labels.Count;
+            var used = Enumerable.Range(0, n).Where(i => confusion.Counts[i].Any(v => v > 0) || Enumerable.Range(0, n).Any(p => confusion.Counts[p][i] > 0)).ToArray();
+            var cols = new List<ResultColumn> { new("predicted \\ actual") };
+            cols.AddRange(used.Select(i => new ResultColumn(confusion.Labels[i], ColumnAlign.Right)));
+            var cmRows = used.Select(p => (IReadOnlyList<string>)[confusion.Labels[p], .. used.Select(a => confusion.Counts[p][a].ToString(CultureInfo.InvariantCulture))]).ToList();
+            tables.Add(new ResultTable($"Confusion matrix (score >= {confusion.ScoreThreshold}, IoU > {confusion.IouThreshold})", cols, cmRows));
+        }
+        var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
+        if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
+        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, split, voc, confusion_matrix = confusion, protocol = r.Protocol, counts = r.Counts }, tables, notes);
+    }
+
+    private static string Num(double v) => v < 0 ? "-1" : Fmt.Num(v, 3);
+
+    private static int[] ParseInts(string text, string option)
+    {
+        try
+        {
+            return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        }
+        catch (FormatException)
+        {
+            throw new UsageException($"{option}: '{text}' is not a comma-separated list of integers");
+        }
+    }
+
+    private static double ParseDouble(string s, string option) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"{option}: '{s}' is not a number");
+
+    private static double[] ParseThresholds(string text)
+    {
+        var parts = text.Split(':', StringSplitOptions.TrimEntries);
+        if (parts.Length == 3)
+        {
+            double start = ParseDouble(parts[0], "--iou-thrs"), stop = ParseDouble(parts[1], "--iou-thrs"), step = ParseDouble(parts[2], "--iou-thrs");
+            if (!(step > 0) || stop < start) throw new UsageException($"--iou-thrs: '{text}' is not start:stop:step with step > 0");
+            // as pycocotools: np.linspace(start, stop, int(np.round((stop - start) / step)) + 1)
+            var num = (int)Math.Round((stop - start) / step, MidpointRounding.ToEven) + 1;
+            return CocoEvalOptions.Linspace(start, stop, num);
+        }
+        return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => ParseDouble(s, "--iou-thrs")).ToArray();
+    }
+
+    private static AreaRange[] ParseAreas(string text)
+    {
+        var list = new List<AreaRange>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=');
+            var colon = part.IndexOf(':', Math.Max(eq, 0));
+            if (eq <= 0 || colon < 0) throw new UsageException($"--area-ranges: '{part}' is not label=min:max");
+            list.Add(new AreaRange(part[..eq], ParseDouble(part[(eq + 1)..colon], "--area-ranges"), ParseDouble(part[(colon + 1)..], "--area-ranges")));
+        }
+        return list.ToArray();
+    }
+}

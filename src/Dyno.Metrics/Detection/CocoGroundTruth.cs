@@ -1,0 +1,261 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Dyno.Metrics.Masks;
+
+namespace Dyno.Metrics.Detection;
+
+// Dyno.Metrics.Segmentation (the semantic-segmentation metrics) would otherwise hide the mask type.
+using Segmentation = Dyno.Metrics.Masks.Segmentation;
+
+/// <summary>An image of a COCO ground-truth file.</summary>
+public readonly record struct CocoImage(long Id, int Width, int Height);
+
+/// <summary>A category of a COCO ground-truth file.</summary>
+public sealed record CocoCategory(long Id, string Name);
+
+/// <summary>
+/// A COCO ground-truth file (<c>instances_*.json</c>) in struct-of-arrays form. Images and categories
+/// are sorted by id (pycocotools evaluates <c>sorted(getImgIds())</c> and <c>sorted(getCatIds())</c>);
+/// annotations keep file order, which decides ties in matching exactly as in pycocotools.
+/// </summary>
+public sealed class CocoGroundTruth
+{
+    private CocoGroundTruth(string source) => Source = source;
+
+    /// <summary>The file it was read from.</summary>
+    public string Source { get; }
+
+    /// <summary>Images, sorted by id.</summary>
+    public IReadOnlyList<CocoImage> Images { get; private set; } = [];
+
+    /// <summary>Categories, sorted by id.</summary>
+    public IReadOnlyList<CocoCategory> Categories { get; private set; } = [];
+
+    /// <summary>Number of annotations.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Number of crowd annotations.</summary>
+    public int CrowdCount { get; private set; }
+
+    internal long[] AnnId = [];
+    internal int[] Img = [];
+    internal int[] Cat = [];
+    internal double[] X = [], Y = [], W = [], H = [], Area = [];
+    internal bool[] Crowd = [];
+    internal Segmentation?[]? Segm;
+    internal Dictionary<long, int> ImageIndex = [];
+    internal Dictionary<long, int> CategoryIndex = [];
+
+    /// <summary>Reads a COCO ground-truth file; masks or keypoints are kept only when <paramref name="iouType"/> needs them.</summary>
+    public static CocoGroundTruth Load(string path, CocoIouType iouType = CocoIouType.Bbox) =>
+        Parse(JsonInput.ReadFile(path), path, iouType);
+
+    /// <summary>Parses COCO ground truth from UTF-8 JSON bytes; <paramref name="source"/> names it in errors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static CocoGroundTruth Parse(byte[] data, string source, CocoIouType iouType = CocoIouType.Bbox)
+    {
+        var withSegmentation = iouType == CocoIouType.Segm;
+        var gt = new CocoGroundTruth(source);
+        var images = new List<CocoImage>();
+        var cats = new List<CocoCategory>();
+        var anns = new AnnBuilder(withSegmentation, iouType == CocoIouType.Keypoints);
+        var sawImages = false;
+        var sawAnns = false;
+        var reader = new Utf8JsonReader(data.AsSpan(JsonInput.BodyStart(data)), JsonInput.ReaderOptions);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                throw JsonInput.Bad(source, "top level", $"is {JsonInput.Describe(reader.TokenType)}; a COCO ground-truth file is an object with 'images', 'annotations' and 'categories'");
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; ReadImages(ref reader, source, images); }
+                else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); ReadCategories(ref reader, source, cats); }
+                else if (reader.ValueTextEquals("annotations"u8)) { reader.Read(); sawAnns = true; anns.ReadAll(ref reader, source); }
+                else { reader.Read(); JsonInput.SkipValue(ref reader); }
+            }
+            if (reader.Read()) throw JsonInput.Bad(source, "after the top-level object", "unexpected extra content");
+        }
+        catch (JsonException e)
+        {
+            throw JsonInput.Malformed(source, data, e);
+        }
+        if (!sawImages) throw JsonInput.Bad(source, "top level", "no 'images' list");
+        if (!sawAnns) throw JsonInput.Bad(source, "top level", "no 'annotations' list (is this a results file? pass it as --dt)");
+
+        images.Sort((a, b) => a.Id.CompareTo(b.Id));
+        for (var i = 0; i < images.Count; i++)
+        {
+            if (!gt.ImageIndex.TryAdd(images[i].Id, i)) throw JsonInput.Bad(source, $"images (id {images[i].Id})", "duplicate image id");
+        }
+        cats.Sort((a, b) => a.Id.CompareTo(b.Id));
+        for (var i = 0; i < cats.Count; i++)
+        {
+            if (!gt.CategoryIndex.TryAdd(cats[i].Id, i)) throw JsonInput.Bad(source, $"categories (id {cats[i].Id})", "duplicate category id");
+        }
+        gt.Images = images;
+        gt.Categories = cats;
+        anns.Finish(gt, source);
+        return gt;
+    }
+
+    private static void ReadImages(ref Utf8JsonReader r, string source, List<CocoImage> images)
+    {
+        if (r.TokenType != JsonTokenType.StartArray) throw JsonInput.Bad(source, "images", $"is {JsonInput.Describe(r.TokenType)}, expected a list");
+        var index = 0;
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+        {
+            if (r.TokenType != JsonTokenType.StartObject) throw JsonInput.Bad(source, $"images[{index}]", $"is {JsonInput.Describe(r.TokenType)}, expected an object");
+            long id = 0;
+            var hasId = false;
+            int w = 0, h = 0;
+            while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+            {
+                if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "'id' is not an integer"); }
+                else if (r.ValueTextEquals("width"u8)) { r.Read(); w = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; }
+                else if (r.ValueTextEquals("height"u8)) { r.Read(); h = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; }
+                else { r.Read(); JsonInput.SkipValue(ref r); }
+            }
+            if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "no 'id'");
+            images.Add(new CocoImage(id, w, h));
+            index++;
+        }
+    }
+
+    private static void ReadCategories(ref Utf8JsonReader r, string source, List<CocoCategory> cats)
+    {
+        if (r.TokenType != JsonTokenType.StartArray) throw JsonInput.Bad(source, "categories", $"is {JsonInput.Describe(r.TokenType)}, expected a list");
+        var index = 0;
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+        {
+            if (r.TokenType != JsonTokenType.StartObject) throw JsonInput.Bad(source, $"categories[{index}]", $"is {JsonInput.Describe(r.TokenType)}, expected an object");
+            long id = 0;
+            var hasId = false;
+            var name = "";
+            while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+            {
+                if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"categories[{index}]", "'id' is not an integer"); }
+                else if (r.ValueTextEquals("name"u8)) { r.Read(); name = r.TokenType == JsonTokenType.String ? r.GetString() ?? "" : ""; if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r); }
+                else { r.Read(); JsonInput.SkipValue(ref r); }
+            }
+            if (!hasId) throw JsonInput.Bad(source, $"categories[{index}]", "no 'id'");
+            cats.Add(new CocoCategory(id, name));
+            index++;
+        }
+    }
+
+    private sealed class AnnBuilder(bool withSegmentation, bool withKeypoints)
+    {
+        private readonly List<double[]> _kp = [];
+        private readonly List<int> _numKp = [];
+        private readonly List<long> _id = [], _img = [], _cat = [];
+        private readonly List<double> _x = [], _y = [], _w = [], _h = [], _area = [];
+        private readonly List<bool> _crowd = [], _hasBox = [];
+        private readonly List<Segmentation?> _segm = [];
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void ReadAll(ref Utf8JsonReader r, string source)
+        {
+            if (r.TokenType != JsonTokenType.StartArray) throw JsonInput.Bad(source, "annotations", $"is {JsonInput.Describe(r.TokenType)}, expected a list");
+            var index = 0;
+            while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+            {
+                if (r.TokenType != JsonTokenType.StartObject) throw JsonInput.Bad(source, $"annotations[{index}]", $"is {JsonInput.Describe(r.TokenType)}, expected an object");
+                long id = 0, img = 0, cat = 0;
+                bool hasId = false, hasImg = false, hasCat = false, hasBox = false, crowd = false;
+                double x = 0, y = 0, w = 0, h = 0, area = double.NaN;
+                Segmentation? segm = null;
+                string? segmError = null;
+                var sawSegm = false;
+                double[]? kp = null;
+                var numKp = -1;
+                while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+                {
+                    if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"annotations[{index}]", "'id' is not an integer"); }
+                    else if (r.ValueTextEquals("image_id"u8)) { r.Read(); hasImg = JsonInput.TryId(ref r, out img); if (!hasImg) throw JsonInput.Bad(source, $"annotations[{index}]", "'image_id' is not an integer"); }
+                    else if (r.ValueTextEquals("category_id"u8)) { r.Read(); hasCat = JsonInput.TryId(ref r, out cat); if (!hasCat) throw JsonInput.Bad(source, $"annotations[{index}]", "'category_id' is not an integer"); }
+                    else if (r.ValueTextEquals("bbox"u8))
+                    {
+                        r.Read();
+                        if (!JsonInput.TryBox(ref r, out x, out y, out w, out h, out var n))
+                            throw JsonInput.Bad(source, Where(index, id, hasId), n == 4 ? "'bbox' has a non-finite number" : $"'bbox' is not [x, y, width, height] ({n} numbers)");
+                        hasBox = true;
+                    }
+                    else if (r.ValueTextEquals("area"u8)) { r.Read(); area = JsonInput.Number(ref r); }
+                    else if (r.ValueTextEquals("iscrowd"u8))
+                    {
+                        r.Read();
+                        crowd = r.TokenType switch
+                        {
+                            JsonTokenType.True => true,
+                            JsonTokenType.Number => r.TryGetDouble(out var c) && c != 0,
+                            _ => false,
+                        };
+                        if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
+                    }
+                    else if (withSegmentation && r.ValueTextEquals("segmentation"u8)) { r.Read(); sawSegm = true; segm = JsonInput.ReadSegmentation(ref r, out segmError); }
+                    else if (withKeypoints && r.ValueTextEquals("keypoints"u8))
+                    {
+                        r.Read();
+                        kp = JsonInput.ReadNumbers(ref r);
+                        if (kp is null) throw JsonInput.Bad(source, where(), "'keypoints' is not a list of finite numbers");
+                    }
+                    else if (withKeypoints && r.ValueTextEquals("num_keypoints"u8)) { r.Read(); numKp = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var nk) ? nk : -1; }
+                    else { r.Read(); JsonInput.SkipValue(ref r); }
+                }
+                string where() => Where(index, id, hasId);
+                if (!hasId) throw JsonInput.Bad(source, $"annotations[{index}]", "no 'id'");
+                if (!hasImg) throw JsonInput.Bad(source, where(), "no 'image_id'");
+                if (!hasCat) throw JsonInput.Bad(source, where(), "no 'category_id'");
+                if (double.IsNaN(area)) throw JsonInput.Bad(source, where(), "no finite 'area' (COCO's area ranges use the ground truth's 'area' field)");
+                if (area < 0) throw JsonInput.Bad(source, where(), $"negative 'area' {area}");
+                if (hasBox && (w < 0 || h < 0)) throw JsonInput.Bad(source, where(), $"negative box size (width {w}, height {h})");
+                if (withSegmentation)
+                {
+                    if (segmError is not null) throw JsonInput.Bad(source, where(), segmError);
+                    if (!sawSegm) throw JsonInput.Bad(source, where(), "no 'segmentation' (needed for --iou-type segm)");
+                }
+                _id.Add(id); _img.Add(img); _cat.Add(cat);
+                _x.Add(x); _y.Add(y); _w.Add(w); _h.Add(h); _area.Add(area);
+                _crowd.Add(crowd); _hasBox.Add(hasBox);
+                if (withSegmentation) _segm.Add(segm);
+                if (withKeypoints)
+                {
+                    if (kp is null || kp.Length != 3 * CocoEvalOptions.CocoKeypointSigmas.Count)
+                        throw JsonInput.Bad(source, where(), $"'keypoints' must hold {3 * CocoEvalOptions.CocoKeypointSigmas.Count} numbers (x, y, visibility for COCO's 17 keypoints)");
+                    if (numKp < 0) for (var j = 2; j < kp.Length; j += 3) if (kp[j] > 0) numKp = Math.Max(numKp, 0) + 1;
+                    _kp.Add(kp);
+                    _numKp.Add(Math.Max(numKp, 0));
+                }
+                index++;
+            }
+        }
+
+        private static string Where(int index, long id, bool hasId) => hasId ? $"annotations[{index}] (id {id})" : $"annotations[{index}]";
+
+        public void Finish(CocoGroundTruth gt, string source)
+        {
+            var n = _id.Count;
+            gt.Count = n;
+            gt.AnnId = _id.ToArray();
+            gt.Img = new int[n];
+            gt.Cat = new int[n];
+            var seen = new HashSet<long>(n);
+            for (var i = 0; i < n; i++)
+            {
+                if (!seen.Add(_id[i])) throw JsonInput.Bad(source, $"annotations[{i}] (id {_id[i]})", "duplicate annotation id (pycocotools would silently evaluate another annotation in its place)");
+                if (!gt.ImageIndex.TryGetValue(_img[i], out gt.Img[i])) throw JsonInput.Bad(source, $"annotations[{i}] (id {_id[i]})", $"image_id {_img[i]} is not in 'images'");
+                if (!gt.CategoryIndex.TryGetValue(_cat[i], out gt.Cat[i])) throw JsonInput.Bad(source, $"annotations[{i}] (id {_id[i]})", $"category_id {_cat[i]} is not in 'categories'");
+            }
+            gt.X = _x.ToArray(); gt.Y = _y.ToArray(); gt.W = _w.ToArray(); gt.H = _h.ToArray(); gt.Area = _area.ToArray();
+            gt.Crowd = _crowd.ToArray();
+            gt.CrowdCount = gt.Crowd.Count(c => c);
+            gt.HasBox = _hasBox.ToArray();
+            if (withSegmentation) gt.Segm = _segm.ToArray();
+            if (withKeypoints) { gt.Keypoints = _kp.ToArray(); gt.NumKeypoints = _numKp.ToArray(); }
+        }
+    }
+
+    internal bool[] HasBox = [];
+    internal double[][]? Keypoints;
+    internal int[]? NumKeypoints;
+}

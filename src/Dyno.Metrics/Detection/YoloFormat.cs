@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+
+namespace Dyno.Metrics.Detection;
+
+/// <summary>
+/// YOLO txt labels and predictions (one <c>&lt;image&gt;.txt</c> per image; lines <c>class cx cy w h</c>
+/// [<c>conf</c>], normalised to the image size) converted to COCO ground truth and results, so they are
+/// evaluated by the same code. Images are the label files' stems, sorted (ordinal), with ids 1..N;
+/// category id = class index + 1; areas are box areas in pixels (YOLO has no masks or crowd flags).
+/// </summary>
+public static class YoloFormat
+{
+    /// <summary>
+    /// Reads a labels folder and a predictions folder; <paramref name="imageSize"/> gives each stem's
+    /// (width, height). The images are <paramref name="imageStems"/> when given (an image without a
+    /// labels file has no objects, as in YOLO datasets), else the labels files' stems.
+    /// </summary>
+    public static (CocoGroundTruth Gt, CocoDetections Dt) Load(string labelsDir, string predictionsDir, Func<string, (int Width, int Height)> imageSize,
+        IReadOnlyList<string>? classNames = null, BadRecordPolicy policy = BadRecordPolicy.Error, IEnumerable<string>? imageStems = null)
+    {
+        if (!Directory.Exists(labelsDir)) throw new DirectoryNotFoundException($"{labelsDir}: labels folder not found");
+        if (!Directory.Exists(predictionsDir)) throw new DirectoryNotFoundException($"{predictionsDir}: predictions folder not found");
+        var stems = (imageStems ?? Directory.GetFiles(labelsDir, "*.txt").Select(f => Path.GetFileNameWithoutExtension(f)!))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < stems.Length; i++) ids[stems[i]] = i + 1;
+        var sizes = stems.Select(imageSize).ToArray();
+        var maxClass = -1;
+        var gt = new StringBuilder("{\"images\":[");
+        for (var i = 0; i < stems.Length; i++)
+        {
+            if (i > 0) gt.Append(',');
+            gt.Append(CultureInfo.InvariantCulture, $"{{\"id\":{i + 1},\"file_name\":{Quote(stems[i])},\"width\":{sizes[i].Width},\"height\":{sizes[i].Height}}}");
+        }
+        gt.Append("],\"annotations\":[");
+        var annId = 0;
+        for (var i = 0; i < stems.Length; i++)
+        {
+            var file = Path.Combine(labelsDir, stems[i] + ".txt");
+            if (!File.Exists(file)) continue; // a background image
+            foreach (var (line, cls, x, y, w, h, _) in ReadLines(file, sizes[i], withConfidence: false))
+            {
+                maxClass = Math.Max(maxClass, cls);
+                if (annId > 0) gt.Append(',');
+                gt.Append(CultureInfo.InvariantCulture, $"{{\"id\":{++annId},\"image_id\":{i + 1},\"category_id\":{cls + 1},\"bbox\":[{x:R},{y:R},{w:R},{h:R}],\"area\":{w * h:R},\"iscrowd\":0}}");
+            }
+        }
+        var dt = new StringBuilder("[");
+        var first = true;
+        foreach (var file in Directory.GetFiles(predictionsDir, "*.txt").Order(StringComparer.Ordinal))
+        {
+            var stem = Path.GetFileNameWithoutExtension(file)!;
+            if (!ids.TryGetValue(stem, out var imageId))
+            {
+                if (policy == BadRecordPolicy.Error) throw new InvalidDataException($"{file}: no image '{stem}' among the evaluated images (use --lenient to skip)");
+                continue;
+            }
+            foreach (var (_, cls, x, y, w, h, conf) in ReadLines(file, sizes[imageId - 1], withConfidence: true))
+            {
+                maxClass = Math.Max(maxClass, cls);
+                if (!first) dt.Append(',');
+                first = false;
+                dt.Append(CultureInfo.InvariantCulture, $"{{\"image_id\":{imageId},\"category_id\":{cls + 1},\"bbox\":[{x:R},{y:R},{w:R},{h:R}],\"score\":{conf:R}}}");
+            }
+        }
+        dt.Append(']');
+        var nClasses = Math.Max(maxClass + 1, classNames?.Count ?? 0);
+        gt.Append("],\"categories\":[");
+        for (var c = 0; c < nClasses; c++)
+        {
+            if (c > 0) gt.Append(',');
+            var name = classNames is not null && c < classNames.Count ? classNames[c] : c.ToString(CultureInfo.InvariantCulture);
+            gt.Append(CultureInfo.InvariantCulture, $"{{\"id\":{c + 1},\"name\":{Quote(name)}}}");
+        }
+        gt.Append("]}");
+        var g = CocoGroundTruth.Parse(Encoding.UTF8.GetBytes(gt.ToString()), labelsDir);
+        return (g, CocoDetections.Parse(Encoding.UTF8.GetBytes(dt.ToString()), predictionsDir, g, CocoIouType.Bbox, policy));
+    }
+
+    private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+
+    private static IEnumerable<(int Line, int Cls, double X, double Y, double W, double H, double Conf)> ReadLines(string file, (int Width, int Height) size, bool withConfidence)
+    {
+        var n = 0;
+        foreach (var raw in File.ReadLines(file))
+        {
+            n++;
+            var parts = raw.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0) continue;
+            var want = withConfidence ? 6 : 5;
+            if (parts.Length != want)
+                throw new InvalidDataException($"{file}: line {n}: {parts.Length} fields, expected {want} (class cx cy w h{(withConfidence ? " conf" : "")}; segments are not supported)");
+            if (!int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var cls) || cls < 0)
+                throw new InvalidDataException($"{file}: line {n}: class '{parts[0]}' is not a non-negative integer");
+            var v = new double[want - 1];
+            for (var k = 1; k < want; k++)
+                if (!double.TryParse(parts[k], NumberStyles.Float, CultureInfo.InvariantCulture, out v[k - 1]) || !double.IsFinite(v[k - 1]))
+                    throw new InvalidDataException($"{file}: line {n}: '{parts[k]}' is not a finite number");
+            double w = v[2] * size.Width, h = v[3] * size.Height;
+            if (w < 0 || h < 0) throw new InvalidDataException($"{file}: line {n}: negative box size");
+            yield return (n, cls, v[0] * size.Width - w / 2, v[1] * size.Height - h / 2, w, h, withConfidence ? v[4] : 1);
+        }
+    }
+
+    /// <summary>Width and height from a PNG, JPEG, GIF or BMP header; null when the format is not recognised.</summary>
+    public static (int Width, int Height)? ReadImageSize(string path)
+    {
+        using var f = File.OpenRead(path);
+        var head = new byte[Math.Min(f.Length, 1 << 16)];
+        f.ReadExactly(head);
+        var s = head.AsSpan();
+        if (s.Length >= 24 && s[..8].SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }))
+            return (BinaryPrimitives.ReadInt32BigEndian(s[16..]), BinaryPrimitives.ReadInt32BigEndian(s[20..]));
+        if (s.Length >= 10 && s[0] == (byte)'G' && s[1] == (byte)'I' && s[2] == (byte)'F')
+            return (BinaryPrimitives.ReadUInt16LittleEndian(s[6..]), BinaryPrimitives.ReadUInt16LittleEndian(s[8..]));
+        if (s.Length >= 26 && s[0] == (byte)'B' && s[1] == (byte)'M')
+            return (BinaryPrimitives.ReadInt32LittleEndian(s[18..]), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(s[22..])));
+        if (s.Length >= 4 && s[0] == 0xFF && s[1] == 0xD8)
+        {
+            var p = 2;
+            while (p + 9 < s.Length)
+            {
+                if (s[p] != 0xFF) { p++; continue; }
+                var marker = s[p + 1];
+                if (marker == 0xFF) { p++; continue; }
+                if (marker is 0xD8 or 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { p += 2; continue; }
+                var len = BinaryPrimitives.ReadUInt16BigEndian(s[(p + 2)..]);
+                // start of frame (baseline, progressive, ...), not DHT (C4), JPG (C8), DAC (CC)
+                if (marker >= 0xC0 && marker <= 0xCF && marker is not (0xC4 or 0xC8 or 0xCC))
+                    return (BinaryPrimitives.ReadUInt16BigEndian(s[(p + 7)..]), BinaryPrimitives.ReadUInt16BigEndian(s[(p + 5)..]));
+                p += 2 + len;
+            }
+        }
+        return null;
+    }
+}

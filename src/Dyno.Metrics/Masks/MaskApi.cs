@@ -1,0 +1,296 @@
+using System.Runtime.CompilerServices;
+namespace Dyno.Metrics.Masks;
+
+/// <summary>
+/// COCO mask API (pycocotools <c>maskUtils</c> / <c>maskApi.c</c>) in C#, with the same results
+/// bit for bit: encode/decode of column-major masks, polygon and box rasterisation (5× upsampled
+/// boundary walk), merge, area, tight box, IoU (with the crowd rule) and the compressed string form.
+/// </summary>
+public static class MaskApi
+{
+    /// <summary>Encodes a column-major (x * height + y) binary mask.</summary>
+    public static Rle Encode(ReadOnlySpan<byte> columnMajor, int height, int width)
+    {
+        var n = height * width;
+        if (columnMajor.Length != n) throw new ArgumentException($"mask has {columnMajor.Length} pixels, expected {height}x{width}");
+        var counts = new List<uint>();
+        byte p = 0;
+        uint c = 0;
+        for (var j = 0; j < n; j++)
+        {
+            var v = columnMajor[j] != 0 ? (byte)1 : (byte)0;
+            if (v != p) { counts.Add(c); c = 0; p = v; }
+            c++;
+        }
+        counts.Add(c);
+        return new Rle(height, width, counts.ToArray());
+    }
+
+    /// <summary>Decodes to a column-major binary mask (x * height + y).</summary>
+    public static byte[] Decode(Rle r)
+    {
+        var mask = new byte[(long)r.Height * r.Width];
+        long p = 0;
+        byte v = 0;
+        foreach (var c in r.Counts)
+        {
+            if (p + c > mask.Length) throw new InvalidDataException($"RLE counts sum past the {r.Height}x{r.Width} mask");
+            if (v == 1) mask.AsSpan((int)p, (int)c).Fill(1);
+            p += c;
+            v ^= 1;
+        }
+        return mask;
+    }
+
+    /// <summary>Rasterises one polygon (x0, y0, x1, y1, ...) like COCO's <c>rleFrPoly</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static Rle FromPolygon(ReadOnlySpan<double> xy, int height, int width)
+    {
+        var k = xy.Length / 2;
+        const double scale = 5;
+        var x = new int[k + 1];
+        var y = new int[k + 1];
+        for (var j = 0; j < k; j++) x[j] = (int)(scale * xy[j * 2] + .5);
+        x[k] = k > 0 ? x[0] : 0;
+        for (var j = 0; j < k; j++) y[j] = (int)(scale * xy[j * 2 + 1] + .5);
+        y[k] = k > 0 ? y[0] : 0;
+        long m = 0;
+        for (var j = 0; j < k; j++) m += Math.Max(Math.Abs(x[j] - x[j + 1]), Math.Abs(y[j] - y[j + 1])) + 1;
+        var u = new int[m];
+        var v = new int[m];
+        m = 0;
+        for (var j = 0; j < k; j++)
+        {
+            int xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
+            var dx = Math.Abs(xe - xs);
+            var dy = Math.Abs(ys - ye);
+            var flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
+            if (flip) { (xs, xe) = (xe, xs); (ys, ye) = (ye, ys); }
+            var s = dx >= dy ? (double)(ye - ys) / dx : (double)(xe - xs) / dy;
+            if (dx >= dy)
+            {
+                for (var d = 0; d <= dx; d++)
+                {
+                    var t = flip ? dx - d : d;
+                    u[m] = t + xs;
+                    v[m] = (int)(ys + s * t + .5);
+                    m++;
+                }
+            }
+            else
+            {
+                for (var d = 0; d <= dy; d++)
+                {
+                    var t = flip ? dy - d : d;
+                    v[m] = t + ys;
+                    u[m] = (int)(xs + s * t + .5);
+                    m++;
+                }
+            }
+        }
+        // points on the y-boundary, downsampled
+        var kk = m;
+        var bx = new int[Math.Max(kk, 1)];
+        var by = new int[Math.Max(kk, 1)];
+        m = 0;
+        for (var j = 1; j < kk; j++)
+        {
+            if (u[j] == u[j - 1]) continue;
+            double xd = u[j] < u[j - 1] ? u[j] : u[j] - 1;
+            xd = (xd + .5) / scale - .5;
+            if (Math.Floor(xd) != xd || xd < 0 || xd > width - 1) continue;
+            double yd = v[j] < v[j - 1] ? v[j] : v[j - 1];
+            yd = (yd + .5) / scale - .5;
+            if (yd < 0) yd = 0; else if (yd > height) yd = height;
+            yd = Math.Ceiling(yd);
+            bx[m] = (int)xd;
+            by[m] = (int)yd;
+            m++;
+        }
+        var n = (int)m;
+        var a = new uint[n + 1];
+        for (var j = 0; j < n; j++) a[j] = (uint)(bx[j] * height + by[j]);
+        a[n] = (uint)(height * width);
+        Array.Sort(a);
+        uint p = 0;
+        for (var j = 0; j <= n; j++) { var t = a[j]; a[j] -= p; p = t; }
+        var b = new List<uint>(n + 1);
+        var i = 0;
+        b.Add(a[i++]);
+        while (i <= n)
+        {
+            if (a[i] > 0) b.Add(a[i++]);
+            else
+            {
+                i++;
+                if (i <= n) b[^1] += a[i++];
+            }
+        }
+        return new Rle(height, width, b.ToArray());
+    }
+
+    /// <summary>Rasterises a box (x, y, w, h) like COCO's <c>rleFrBbox</c> (a 4-corner polygon).</summary>
+    public static Rle FromBox(double x, double y, double w, double h, int height, int width)
+    {
+        double xs = x, ys = y, xe = x + w, ye = y + h;
+        return FromPolygon([xs, ys, xs, ye, xe, ye, xe, ys], height, width);
+    }
+
+    /// <summary>Union (or intersection) of masks of one size, like COCO's <c>rleMerge</c>.</summary>
+    public static Rle Merge(IReadOnlyList<Rle> masks, bool intersect = false)
+    {
+        if (masks.Count == 0) return new Rle(0, 0, []);
+        var first = masks[0];
+        if (masks.Count == 1) return first;
+        int h = first.Height, w = first.Width;
+        var acc = first.Counts;
+        for (var i = 1; i < masks.Count; i++)
+        {
+            var bm = masks[i];
+            if (bm.Height != h || bm.Width != w) throw new ArgumentException($"cannot merge masks of different sizes ({h}x{w} and {bm.Height}x{bm.Width})");
+            acc = MergePair(acc, bm.Counts, intersect);
+        }
+        return new Rle(h, w, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static uint[] MergePair(uint[] a, uint[] b, bool intersect)
+    {
+        var outc = new List<uint>(a.Length + b.Length);
+        var walk = new RunPair(a, b);
+        uint cc = 0, ct = 1;
+        var v = false;
+        while (ct > 0)
+        {
+            ct = walk.Step(out var c);
+            cc += c;
+            var vp = v;
+            v = intersect ? walk.Va && walk.Vb : walk.Va || walk.Vb;
+            if (v != vp || ct == 0) { outc.Add(cc); cc = 0; }
+        }
+        return outc.ToArray();
+    }
+
+    /// <summary>Walks two run-length sequences in lockstep, one chunk of constant values in both at a time (maskApi.c's loop).</summary>
+    private ref struct RunPair(ReadOnlySpan<uint> a, ReadOnlySpan<uint> b)
+    {
+        private readonly ReadOnlySpan<uint> _a = a, _b = b;
+        private uint _ca = a.Length > 0 ? a[0] : 0, _cb = b.Length > 0 ? b[0] : 0;
+        private int _ia = 1, _ib = 1;
+
+        /// <summary>Values of the current chunk in each mask.</summary>
+        public bool Va, Vb;
+
+        /// <summary>Consumes the current chunk (its length in <paramref name="c"/>); returns what is left in the two current runs.</summary>
+        public uint Step(out uint c)
+        {
+            c = Math.Min(_ca, _cb);
+            _ca -= c;
+            if (_ca == 0 && _ia < _a.Length) { _ca = _a[_ia++]; Va = !Va; }
+            _cb -= c;
+            if (_cb == 0 && _ib < _b.Length) { _cb = _b[_ib++]; Vb = !Vb; }
+            return _ca + _cb;
+        }
+    }
+
+    /// <summary>The tight box (x, y, w, h) of a mask, like COCO's <c>rleToBbox</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static (double X, double Y, double W, double H) ToBox(Rle r)
+    {
+        var h = (uint)r.Height;
+        var w = (uint)r.Width;
+        var m = r.Counts.Length / 2 * 2;
+        if (m == 0 || h == 0) return (0, 0, 0, 0);
+        uint xs = w, ys = h, xe = 0, ye = 0, cc = 0, xp = 0;
+        for (var j = 0; j < m; j++)
+        {
+            cc += r.Counts[j];
+            var t = cc - (uint)(j % 2);
+            var y = t % h;
+            var x = (t - y) / h;
+            if (j % 2 == 0) xp = x;
+            else if (xp < x) { ys = 0; ye = h - 1; }
+            xs = Math.Min(xs, x); xe = Math.Max(xe, x); ys = Math.Min(ys, y); ye = Math.Max(ye, y);
+        }
+        return (xs, ys, xe - xs + 1, ye - ys + 1);
+    }
+
+    /// <summary>
+    /// IoU of two masks, like COCO's <c>rleIou</c> for one pair: for a crowd ground truth the union is
+    /// the detection's area; −1 when the sizes differ (COCO's convention); 0 when the tight boxes do not overlap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Iou(Rle dt, Rle gt, bool gtIsCrowd)
+    {
+        var (dx, dy, dw, dh) = ToBox(dt);
+        var (gx, gy, gw, gh) = ToBox(gt);
+        var bw = Math.Min(dw + dx, gw + gx) - Math.Max(dx, gx);
+        if (bw <= 0) return 0;
+        var bh = Math.Min(dh + dy, gh + gy) - Math.Max(dy, gy);
+        if (bh <= 0) return 0;
+        if (dt.Height != gt.Height || dt.Width != gt.Width) return -1;
+        var walk = new RunPair(dt.Counts, gt.Counts);
+        uint inter = 0, uni = 0, ct = 1;
+        while (ct > 0)
+        {
+            bool va = walk.Va, vb = walk.Vb;
+            ct = walk.Step(out var c);
+            if (va || vb) { uni += c; if (va && vb) inter += c; }
+        }
+        if (inter == 0) uni = 1;
+        else if (gtIsCrowd) uni = dt.Area;
+        return (double)inter / uni;
+    }
+
+    /// <summary>COCO's compressed RLE string (LEB128-like, 5 bits per char, deltas from the count two back after index 2).</summary>
+    public static string ToCompressedString(ReadOnlySpan<uint> counts)
+    {
+        var sb = new System.Text.StringBuilder(counts.Length * 2);
+        for (var i = 0; i < counts.Length; i++)
+        {
+            long x = counts[i];
+            if (i > 2) x -= counts[i - 2];
+            var more = true;
+            while (more)
+            {
+                var c = (int)(x & 0x1f);
+                x >>= 5;
+                more = (c & 0x10) != 0 ? x != -1 : x != 0;
+                if (more) c |= 0x20;
+                sb.Append((char)(c + 48));
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Parses COCO's compressed RLE string (the <c>counts</c> of a compressed RLE).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static Rle FromCompressedString(ReadOnlySpan<byte> s, int height, int width)
+    {
+        var cnts = new List<uint>(s.Length);
+        var p = 0;
+        while (p < s.Length)
+        {
+            long x = 0;
+            var k = 0;
+            var more = true;
+            while (more)
+            {
+                if (p >= s.Length) throw new InvalidDataException("compressed RLE string ends inside a number");
+                long c = s[p] - 48;
+                x |= (c & 0x1f) << (5 * k);
+                more = (c & 0x20) != 0;
+                p++;
+                k++;
+                if (!more && (c & 0x10) != 0) x |= -1L << (5 * k);
+            }
+            if (cnts.Count > 2) x += cnts[^2];
+            cnts.Add((uint)x);
+        }
+        return new Rle(height, width, cnts.ToArray());
+    }
+
+    /// <summary>Parses COCO's compressed RLE string.</summary>
+    public static Rle FromCompressedString(string s, int height, int width) =>
+        FromCompressedString(System.Text.Encoding.ASCII.GetBytes(s), height, width);
+}

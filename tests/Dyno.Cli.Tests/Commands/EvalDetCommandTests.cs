@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Dyno.Cli.Tests.Commands;
+
+/// <summary>Runs the real <c>dyno</c> (out of process, so stdout is exactly what a user sees).</summary>
+public class EvalDetCommandTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "coco", name);
+
+    private static (int Code, string Stdout, string Stderr) Dyno(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dyno.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void Json_contract_matches_pycocotools()
+    {
+        var (code, stdout, _) = Dyno("eval", "det", "--gt", Fixture("tiny_gt.json"), "--dt", Fixture("tiny_dt.json"), "--format", "json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        var stats = doc.RootElement.GetProperty("stats");
+        using var expected = JsonDocument.Parse(File.ReadAllBytes(Fixture("expected_tiny.json")));
+        string[] names = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"];
+        Assert.Equal(names, stats.EnumerateObject().Select(p => p.Name));
+        foreach (var n in names)
+            Assert.Equal(expected.RootElement.GetProperty("stats").GetProperty(n).GetDouble(), stats.GetProperty(n).GetDouble());
+        Assert.Equal(8, doc.RootElement.GetProperty("per_category").GetArrayLength());
+        var protocol = doc.RootElement.GetProperty("protocol");
+        Assert.Equal("bbox", protocol.GetProperty("iou_type").GetString());
+        Assert.True(protocol.GetProperty("coco_default").GetBoolean());
+    }
+
+    [Fact]
+    public void Bad_input_is_one_line_and_exit_2()
+    {
+        var (code, stdout, stderr) = Dyno("eval", "det", "--gt", Fixture("tiny_gt.json"), "--dt", Fixture("nope.json"), "--format", "json");
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("dyno: error: ", stderr);
+        Assert.Contains("nope.json", stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+
+        var bad = Path.Combine(Path.GetTempPath(), $"dyno-bad-{Guid.NewGuid():N}.json");
+        File.WriteAllText(bad, "[{\"image_id\": 316716, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], \"score\": 0.5},\n {\"image_id\": 316716,,}]");
+        try
+        {
+            (code, _, stderr) = Dyno("eval", "det", "--gt", Fixture("tiny_gt.json"), "--dt", bad);
+            Assert.Equal(2, code);
+            Assert.Contains("malformed JSON at line 2, byte", stderr);
+        }
+        finally
+        {
+            File.Delete(bad);
+        }
+    }
+}
