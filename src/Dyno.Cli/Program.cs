@@ -11,6 +11,8 @@ public static class Program
     {
         var root = new RootCommand("dyno: put an AI model on the dyno. Size and cost (profile), speed and accuracy, in one tool.");
         root.Subcommands.Add(ProfileCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(CalibrateCommand.Create());
         return root;
     }
 
