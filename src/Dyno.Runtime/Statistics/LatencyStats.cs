@@ -85,7 +85,14 @@ public sealed record LatencyStats
         var std = n > 1 ? Math.Sqrt(ss / (n - 1)) : 0;
         var half = n > 1 ? StudentT.Quantile(1 - (1 - confidence) / 2, n - 1) * std / Math.Sqrt(n) : 0;
 
-        Estimate Q(double p) => new(Percentile(sorted, p), QuantileCi(sorted, p, confidence).Lower, QuantileCi(sorted, p, confidence).Upper);
+        Estimate Q(double p)
+        {
+            // The interpolated estimate can fall outside the order-statistic interval for tiny n (n = 2, p99:
+            // the lower bound is the maximum); the interval is widened to contain it.
+            var v = Percentile(sorted, p);
+            var (lo, hi) = QuantileCi(sorted, p, confidence);
+            return new Estimate(v, Math.Min(lo, v), Math.Max(hi, v));
+        }
         var ci = new Dictionary<string, Estimate>
         {
             ["mean"] = new(mean, mean - half, mean + half),
