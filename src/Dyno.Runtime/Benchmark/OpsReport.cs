@@ -44,13 +44,16 @@ public sealed record OpsReport
     /// <summary>Median of the profiler's <c>model_run</c> events (ms): end-to-end time with profiling on.</summary>
     public required double ProfiledRunMs { get; init; }
 
-    /// <summary>Sum over nodes of the mean kernel time per inference (ms).</summary>
+    /// <summary>Sum over nodes of the mean kernel time per inference (ms); the shares are of this sum.</summary>
     public required double SumOpsMs { get; init; }
 
     /// <summary>Median over profiled runs of (summed kernel time of the run) ÷ median <c>model_run</c>: how much of a run the kernels explain.</summary>
     public required double SumOpsOverProfiledRun { get; init; }
 
-    /// <summary><see cref="SumOpsMs"/> ÷ the median latency measured without the profiler (both passes see the same machine load only if it is steady).</summary>
+    /// <summary>Median latency without the profiler, from runs of the benchmarked session interleaved one by one with the profiled runs (ms).</summary>
+    public required double LatencyMs { get; init; }
+
+    /// <summary>Median over profiled runs of the run's summed kernel time ÷ <see cref="LatencyMs"/>: the per-op times as a share of the end-to-end latency.</summary>
     public required double SumOpsOverLatency { get; init; }
 
     /// <summary>Static nodes whose cost was joined to an executed kernel, and static nodes in the main graph (the rest were removed: Identity, Constant, Dropout...).</summary>
@@ -139,7 +142,8 @@ public sealed record OpsReport
             ProfiledRunMs = Statistics.LatencyStats.Percentile(runMs, 0.5),
             SumOpsMs = sumUs / 1000,
             SumOpsOverProfiledRun = Statistics.LatencyStats.Percentile(sumMs, 0.5) / Statistics.LatencyStats.Percentile(runMs, 0.5),
-            SumOpsOverLatency = measuredLatencyMs > 0 ? sumUs / 1000 / measuredLatencyMs : 0,
+            LatencyMs = measuredLatencyMs,
+            SumOpsOverLatency = measuredLatencyMs > 0 ? Statistics.LatencyStats.Percentile(sumMs, 0.5) / measuredLatencyMs : 0,
             StaticNodesJoined = groups.Values.Sum(g => g.Count), StaticNodes = mainNodes,
             StaticFlopsJoined = groups.Values.Sum(g => g.Sum(x => x.Flops)),
             ByOpType = byType, Nodes = nodes,
