@@ -38,13 +38,14 @@ public static class BenchCommand
         var latencyTarget = new Option<double?>("--latency-target") { Description = "Scenario latency bound in ms (p90 single-stream, p99 server): reports whether it is met." };
         var noProfile = new Option<bool>("--no-profile") { Description = "Skip the per-operator profiling pass." };
         var noCalibration = new Option<bool>("--no-calibration") { Description = "Do not calibrate the machine when no cached roofs exist (utilization is then omitted)." };
+        var pool = new Option<int>("--input-pool") { Description = "Distinct random input sets cycled through (default 8), so consecutive runs see different data.", DefaultValueFactory = _ => 8 };
         var seed = new Option<int>("--seed") { Description = "Seed of random inputs and weights.", DefaultValueFactory = _ => 1 };
         var saveModel = new Option<FileInfo?>("--save-model") { Description = "Also save the model as run (symbolic batch, materialized weights) to this file, e.g. to run it in another harness." };
 
         var cmd = new Command("bench", "Measured speed with ONNX Runtime: cold start, latency distribution with CIs, throughput sweep, memory, per-op time joined to static costs, utilization of the measured roofs.")
         {
             model, example, shape, dim, batch, concurrency, threads, interOp, graphOpt, execMode, provider, iterations, maxTime, targetCi,
-            inputs, scenario, qps, latencyTarget, noProfile, noCalibration, seed, saveModel,
+            inputs, scenario, qps, latencyTarget, noProfile, noCalibration, pool, seed, saveModel,
         };
         common.AddTo(cmd);
         cmd.SetAction(parse => CommandRunner.Run(() =>
@@ -64,7 +65,7 @@ public static class BenchCommand
                 InputsDirectory = parse.GetValue(inputs)?.FullName, ProfileOps = !parse.GetValue(noProfile),
                 Scenario = parse.GetValue(scenario) switch { "offline" => Scenario.Offline, "server" => Scenario.Server, _ => Scenario.SingleStream },
                 Qps = parse.GetValue(qps), LatencyTargetMs = parse.GetValue(latencyTarget), Seed = parse.GetValue(seed),
-                SaveModelPath = parse.GetValue(saveModel)?.FullName,
+                SaveModelPath = parse.GetValue(saveModel)?.FullName, InputPool = parse.GetValue(pool),
             };
             var quiet = parse.GetValue(common.Quiet);
             var calibration = MachineCalibration.LoadCached();

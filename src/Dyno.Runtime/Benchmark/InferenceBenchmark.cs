@@ -221,6 +221,7 @@ public static class InferenceBenchmark
     private static void Validate(BenchOptions o)
     {
         if (o.Batches.Count == 0 || o.Batches.Any(b => b < 1)) throw new ArgumentException($"--batch {string.Join(",", o.Batches)}: batch sizes must be positive integers");
+        if (o.InputPool < 1) throw new ArgumentException("--input-pool must be at least 1");
         if (o.Concurrency < 1) throw new ArgumentException("--concurrency must be at least 1");
         if (o.Iterations is < 1) throw new ArgumentException("--iterations must be at least 1");
         if (o.MaxTimeSeconds <= 0) throw new ArgumentException("--max-time must be positive");
