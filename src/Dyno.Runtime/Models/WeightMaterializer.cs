@@ -130,6 +130,13 @@ public static class WeightMaterializer
         return full;
     }
 
+    private static int Fill<T>(byte[] buf, int count, Func<T> next) where T : unmanaged
+    {
+        var span = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(buf.AsSpan());
+        for (var i = 0; i < count; i++) span[i] = next();
+        return count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+    }
+
     /// <summary>Writes the tensor's bytes; returns false when it had to write zeros.</summary>
     private static bool WriteRandom(Stream s, OnnxTensor t, XorShiftRandom rng)
     {
@@ -145,34 +152,10 @@ public static class WeightMaterializer
             int size;
             switch (t.DataType)
             {
-                case DataType.Float:
-                {
-                    var span = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buf.AsSpan(0, k * 4));
-                    for (var i = 0; i < k; i++) span[i] = (float)rng.Uniform(lo, hi);
-                    size = k * 4;
-                    break;
-                }
-                case DataType.Double:
-                {
-                    var span = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(buf.AsSpan(0, k * 8));
-                    for (var i = 0; i < k; i++) span[i] = rng.Uniform(lo, hi);
-                    size = k * 8;
-                    break;
-                }
-                case DataType.Float16:
-                {
-                    var span = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(buf.AsSpan(0, k * 2));
-                    for (var i = 0; i < k; i++) span[i] = (Half)rng.Uniform(lo, hi);
-                    size = k * 2;
-                    break;
-                }
-                case DataType.BFloat16:
-                {
-                    var span = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(buf.AsSpan(0, k * 2));
-                    for (var i = 0; i < k; i++) span[i] = (ushort)(BitConverter.SingleToUInt32Bits((float)rng.Uniform(lo, hi)) >> 16);
-                    size = k * 2;
-                    break;
-                }
+                case DataType.Float: size = Fill(buf, k, () => (float)rng.Uniform(lo, hi)); break;
+                case DataType.Double: size = Fill(buf, k, () => rng.Uniform(lo, hi)); break;
+                case DataType.Float16: size = Fill(buf, k, () => (Half)rng.Uniform(lo, hi)); break;
+                case DataType.BFloat16: size = Fill(buf, k, () => (ushort)(BitConverter.SingleToUInt32Bits((float)rng.Uniform(lo, hi)) >> 16)); break;
                 case DataType.Int8 or DataType.UInt8:
                     for (var i = 0; i < k; i++) buf[i] = (byte)rng.Next();
                     size = k;
