@@ -21,7 +21,7 @@ public sealed record BenchResult
     public required IReadOnlyList<ThroughputPoint> Throughput { get; init; }
     public required ScenarioResult Scenario { get; init; }
 
-    /// <summary>Peak resident set size of the whole process (bytes).</summary>
+    /// <summary>Peak resident set size of the whole process (bytes), taken after the timed runs and before the profiling pass.</summary>
     public required long PeakRssBytes { get; init; }
 
     public required MemoryInfo Memory { get; init; }

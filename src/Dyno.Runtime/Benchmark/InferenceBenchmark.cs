@@ -140,6 +140,7 @@ public static class InferenceBenchmark
             }
         }
         var rssAfterRuns = ProcessMemory.Rss();
+        var peakRss = ProcessMemory.PeakRss(); // before the profiling pass, whose second session is not the user's
         var latency = latency0!;
         if (latency.Noisy)
             warnings.Add($"latency CV is {latency.Cv:P1} (> {LatencyStats.NoisyCv:P0}): the machine is noisy; compare medians, not means");
@@ -196,7 +197,7 @@ public static class InferenceBenchmark
             StopReason = stop0,
             Throughput = MarkPareto(points),
             Scenario = server ?? ScenarioMetric(o, latency, points),
-            PeakRssBytes = ProcessMemory.PeakRss(),
+            PeakRssBytes = peakRss,
             Memory = new MemoryInfo { RssBeforeSessionBytes = rssBefore, RssAfterSessionBytes = rssAfterSession, RssAfterRunsBytes = rssAfterRuns },
             Ops = ops,
             Utilization = utilization,
