@@ -45,11 +45,8 @@ public static class InferenceBenchmark
         var processStart = Process.GetCurrentProcess().StartTime.ToUniversalTime();
         var processStartMs = Math.Max(0, (DateTime.UtcNow - processStart).TotalMilliseconds);
         var clock = Stopwatch.StartNew();
-        var env = EnvironmentInfo.Capture();
         var warnings = new List<string>();
         var notes = new List<string>();
-        if (env.LoadAverage is { } load && load[0] > env.LogicalCores * 0.75)
-            warnings.Add($"the machine is busy (load average {load[0]:0.00} on {env.LogicalCores} cores): timings include interference from other processes");
 
         progress?.Report(new BenchProgress("loading model", 0));
         using var onnx = source.Open();
@@ -99,6 +96,9 @@ public static class InferenceBenchmark
             Total = processStartMs + clock.Elapsed.TotalMilliseconds,
         };
 
+        var env = EnvironmentInfo.Capture(); // after the cold start, so reading /proc is not timed as one of its phases
+        if (env.LoadAverage is { } load && load[0] > env.LogicalCores * 0.75)
+            warnings.Add($"the machine is busy (load average {load[0]:0.00} on {env.LogicalCores} cores): timings include interference from other processes");
         var profile0 = ModelProfiler.Profile(onnx, new ProfileOptions { InputShapes = specs0.ToDictionary(s => s.Name, s => s.Shape) });
         var batches = fileInputs is not null ? [batch0] : o.Batches;
         var points = new List<ThroughputPoint>();
