@@ -189,7 +189,7 @@ public static class MachineCalibration
     /// Runs Identity(float[1]) in interleaved rounds: per-call timing as the benchmark loop does it,
     /// then the same number of calls timed as one block; the overhead is the median difference.
     /// </summary>
-    public static HarnessOverhead MeasureHarnessOverhead(int callsPerRound = 100_000, int rounds = 5)
+    public static HarnessOverhead MeasureHarnessOverhead(int callsPerRound = 100_000, int rounds = 8)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1 };
         using var session = new InferenceSession(TinyModels.Identity(), options);
@@ -201,10 +201,13 @@ public static class MachineCalibration
         var diffs = new double[rounds];
         for (var r = 0; r < rounds; r++)
         {
+            // Alternate which loop goes first, so a drift in machine load does not favour one side.
+            double wall = 0;
+            if (r % 2 == 1) wall = InferenceBenchmark.TimedLoop(runner, samples);
             var t0 = Stopwatch.GetTimestamp();
             for (var i = 0; i < callsPerRound; i++) runner.Run();
             bare[r] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds / callsPerRound;
-            var wall = InferenceBenchmark.TimedLoop(runner, samples);
+            if (r % 2 == 0) wall = InferenceBenchmark.TimedLoop(runner, samples);
             timed[r] = Statistics.LatencyStats.Percentile(Sorted(samples), 0.5) * 1000;
             diffs[r] = wall * 1e6 / callsPerRound - bare[r];
         }
