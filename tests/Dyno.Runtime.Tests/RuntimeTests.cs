@@ -113,7 +113,7 @@ public class RuntimeTests
           {"cat":"Node","name":"ReorderOutput_0_fence_before","ts":229,"dur":0}
         ]
         """.Replace("RELU_OUT", relu.Outputs[0], StringComparison.Ordinal);
-        var ops = OpsReport.FromProfile(trace, skipRuns: 1, batch: 1, measuredLatencyMs: 0.03, profile.Nodes, model.Graph.Nodes);
+        var ops = OpsReport.FromProfile(trace, skipRuns: 1, batch: 1, unprofiledLatenciesMs: [0.05, 0.03], profile.Nodes, model.Graph.Nodes);
         Assert.Equal(1, ops.Runs);
         Assert.Equal(0.030, ops.SumOpsMs, 12);
         Assert.Equal(0.040, ops.ProfiledRunMs, 12);

@@ -66,7 +66,7 @@ public sealed record BenchOptions
     public bool ProfileOps { get; init; } = true;
 
     /// <summary>Iterations of the profiling pass.</summary>
-    public int ProfileIterations { get; init; } = 30;
+    public int ProfileIterations { get; init; } = 50;
 
     public Scenario Scenario { get; init; } = Scenario.SingleStream;
 

@@ -543,8 +543,7 @@ public static class InferenceBenchmark
                 }
                 file = session.EndProfiling();
             }
-            Array.Sort(unprofiled);
-            return OpsReport.FromProfile(File.ReadAllText(file), warm, o.Batches[0], LatencyStats.Percentile(unprofiled, 0.5), costs, graphNodes);
+            return OpsReport.FromProfile(File.ReadAllText(file), warm, o.Batches[0], unprofiled, costs, graphNodes);
         }
         finally
         {

@@ -47,13 +47,16 @@ public sealed record OpsReport
     /// <summary>Sum over nodes of the mean kernel time per inference (ms); the shares are of this sum.</summary>
     public required double SumOpsMs { get; init; }
 
-    /// <summary>Median over profiled runs of (summed kernel time of the run) ÷ median <c>model_run</c>: how much of a run the kernels explain.</summary>
+    /// <summary>Median over profiled runs of (summed kernel time of the run ÷ its <c>model_run</c> time): how much of a run the kernels explain.</summary>
     public required double SumOpsOverProfiledRun { get; init; }
 
     /// <summary>Median latency without the profiler, from runs of the benchmarked session interleaved one by one with the profiled runs (ms).</summary>
     public required double LatencyMs { get; init; }
 
-    /// <summary>Median over profiled runs of the run's summed kernel time ÷ <see cref="LatencyMs"/>: the per-op times as a share of the end-to-end latency.</summary>
+    /// <summary>
+    /// Median over profiled runs of (the run's summed kernel time ÷ the unprofiled latency of the run
+    /// issued just before it): the per-op times as a share of the end-to-end latency.
+    /// </summary>
     public required double SumOpsOverLatency { get; init; }
 
     /// <summary>Static nodes whose cost was joined to an executed kernel, and static nodes in the main graph (the rest were removed: Identity, Constant, Dropout...).</summary>
@@ -73,7 +76,7 @@ public sealed record OpsReport
     /// <c>OUTPUT_nchwc</c>), by the tensor they produce; a fused kernel (Conv+Relu) also takes the static
     /// cost of the unmatched single-consumer chain feeding it (the Conv whose output only the Relu read).
     /// </summary>
-    public static OpsReport FromProfile(string profileJson, int skipRuns, int batch, double measuredLatencyMs,
+    public static OpsReport FromProfile(string profileJson, int skipRuns, int batch, IReadOnlyList<double> unprofiledLatenciesMs,
         IReadOnlyList<NodeCost> costs, IReadOnlyList<OnnxNode> graphNodes)
     {
         using var doc = JsonDocument.Parse(profileJson);
@@ -133,17 +136,21 @@ public sealed record OpsReport
             var flops = g.Sum(x => x.Flops ?? 0);
             return new OpTypeTime(g.Key, g.Count(), ms, g.Sum(x => x.Share), flops, ms > 0 && flops > 0 ? flops / (ms / 1000) : null);
         }).OrderByDescending(x => x.TimeMs).ToList();
+        // Profiled run i was issued right after unprofiled run i: their ratio compares kernels and
+        // end-to-end time under the same machine load, which a ratio of two medians would not.
+        if (unprofiledLatenciesMs.Count < n) throw new ArgumentException($"{unprofiledLatenciesMs.Count} unprofiled latencies for {n} profiled runs");
+        var pairRatios = Enumerable.Range(0, n).Select(i => perRunSum[i] / 1000 / unprofiledLatenciesMs[unprofiledLatenciesMs.Count - n + i]).ToList();
+        var latencyMs = Statistics.LatencyStats.Percentile(unprofiledLatenciesMs.Order().ToArray(), 0.5);
         var runMs = kept.Select(r => (r.End - r.Ts) / 1000.0).Order().ToArray();
-        var sumMs = perRunSum.Select(x => x / 1000).Order().ToArray();
         var mainNodes = costs.Count(x => x.Graph is null or "");
         return new OpsReport
         {
             Batch = batch, Runs = n,
             ProfiledRunMs = Statistics.LatencyStats.Percentile(runMs, 0.5),
             SumOpsMs = sumUs / 1000,
-            SumOpsOverProfiledRun = Statistics.LatencyStats.Percentile(sumMs, 0.5) / Statistics.LatencyStats.Percentile(runMs, 0.5),
-            LatencyMs = measuredLatencyMs,
-            SumOpsOverLatency = measuredLatencyMs > 0 ? Statistics.LatencyStats.Percentile(sumMs, 0.5) / measuredLatencyMs : 0,
+            SumOpsOverProfiledRun = Statistics.LatencyStats.Percentile(Enumerable.Range(0, n).Select(i => perRunSum[i] / (kept[i].End - kept[i].Ts)).Order().ToArray(), 0.5),
+            LatencyMs = latencyMs,
+            SumOpsOverLatency = Statistics.LatencyStats.Percentile(pairRatios.Order().ToArray(), 0.5),
             StaticNodesJoined = groups.Values.Sum(g => g.Count), StaticNodes = mainNodes,
             StaticFlopsJoined = groups.Values.Sum(g => g.Sum(x => x.Flops)),
             ByOpType = byType, Nodes = nodes,
