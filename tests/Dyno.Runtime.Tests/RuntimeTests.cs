@@ -72,6 +72,8 @@ public class RuntimeTests
         // Every Conv FLOP is joined to a measured kernel (through NCHWc renames and Conv+Relu fusion).
         Assert.Equal(703_482_576, ops.ByOpType.Where(t => t.OpType == "Conv").Sum(t => t.Flops));
         Assert.Equal(1.0, ops.Nodes.Sum(n => n.Share), 9);
+        Assert.Equal(ops.StaticNodes, ops.StaticNodesJoined);
+        Assert.Equal(result.Model.Flops, ops.StaticFlopsJoined);
 
         using var doc = JsonDocument.Parse(DynoJson.Serialize(result));
         var root = doc.RootElement;

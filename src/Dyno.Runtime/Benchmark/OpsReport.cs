@@ -73,8 +73,9 @@ public sealed record OpsReport
     /// Reads an ONNX Runtime profile (Chrome trace JSON), drops the first <paramref name="skipRuns"/>
     /// model runs, and averages each node's <c>*_kernel_time</c> over the remaining runs. Executed nodes
     /// are joined to the static graph by name, or, for nodes the runtime renamed (NCHWc layout:
-    /// <c>OUTPUT_nchwc</c>), by the tensor they produce; a fused kernel (Conv+Relu) also takes the static
-    /// cost of the unmatched single-consumer chain feeding it (the Conv whose output only the Relu read).
+    /// <c>OUTPUT_nchwc</c>), by the tensor they produce; a fused kernel also takes the static cost of
+    /// the unmatched single-consumer chains feeding it (the Conv under a fused Relu) and fed by it (the
+    /// Add and Relu fused after a Conv).
     /// </summary>
     public static OpsReport FromProfile(string profileJson, int skipRuns, int batch, IReadOnlyList<double> unprofiledLatenciesMs,
         IReadOnlyList<NodeCost> costs, IReadOnlyList<OnnxNode> graphNodes)
@@ -196,6 +197,29 @@ public sealed record OpsReport
                 }
             }
             groups[name] = list;
+        }
+        // Then what was fused after it (Conv + Add + Relu runs as one kernel named after the Conv's
+        // output): unclaimed nodes that are the sole consumer of a group member's output.
+        var consumerOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var node in graphNodes)
+            foreach (var i in node.Inputs)
+                if (i.Length > 0 && consumers.GetValueOrDefault(i) == 1) consumerOf[i] = node.Index;
+        foreach (var (name, idx) in direct)
+        {
+            var list = groups[name];
+            var queue = new Queue<int>();
+            queue.Enqueue(idx);
+            while (queue.Count > 0)
+            {
+                var at = queue.Dequeue();
+                foreach (var output in graphNodes[at].Outputs)
+                {
+                    if (!consumerOf.TryGetValue(output, out var down) || claimed.Contains(down)) continue;
+                    claimed.Add(down);
+                    if (costByIndex.TryGetValue(down, out var cost)) list.Add(cost);
+                    queue.Enqueue(down);
+                }
+            }
         }
         return groups;
     }
