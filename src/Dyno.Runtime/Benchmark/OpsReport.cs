@@ -158,6 +158,12 @@ public sealed record OpsReport
         };
     }
 
+    /// <summary>Operators ONNX Runtime folds or fuses into the kernel before them (activations, residual adds, BN into Conv).</summary>
+    private static readonly HashSet<string> FusedAfter = new(StringComparer.Ordinal)
+    {
+        "Add", "Sum", "Mul", "Relu", "Clip", "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "BatchNormalization", "Identity", "Dropout",
+    };
+
     private static Dictionary<string, List<NodeCost>> Join(IEnumerable<string> executed, IReadOnlyList<NodeCost> costs, IReadOnlyList<OnnxNode> graphNodes)
     {
         var costByIndex = costs.Where(x => x.Graph is null or "").ToDictionary(x => x.Index);
@@ -214,7 +220,7 @@ public sealed record OpsReport
                 var at = queue.Dequeue();
                 foreach (var output in graphNodes[at].Outputs)
                 {
-                    if (!consumerOf.TryGetValue(output, out var down) || claimed.Contains(down)) continue;
+                    if (!consumerOf.TryGetValue(output, out var down) || claimed.Contains(down) || !FusedAfter.Contains(graphNodes[down].OpType)) continue;
                     claimed.Add(down);
                     if (costByIndex.TryGetValue(down, out var cost)) list.Add(cost);
                     queue.Enqueue(down);
