@@ -158,6 +158,25 @@ public sealed record OpsReport
         };
     }
 
+    /// <summary>
+    /// Names to try for an executed node: as is; without the suffixes ONNX Runtime's transformers add
+    /// (<c>_nchwc</c>, <c>_new_reshape</c>); without trailing <c>/XxxFusion</c> segments
+    /// (<c>/layers.0/fc1/MatMul/MatMulAddFusion</c> is the fused <c>/layers.0/fc1/MatMul</c>).
+    /// </summary>
+    private static IEnumerable<string> Candidates(string name)
+    {
+        yield return name;
+        var key = name.TrimEnd('/');
+        foreach (var suffix in new[] { "_nchwc", "_new_reshape" })
+            if (key.EndsWith(suffix, StringComparison.Ordinal)) key = key[..^suffix.Length];
+        yield return key;
+        while (key.LastIndexOf('/') is var slash and > 0 && key[(slash + 1)..].Contains("Fusion", StringComparison.Ordinal))
+        {
+            key = key[..slash];
+            yield return key;
+        }
+    }
+
     /// <summary>Operators ONNX Runtime folds or fuses into the kernel before them (activations, residual adds, BN into Conv).</summary>
     private static readonly HashSet<string> FusedAfter = new(StringComparer.Ordinal)
     {
@@ -178,11 +197,12 @@ public sealed record OpsReport
         }
         var direct = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var name in executed)
-        {
-            var key = name.EndsWith("_nchwc", StringComparison.Ordinal) ? name[..^"_nchwc".Length] : name;
-            if (byName.TryGetValue(name, out var idx) || byName.TryGetValue(key, out idx) || producer.TryGetValue(key, out idx))
-                direct[name] = idx;
-        }
+            foreach (var key in Candidates(name))
+                if (byName.TryGetValue(key, out var idx) || producer.TryGetValue(key, out idx))
+                {
+                    direct[name] = idx;
+                    break;
+                }
         var claimed = direct.Values.ToHashSet();
         var groups = new Dictionary<string, List<NodeCost>>(StringComparer.Ordinal);
         foreach (var (name, idx) in direct)
