@@ -18,6 +18,8 @@ public static class Program
         root.Subcommands.Add(AnchorsCommand.Create());
         root.Subcommands.Add(LlmCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(CalibrateCommand.Create());
         return root;
     }
 

@@ -1,0 +1,198 @@
+using System.CommandLine;
+using System.Globalization;
+using Dyno.Cli.Infrastructure;
+using Dyno.Models.Onnx;
+using Dyno.Reports;
+using Dyno.Runtime.Benchmark;
+using Dyno.Runtime.Calibration;
+using Spectre.Console;
+
+namespace Dyno.Cli.Commands;
+
+/// <summary><c>dyno bench</c>: measured speed of an ONNX model with ONNX Runtime, joined to its static costs.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var model = new Argument<FileInfo?>("MODEL") { Description = "The ONNX model file.", Arity = ArgumentArity.ZeroOrOne };
+        var example = new Option<string?>("--example") { Description = $"Benchmark an embedded example model (weightless: random weights are materialized): {string.Join(", ", ExampleModels.Names)}." };
+        var shape = new Option<string[]>("--shape") { Description = "Set an input's shape: NAME=1x3x640x640 (repeatable)." };
+        var dim = new Option<string[]>("--dim") { Description = "Set a symbolic dimension: NAME=VALUE (repeatable). Unset dynamic dims other than the batch are 1." };
+        var batch = new Option<string>("--batch", "-b") { Description = "Batch sizes to sweep, e.g. 1,2,4,8 (default 1). Latency and per-op results describe the first.", DefaultValueFactory = _ => "1" };
+        var concurrency = new Option<int>("--concurrency") { Description = "Parallel requests on the session for the throughput sweep (default 1).", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads (0 = runtime default).", DefaultValueFactory = _ => 0 };
+        var interOp = new Option<int>("--inter-op-threads") { Description = "Inter-op threads (0 = runtime default; used in parallel execution mode).", DefaultValueFactory = _ => 0 };
+        var graphOpt = new Option<string>("--graph-optimization") { Description = "Graph optimization level: disable, basic, extended, all.", DefaultValueFactory = _ => "all" };
+        graphOpt.AcceptOnlyFromAmong("disable", "basic", "extended", "all");
+        var execMode = new Option<string>("--execution-mode") { Description = "Execution mode: sequential or parallel.", DefaultValueFactory = _ => "sequential" };
+        execMode.AcceptOnlyFromAmong("sequential", "parallel");
+        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu (default), cuda, dnnl, tensorrt, openvino (where installed).", DefaultValueFactory = _ => "cpu" };
+        var iterations = new Option<int?>("--iterations", "-n") { Description = "Fixed number of timed iterations (overrides the CI target and --max-time)." };
+        var maxTime = new Option<double>("--max-time") { Description = "Time budget per batch point, seconds (default 10).", DefaultValueFactory = _ => 10 };
+        var targetCi = new Option<double>("--target-ci") { Description = "Stop when the median's 95% CI is narrower than this fraction of it (default 0.01).", DefaultValueFactory = _ => 0.01 };
+        var inputs = new Option<DirectoryInfo?>("--inputs") { Description = "Directory of NAME.npy or NAME.pb (TensorProto) files, one per model input, instead of random data." };
+        var scenario = new Option<string>("--scenario") { Description = "MLPerf-style scenario: single-stream (p90 latency), offline (max samples/s), server (Poisson arrivals at --qps, p99 latency).", DefaultValueFactory = _ => "single-stream" };
+        scenario.AcceptOnlyFromAmong("single-stream", "offline", "server");
+        var qps = new Option<double?>("--qps") { Description = "Server scenario: query arrival rate per second." };
+        var latencyTarget = new Option<double?>("--latency-target") { Description = "Scenario latency bound in ms (p90 single-stream, p99 server): reports whether it is met." };
+        var noProfile = new Option<bool>("--no-profile") { Description = "Skip the per-operator profiling pass." };
+        var noCalibration = new Option<bool>("--no-calibration") { Description = "Do not calibrate the machine when no cached roofs exist (utilization is then omitted)." };
+        var pool = new Option<int>("--input-pool") { Description = "Distinct random input sets cycled through (default 8), so consecutive runs see different data.", DefaultValueFactory = _ => 8 };
+        var seed = new Option<int>("--seed") { Description = "Seed of random inputs and weights.", DefaultValueFactory = _ => 1 };
+        var saveModel = new Option<FileInfo?>("--save-model") { Description = "Also save the model as run (symbolic batch, materialized weights) to this file, e.g. to run it in another harness." };
+
+        var cmd = new Command("bench", "Measured speed with ONNX Runtime: cold start, latency distribution with CIs, throughput sweep, memory, per-op time joined to static costs, utilization of the measured roofs.")
+        {
+            model, example, shape, dim, batch, concurrency, threads, interOp, graphOpt, execMode, provider, iterations, maxTime, targetCi,
+            inputs, scenario, qps, latencyTarget, noProfile, noCalibration, pool, seed, saveModel,
+        };
+        common.AddTo(cmd);
+        cmd.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var file = parse.GetValue(model);
+            var ex = parse.GetValue(example);
+            if (file is null == ex is null) throw new UsageException("give a MODEL file or --example NAME (one of them)");
+            if (file is not null && !file.Exists) throw new FileNotFoundException($"{file.FullName}: no such model file");
+            var source = ex is not null ? ModelSource.Embedded(ex) : ModelSource.File(file!.FullName);
+            var options = new BenchOptions
+            {
+                Provider = parse.GetValue(provider)!, IntraOpThreads = parse.GetValue(threads), InterOpThreads = parse.GetValue(interOp),
+                GraphOptimization = parse.GetValue(graphOpt)!, ExecutionMode = parse.GetValue(execMode)!,
+                Batches = ParseBatches(parse.GetValue(batch)!), Concurrency = parse.GetValue(concurrency),
+                Iterations = parse.GetValue(iterations), MaxTimeSeconds = parse.GetValue(maxTime), TargetRelativeCi = parse.GetValue(targetCi),
+                InputShapes = ShapeArgs.Shapes(parse.GetValue(shape)), Dims = ShapeArgs.Dims(parse.GetValue(dim)),
+                InputsDirectory = parse.GetValue(inputs)?.FullName, ProfileOps = !parse.GetValue(noProfile),
+                Scenario = parse.GetValue(scenario) switch { "offline" => Scenario.Offline, "server" => Scenario.Server, _ => Scenario.SingleStream },
+                Qps = parse.GetValue(qps), LatencyTargetMs = parse.GetValue(latencyTarget), Seed = parse.GetValue(seed),
+                SaveModelPath = parse.GetValue(saveModel)?.FullName, InputPool = parse.GetValue(pool),
+            };
+            var quiet = parse.GetValue(common.Quiet);
+            var calibration = MachineCalibration.LoadCached();
+            if (calibration is null && !parse.GetValue(noCalibration))
+            {
+                if (!quiet) Console.Error.WriteLine("dyno: no cached machine calibration: measuring the roofs once (quick; run 'dyno calibrate' for the full one)");
+                calibration = MachineCalibration.Run(quick: true);
+                MachineCalibration.Save(calibration);
+            }
+            var result = WithProgress(quiet, p => InferenceBenchmark.Run(source, options, calibration, p));
+            if (!quiet)
+                foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);
+            common.Emit(parse, new CommandOutput(result, Tables(result), Notes(result, calibration)));
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+
+    private static IReadOnlyList<int> ParseBatches(string s)
+    {
+        var list = new List<int>();
+        foreach (var part in s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var b) || b < 1)
+                throw new UsageException($"--batch {s}: '{part}' is not a positive integer (expected e.g. 1,2,4,8)");
+            list.Add(b);
+        }
+        if (list.Count == 0) throw new UsageException("--batch: give at least one batch size");
+        return list;
+    }
+
+    /// <summary>Runs <paramref name="body"/> with a Spectre progress bar on stderr (none with --quiet or when stderr is not a terminal).</summary>
+    private static T WithProgress<T>(bool quiet, Func<IProgress<BenchProgress>?, T> body)
+    {
+        if (quiet || Console.IsErrorRedirected) return body(null);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        T result = default!;
+        console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                result = body(new Reporter(p =>
+                {
+                    if (!tasks.TryGetValue(p.Phase, out var task))
+                    {
+                        foreach (var other in tasks.Values) other.Value = other.MaxValue;
+                        tasks[p.Phase] = task = ctx.AddTask(Markup.Escape(p.Phase), maxValue: 1);
+                    }
+                    task.Value = Math.Clamp(p.Fraction, 0, 1);
+                }));
+            });
+        return result;
+    }
+
+    private sealed class Reporter(Action<BenchProgress> report) : IProgress<BenchProgress>
+    {
+        public void Report(BenchProgress value) => report(value);
+    }
+
+    private static string Ms(double v) => Fmt.Num(v, v >= 100 ? 1 : v >= 1 ? 3 : 4);
+
+    private static IReadOnlyList<ResultTable> Tables(BenchResult r)
+    {
+        var l = r.LatencyMs;
+        var c = r.ColdStartMs;
+        string Ci(string k) => r.LatencyMs.Ci.TryGetValue(k, out var e) ? $"[{Ms(e.Lower)}, {Ms(e.Upper)}]" : "";
+        var latency = new ResultTable($"Latency, batch {r.Settings.Batches[0]} (ms, {l.Count} timed iterations, stop: {r.StopReason})",
+            [new ResultColumn("Statistic"), new ResultColumn("ms", ColumnAlign.Right), new ResultColumn("95% CI", ColumnAlign.Right)],
+            [
+                ["mean", Ms(l.Mean), Ci("mean")], ["std", Ms(l.Std), ""], ["min", Ms(l.Min), ""],
+                ["p50", Ms(l.P50), Ci("p50")], ["p90", Ms(l.P90), Ci("p90")], ["p95", Ms(l.P95), Ci("p95")], ["p99", Ms(l.P99), Ci("p99")],
+                ["max", Ms(l.Max), ""], ["CV", Fmt.Pct(l.Cv), ""],
+                ["outliers (Tukey)", $"{l.Outliers.High} high, {l.Outliers.Low} low", ""],
+            ]);
+        var summary = new ResultTable("Run", [new ResultColumn("Quantity"), new ResultColumn("Value", ColumnAlign.Right)],
+        [
+            ["model", r.Model.Source + (r.Model.WeightsMaterialized ? " (random weights materialized)" : "")],
+            ["inputs", string.Join("; ", r.Model.Inputs.Select(i => $"{i.Name}: {i.Dtype}[{string.Join(",", i.Shape)}]"))],
+            ["settings", $"{r.Settings.Provider}, intra-op {Threads(r.Settings.IntraOpThreads)}, inter-op {Threads(r.Settings.InterOpThreads)}, opt {r.Settings.GraphOptimization}, {r.Settings.ExecutionMode}"],
+            ["cold start (ms)", $"process {Ms(c.ProcessStart)} + load {Ms(c.ModelLoad)} + session {Ms(c.SessionCreate)} + first run {Ms(c.FirstInference)} = {Ms(c.Total)}"],
+            ["warm-up", $"{r.Warmup.Iterations} iterations, {Fmt.Num(r.Warmup.Seconds, 2)} s, steady state {(r.Warmup.SteadyStateDetected ? "detected" : "NOT detected")}"],
+            ["peak RSS", Fmt.Bytes(r.PeakRssBytes)],
+            ["session RSS growth", Fmt.Bytes(r.Memory.SessionGrowthBytes)],
+            ["FLOPs / inference", Fmt.Int(r.Model.Flops)],
+            ["achieved FLOP/s", Fmt.Si(r.Utilization.AchievedFlopsPerSecond, "FLOP/s") + Util(r.Utilization.FlopsUtilization, "GEMM roof")],
+            ["achieved bytes/s", Fmt.Si(r.Utilization.AchievedBytesPerSecond, "B/s") + Util(r.Utilization.BandwidthUtilization, "triad roof")],
+            [$"scenario {r.Scenario.Name}", $"{r.Scenario.Metric} = {Fmt.Num(r.Scenario.Value, 3)}" + (r.Scenario.TargetMet is { } met ? (met ? " (target met)" : " (target MISSED)") : "")],
+        ]);
+        var throughput = new ResultTable("Throughput", [
+                new ResultColumn("Batch", ColumnAlign.Right), new ResultColumn("Concurrency", ColumnAlign.Right), new ResultColumn("Samples/s", ColumnAlign.Right),
+                new ResultColumn("p50 ms", ColumnAlign.Right), new ResultColumn("p90 ms", ColumnAlign.Right), new ResultColumn("p99 ms", ColumnAlign.Right),
+                new ResultColumn("Iterations", ColumnAlign.Right), new ResultColumn("Pareto")],
+            r.Throughput.Select(p => (IReadOnlyList<string>)
+            [
+                p.Batch.ToString(CultureInfo.InvariantCulture), p.Concurrency.ToString(CultureInfo.InvariantCulture), Fmt.Num(p.SamplesPerSecond, 1),
+                Ms(p.LatencyP50Ms), Ms(p.LatencyP90Ms), Ms(p.LatencyP99Ms), Fmt.Int(p.Iterations), p.Pareto ? "yes" : "",
+            ]).ToList());
+        var tables = new List<ResultTable> { summary, latency, throughput };
+        if (r.Ops is { } ops)
+            tables.Add(new ResultTable($"Time per operator type (profiled, batch {ops.Batch}, {ops.Runs} runs; kernels sum {Ms(ops.SumOpsMs)} ms = {Fmt.Pct(ops.SumOpsOverLatency)} of median latency, {Fmt.Pct(ops.SumOpsOverProfiledRun)} of a profiled run; {ops.StaticNodesJoined}/{ops.StaticNodes} static nodes joined)",
+                [new ResultColumn("Op"), new ResultColumn("Nodes", ColumnAlign.Right), new ResultColumn("ms", ColumnAlign.Right), new ResultColumn("Share", ColumnAlign.Right),
+                 new ResultColumn("FLOPs", ColumnAlign.Right), new ResultColumn("Achieved FLOP/s", ColumnAlign.Right)],
+                ops.ByOpType.Select(t => (IReadOnlyList<string>)
+                [
+                    t.OpType, t.Nodes.ToString(CultureInfo.InvariantCulture), Ms(t.TimeMs), Fmt.Pct(t.Share), Fmt.Int(t.Flops),
+                    t.AchievedFlopsPerSecond is { } f ? Fmt.Si(f, "FLOP/s") : "",
+                ]).ToList()));
+        return tables;
+    }
+
+    private static string Threads(int n) => n == 0 ? "default" : n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Util(double? u, string roof) => u is { } v ? $" ({Fmt.Pct(v)} of the {roof})" : "";
+
+    private static IReadOnlyList<string> Notes(BenchResult r, CalibrationResult? c)
+    {
+        var notes = new List<string>(r.Notes);
+        if (c is not null)
+        {
+            var g = string.Join(", ", c.Gemm.Select(x => $"{x.Precision} {x.Threads}T {Fmt.Si(x.FlopsPerSecond, "FLOP/s")}"));
+            var t = string.Join(", ", c.Triad.Select(x => $"{x.Threads}T {Fmt.Si(x.BytesPerSecond, "B/s")}"));
+            notes.Add($"measured roofs of this machine (dyno calibrate, {c.MeasuredAt:yyyy-MM-dd HH:mm}Z): GEMM {g}; triad {t}");
+        }
+        var e = r.Environment;
+        notes.Add($"environment: {e.CpuModel}, {e.LogicalCores} logical cores, {e.Os}, {e.Dotnet}, ONNX Runtime {e.OnnxRuntime}" +
+                  (e.LoadAverage is { } la ? $", load average {la[0]:0.00}" : ""));
+        notes.Add("percentiles: type 7 (linear interpolation); CIs: order statistics with binomial coverage (95%); outliers: Tukey's 1.5 IQR fences, kept (docs/bench.md)");
+        return notes;
+    }
+}

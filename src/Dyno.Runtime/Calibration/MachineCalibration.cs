@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dyno.Models.Onnx;
+using Dyno.Runtime.Benchmark;
+using Dyno.Runtime.Environment;
+using Dyno.Runtime.Models;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Dyno.Runtime.Calibration;
+
+/// <summary>Achievable GEMM rate at one precision and thread count (ONNX Runtime's own MatMul kernel).</summary>
+public sealed record GemmRoof(string Precision, int Threads, int Size, double FlopsPerSecond);
+
+/// <summary>STREAM-style triad bandwidth (a[i] = b[i] + s·c[i], 3 × 8 bytes moved per element, write-allocate not counted).</summary>
+public sealed record TriadRoof(int Threads, long ArrayBytes, double BytesPerSecond);
+
+/// <summary>What Dyno's timed loop adds to each inference, measured on an Identity model.</summary>
+public sealed record HarnessOverhead
+{
+    /// <summary>Median per-inference latency Dyno reports for Identity(float[1]): the runtime's floor plus the harness.</summary>
+    public required double IdentityLatencyUs { get; init; }
+
+    /// <summary>The same calls back to back, timed as a block (no per-call timestamps or bookkeeping).</summary>
+    public required double BareRunUs { get; init; }
+
+    /// <summary>
+    /// Wall time per iteration of the benchmark's timed loop (timestamps, sample store, input rotation)
+    /// minus the bare per-call time, median over interleaved rounds: the harness's own cost per inference.
+    /// </summary>
+    public required double OverheadUs { get; init; }
+}
+
+/// <summary>The measured roofs of this machine, cached by <c>dyno calibrate</c>.</summary>
+public sealed record CalibrationResult
+{
+    public required string CpuModel { get; init; }
+    public required int LogicalCores { get; init; }
+    public required string OnnxRuntime { get; init; }
+    public required DateTimeOffset MeasuredAt { get; init; }
+    public required IReadOnlyList<GemmRoof> Gemm { get; init; }
+    public required IReadOnlyList<TriadRoof> Triad { get; init; }
+    public required HarnessOverhead Harness { get; init; }
+
+    /// <summary>1-minute load average while calibrating: a busy machine gives low roofs.</summary>
+    public double? LoadAverage { get; init; }
+
+    /// <summary>The GEMM roof for a precision at the closest thread count not above <paramref name="threads"/>.</summary>
+    public GemmRoof? GemmFor(string precision, int threads) =>
+        Gemm.Where(g => g.Precision == precision && g.Threads <= Math.Max(1, threads)).MaxBy(g => g.Threads);
+
+    public TriadRoof? TriadFor(int threads) => Triad.Where(t => t.Threads <= Math.Max(1, threads)).MaxBy(t => t.Threads) ?? Triad.FirstOrDefault();
+}
+
+/// <summary>
+/// Measures the roofs of this machine: GEMM FLOP/s through ONNX Runtime's MatMul (float32 and
+/// float64, 1 thread and all cores; best of several runs, as STREAM and LINPACK report) and triad
+/// bandwidth over arrays far larger than the caches; and the harness's own cost per inference.
+/// </summary>
+public static class MachineCalibration
+{
+    /// <summary>The cache file: $XDG_CACHE_HOME/dyno/calibration.json, else ~/.cache/dyno/calibration.json.</summary>
+    public static string CachePath
+    {
+        get
+        {
+            var xdg = System.Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+            var root = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache");
+            return Path.Combine(root, "dyno", "calibration.json");
+        }
+    }
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    /// <summary>The cached calibration if it was measured on this CPU with this runtime version, else null.</summary>
+    public static CalibrationResult? LoadCached()
+    {
+        try
+        {
+            if (!File.Exists(CachePath)) return null;
+            var c = JsonSerializer.Deserialize<CalibrationResult>(File.ReadAllText(CachePath), Json);
+            var env = EnvironmentInfo.Capture();
+            return c is not null && c.CpuModel == env.CpuModel && c.LogicalCores == env.LogicalCores && c.OnnxRuntime == env.OnnxRuntime ? c : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes <paramref name="c"/> to <see cref="CachePath"/> (atomically).</summary>
+    public static void Save(CalibrationResult c)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(CachePath)!);
+        var tmp = CachePath + ".tmp" + System.Environment.ProcessId;
+        File.WriteAllText(tmp, JsonSerializer.Serialize(c, Json));
+        File.Move(tmp, CachePath, overwrite: true);
+    }
+
+    /// <summary>Runs the calibration. <paramref name="quick"/> uses smaller problems and fewer repeats (about 3 s instead of 15 s).</summary>
+    public static CalibrationResult Run(bool quick = false, IProgress<string>? progress = null)
+    {
+        var env = EnvironmentInfo.Capture();
+        var cores = System.Environment.ProcessorCount;
+        int[] threadCounts = cores > 1 ? [1, cores] : [1];
+        var gemm = new List<GemmRoof>();
+        foreach (var (precision, type, size) in new[] { ("float32", DataType.Float, quick ? 512 : 1024), ("float64", DataType.Double, quick ? 256 : 512) })
+            foreach (var t in threadCounts)
+            {
+                progress?.Report($"GEMM {precision} {size}x{size}, {t} thread(s)");
+                gemm.Add(new GemmRoof(precision, t, size, Gemm(type, size, t, quick ? 0.4 : 1.5)));
+            }
+        var triad = new List<TriadRoof>();
+        foreach (var t in threadCounts)
+        {
+            progress?.Report($"triad, {t} thread(s)");
+            var elements = quick ? 1 << 22 : 1 << 24;
+            triad.Add(new TriadRoof(t, 3L * 8 * elements, Triad(elements, t, quick ? 5 : 12)));
+        }
+        progress?.Report("harness overhead (Identity model)");
+        return new CalibrationResult
+        {
+            CpuModel = env.CpuModel, LogicalCores = env.LogicalCores, OnnxRuntime = env.OnnxRuntime, MeasuredAt = DateTimeOffset.UtcNow,
+            Gemm = gemm, Triad = triad, Harness = MeasureHarnessOverhead(quick ? 20_000 : 100_000), LoadAverage = env.LoadAverage?[0],
+        };
+    }
+
+    private static double Gemm(DataType type, int n, int threads, double seconds)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = threads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var session = new InferenceSession(TinyModels.MatMul(n, n, n, type), options);
+        using var runner = SessionRunner.Random(session, [new InputSpec("A", type, [n, n]), new InputSpec("B", type, [n, n])], 1, 3);
+        runner.Run();
+        runner.Run();
+        var best = double.MaxValue;
+        var sw = Stopwatch.StartNew();
+        var runs = 0;
+        while (sw.Elapsed.TotalSeconds < seconds || runs < 3)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            runner.Run();
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            runs++;
+        }
+        return 2.0 * n * n * n / best;
+    }
+
+    /// <summary>Best triad bandwidth in bytes/s over <paramref name="repeats"/> passes.</summary>
+    public static double Triad(int elements, int threads, int repeats)
+    {
+        var a = GC.AllocateUninitializedArray<double>(elements);
+        var b = new double[elements];
+        var c = new double[elements];
+        var chunks = threads;
+        var per = (elements + chunks - 1) / chunks;
+        // First touch by the threads that will use the pages.
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, k =>
+        {
+            var lo = k * per;
+            var hi = Math.Min(elements, lo + per);
+            for (var i = lo; i < hi; i++) { a[i] = 0; b[i] = 1; c[i] = 2; }
+        });
+        const double s = 3.0;
+        var best = double.MaxValue;
+        for (var r = 0; r < repeats; r++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, k =>
+            {
+                var lo = k * per;
+                var hi = Math.Min(elements, lo + per);
+                TriadKernel(a.AsSpan(lo, hi - lo), b.AsSpan(lo, hi - lo), c.AsSpan(lo, hi - lo), s);
+            });
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+        return 3.0 * 8 * elements / best;
+    }
+
+    private static void TriadKernel(Span<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, double s)
+    {
+        var vs = new System.Numerics.Vector<double>(s);
+        var w = System.Numerics.Vector<double>.Count;
+        var i = 0;
+        for (; i <= a.Length - w; i += w)
+            (new System.Numerics.Vector<double>(b[i..]) + vs * new System.Numerics.Vector<double>(c[i..])).CopyTo(a[i..]);
+        for (; i < a.Length; i++) a[i] = b[i] + s * c[i];
+    }
+
+    /// <summary>
+    /// Runs Identity(float[1]) in interleaved rounds: per-call timing as the benchmark loop does it,
+    /// then the same number of calls timed as one block; the overhead is the median difference.
+    /// </summary>
+    public static HarnessOverhead MeasureHarnessOverhead(int callsPerRound = 100_000, int rounds = 8)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1 };
+        using var session = new InferenceSession(TinyModels.Identity(), options);
+        using var runner = SessionRunner.Random(session, [new InputSpec("X", DataType.Float, [1])], 8, 1);
+        for (var i = 0; i < 1000; i++) runner.Run();
+        var samples = new double[callsPerRound];
+        var timed = new double[rounds];
+        var bare = new double[rounds];
+        var diffs = new double[rounds];
+        for (var r = 0; r < rounds; r++)
+        {
+            // Alternate which loop goes first, so a drift in machine load does not favour one side.
+            double wall = 0;
+            if (r % 2 == 1) wall = InferenceBenchmark.TimedLoop(runner, samples);
+            var t0 = Stopwatch.GetTimestamp();
+            for (var i = 0; i < callsPerRound; i++) runner.Run();
+            bare[r] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds / callsPerRound;
+            if (r % 2 == 0) wall = InferenceBenchmark.TimedLoop(runner, samples);
+            timed[r] = Statistics.LatencyStats.Percentile(Sorted(samples), 0.5) * 1000;
+            diffs[r] = wall * 1e6 / callsPerRound - bare[r];
+        }
+        return new HarnessOverhead
+        {
+            IdentityLatencyUs = Median(timed), BareRunUs = Median(bare), OverheadUs = Median(diffs),
+        };
+    }
+
+    private static double[] Sorted(double[] xs)
+    {
+        var c = (double[])xs.Clone();
+        Array.Sort(c);
+        return c;
+    }
+
+    private static double Median(double[] xs) => Statistics.LatencyStats.Percentile(Sorted(xs), 0.5);
+}
