@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Dyno.Cli.Infrastructure;
+using Dyno.Models.Hardware;
 using Dyno.Models.Onnx;
 using Dyno.Reports;
 using Dyno.Runtime.Benchmark;
@@ -47,9 +48,14 @@ public static class BenchCommand
             model, example, shape, dim, batch, concurrency, threads, interOp, graphOpt, execMode, provider, iterations, maxTime, targetCi,
             inputs, scenario, qps, latencyTarget, noProfile, noCalibration, pool, seed, saveModel,
         };
+        var hwArgs = new HardwareArgs();
+        hwArgs.Hardware.Description = "Also state utilization against this device's datasheet peak (dyno hardware list), at --precision.";
+        hwArgs.AddTo(cmd);
         common.AddTo(cmd);
         cmd.SetAction(parse => CommandRunner.Run(() =>
         {
+            var device = hwArgs.Device(parse);
+            var devicePrecision = hwArgs.GetPrecision(parse);
             var file = parse.GetValue(model);
             var ex = parse.GetValue(example);
             if (file is null == ex is null) throw new UsageException("give a MODEL file or --example NAME (one of them)");
@@ -76,6 +82,21 @@ public static class BenchCommand
                 MachineCalibration.Save(calibration);
             }
             var result = WithProgress(quiet, p => InferenceBenchmark.Run(source, options, calibration, p));
+            if (device is not null)
+            {
+                var peak = device.PeakFlops(devicePrecision)
+                    ?? throw new ArgumentException($"{device.Name} has no {HardwareProfile.Key(devicePrecision)} peak (it quotes {string.Join(", ", device.PeakTflops.Keys)})");
+                var u = result.Utilization;
+                result = result with
+                {
+                    Utilization = u with
+                    {
+                        Hardware = device.Name, HardwarePrecision = HardwareProfile.Key(devicePrecision), DatasheetPeakFlopsPerSecond = peak,
+                        DatasheetBandwidthBytesPerSecond = device.BandwidthBytesPerSecond, DatasheetFlopsUtilization = u.AchievedFlopsPerSecond / peak,
+                        DatasheetBandwidthUtilization = u.AchievedBytesPerSecond / device.BandwidthBytesPerSecond,
+                    },
+                };
+            }
             if (!quiet)
                 foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);
             common.Emit(parse, new CommandOutput(result, Tables(result), Notes(result, calibration)));

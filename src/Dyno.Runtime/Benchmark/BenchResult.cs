@@ -15,6 +15,9 @@ public sealed record BenchResult
     /// <summary>Latency of one inference at the first batch size, milliseconds.</summary>
     public required LatencyStats LatencyMs { get; init; }
 
+    /// <summary>The timed latencies of the first batch size, in milliseconds and in measurement order (for histograms).</summary>
+    public IReadOnlyList<double>? SamplesMs { get; init; }
+
     /// <summary>Why the timed loop stopped: <c>ci_target</c>, <c>time_budget</c>, <c>iterations</c> or <c>max_iterations</c>.</summary>
     public required string StopReason { get; init; }
 
@@ -161,4 +164,12 @@ public sealed record UtilizationReport
 
     /// <summary>Where the roofs came from: the calibration cache file, or a fresh calibration.</summary>
     public string? CalibrationSource { get; init; }
+
+    /// <summary>With a hardware profile: its name, precision and datasheet roofs, and the achieved rates as shares of them.</summary>
+    public string? Hardware { get; init; }
+    public string? HardwarePrecision { get; init; }
+    public double? DatasheetPeakFlopsPerSecond { get; init; }
+    public double? DatasheetBandwidthBytesPerSecond { get; init; }
+    public double? DatasheetFlopsUtilization { get; init; }
+    public double? DatasheetBandwidthUtilization { get; init; }
 }

@@ -103,6 +103,7 @@ public static class InferenceBenchmark
         var batches = fileInputs is not null ? [batch0] : o.Batches;
         var points = new List<ThroughputPoint>();
         LatencyStats? latency0 = null;
+        double[]? samples0 = null;
         WarmupInfo? warmup0 = null;
         var stop0 = "";
         ScenarioResult? server = null;
@@ -122,6 +123,7 @@ public static class InferenceBenchmark
                 if (bi == 0)
                 {
                     latency0 = stats;
+                    samples0 = samples.ToArray();
                     warmup0 = warm;
                     stop0 = reason;
                 }
@@ -194,6 +196,7 @@ public static class InferenceBenchmark
             ColdStartMs = cold,
             Warmup = warmup0!,
             LatencyMs = latency,
+            SamplesMs = samples0,
             StopReason = stop0,
             Throughput = MarkPareto(points),
             Scenario = server ?? ScenarioMetric(o, latency, points),
