@@ -269,7 +269,27 @@ public static class EvalDetCommand
         }
         var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
         if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
-        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, split, voc, confusion_matrix = confusion, protocol = r.Protocol, counts = r.Counts }, tables, notes);
+        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, pr_curves = PrCurves(r), split, voc, confusion_matrix = confusion, protocol = r.Protocol, counts = r.Counts }, tables, notes);
+    }
+
+    /// <summary>
+    /// Per-category precision at COCO's 101 recall points (pycocotools' eval['precision'] at the IoU threshold
+    /// nearest 0.5, area all, the largest maxDets): the data of the PR curve of each class.
+    /// </summary>
+    internal static object? PrCurves(CocoEvalResult r)
+    {
+        var p = r.Protocol;
+        int T = p.IouThresholds.Count, R = p.RecallPoints, A = p.AreaRanges.Count, M = p.MaxDets.Count;
+        var K = r.PerCategory.Count;
+        if (T == 0 || R == 0 || A == 0 || M == 0 || K == 0 || r.Precision.Length != T * R * K * A * M) return null;
+        var t = Enumerable.Range(0, T).MinBy(i => Math.Abs(p.IouThresholds[i] - 0.5));
+        var recall = Enumerable.Range(0, R).Select(i => R == 1 ? 0.0 : (double)i / (R - 1)).ToArray();
+        var perCategory = r.PerCategory.Select((c, k) => new
+        {
+            id = c.Id, name = c.Name,
+            precision = Enumerable.Range(0, R).Select(ri => r.Precision[(((t * R + ri) * K + k) * A + 0) * M + (M - 1)]).ToArray(),
+        }).ToList();
+        return new { iou_threshold = p.IouThresholds[t], area = "all", max_dets = p.MaxDets[^1], recall, per_category = perCategory };
     }
 
     private static string Num(double v) => v < 0 ? "-1" : Fmt.Num(v, 3);

@@ -103,19 +103,29 @@ public static partial class ResultSections
                 "IoU threshold", "AP", markers: true, yMin: 0),
                 "AP (all areas, 100 detections) at each IoU threshold; mAP is their mean."));
         }
-        var curves = Array(r, "curves.pr").ToList();
-        if (curves.Count > 0)
+        var recall = Array(r, "pr_curves.recall").Select(e => e.GetDouble()).ToArray();
+        var prCats = Array(r, "pr_curves.per_category")
+            .Select(c => (Name: Text(c, "name") ?? "", P: Array(c, "precision").Select(e => e.GetDouble()).ToArray()))
+            .Where(c => c.P.Length == recall.Length && c.P.Any(v => v >= 0)).ToList();
+        if (recall.Length > 0 && prCats.Count > 0)
         {
-            var series = curves.Take(10).Select(c => new Series(Text(c, "name") ?? "", Array(c, "recall").Select(e => e.GetDouble()).ToArray(), Array(c, "precision").Select(e => e.GetDouble()).ToArray())).ToList();
-            s.Figures.Add(new($"{id}-pr", "Precision–recall curves", Charts.Charts.Lines("Precision–recall", series, "recall", "precision", yMin: 0, yMax: 1),
-                "Interpolated precision at each recall (IoU 0.5, all areas), per category."));
+            var gtCount = Array(r, "per_category").GroupBy(c => Text(c, "name") ?? "").ToDictionary(g => g.Key, g => Number(g.First(), "num_gt") ?? 0);
+            var top = prCats.OrderByDescending(c => gtCount.GetValueOrDefault(c.Name)).Take(8)
+                .Select(c => new Series(c.Name, recall.Where((_, i) => c.P[i] >= 0).ToArray(), c.P.Where(v => v >= 0).ToArray())).ToList();
+            s.Figures.Add(new($"{id}-pr", "Precision–recall curves per class", Charts.Charts.Lines("Precision–recall (IoU 0.5)", top, "recall", "precision", yMin: 0, yMax: 1.05),
+                $"COCO's interpolated precision at 101 recall points, IoU {F(Number(r, "pr_curves.iou_threshold"))}, all areas, {Number(r, "pr_curves.max_dets")} detections per image; the 8 categories with the most ground truth."));
         }
-        var f1 = Array(r, "curves.f1_confidence").ToList();
-        if (f1.Count > 0)
+        var curve = Array(r, "operating_points.curve").ToList();
+        if (curve.Count > 0)
         {
-            var series = f1.Take(10).Select(c => new Series(Text(c, "name") ?? "", Array(c, "confidence").Select(e => e.GetDouble()).ToArray(), Array(c, "f1").Select(e => e.GetDouble()).ToArray())).ToList();
-            s.Figures.Add(new($"{id}-f1", "F1–confidence curves", Charts.Charts.Lines("F1 vs confidence threshold", series, "confidence threshold", "F1", yMin: 0, yMax: 1),
-                "F1 of the detections kept at each score threshold (IoU 0.5); the peak is the F1-optimal threshold."));
+            var thr = curve.Select(c => Number(c, "threshold") ?? 0).ToArray();
+            s.Figures.Add(new($"{id}-f1", "F1–confidence curve", Charts.Charts.Lines("F1, precision and recall vs score threshold",
+                [
+                    new Series("F1", thr, curve.Select(c => Number(c, "F1") ?? 0).ToArray()),
+                    new Series("precision", thr, curve.Select(c => Number(c, "precision") ?? 0).ToArray()),
+                    new Series("recall", thr, curve.Select(c => Math.Max(0, Number(c, "recall") ?? 0)).ToArray()),
+                ], "score threshold", "value", yMin: 0, yMax: 1.05),
+                $"All categories pooled, COCO matching at IoU {F(Number(r, "operating_points.iou_threshold"))}; best F1 {F(Number(r, "operating_points.best_f1.F1"))} at score {F(Number(r, "operating_points.best_f1.threshold"))}."));
         }
         if (At(r, "confusion_matrix.counts") is { ValueKind: JsonValueKind.Array } cm && cm.GetArrayLength() is > 0 and <= 50)
         {
