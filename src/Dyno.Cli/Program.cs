@@ -10,6 +10,7 @@ public static class Program
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("dyno: put an AI model on the dyno. Size and cost (profile), speed and accuracy, in one tool.");
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(HardwareCommand.Create());
         root.Subcommands.Add(FitCommand.Create());

@@ -133,6 +133,13 @@ public sealed class CommonOptions
             if (!parse.GetValue(Quiet)) Console.Error.WriteLine($"dyno: wrote {file.FullName}");
             return;
         }
+        EmitToStdout(parse, output);
+    }
+
+    /// <summary>Prints <paramref name="output"/> on stdout in the requested format, ignoring <c>--out</c>.</summary>
+    public void EmitToStdout(ParseResult parse, CommandOutput output)
+    {
+        var format = parse.GetValue(Format);
         if (format == OutputFormat.Table && !Console.IsOutputRedirected)
         {
             output.WriteTables(AnsiConsole.Console);

@@ -34,7 +34,7 @@ public static class HtmlReportWriter
         th { background: var(--card); }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         .tablewrap { overflow-x: auto; max-height: 520px; overflow-y: auto; }
-        figure { margin: 14px 14px 14px 0; display: inline-block; vertical-align: top; max-width: 100%; }
+        figure { margin: 14px 14px 14px 0; display: inline-block; vertical-align: top; max-width: min(100%, 682px); }
         figure svg image { image-rendering: pixelated; }
         figure svg { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
         figcaption { font-size: 13px; color: var(--muted); max-width: 900px; }

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Dyno.Cli.Infrastructure;
+using Dyno.Metrics.Detection;
+using Dyno.Models.Analysis;
+using Dyno.Models.Hardware;
+using Dyno.Models.Onnx;
+using Dyno.Models.Roofline;
+using Dyno.Reports;
+using Dyno.Reports.Documents;
+using Dyno.Reports.Sections;
+using Dyno.Runtime.Benchmark;
+using Dyno.Runtime.Calibration;
+
+namespace Dyno.Cli.Commands;
+
+/// <summary>
+/// <c>dyno demo</c>: everything Dyno does, on built-in data, with nothing downloaded: the embedded ResNet-50
+/// profiled and placed on a device's roofline, benchmarked on this machine with random weights, and a bundled
+/// COCO detection set evaluated; one HTML report and a summary table.
+/// </summary>
+public static class DemoCommand
+{
+    private const string Example = "resnet50";
+
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        common.Out.Description = "The HTML report to write (default: dyno-demo-report.html in the current directory).";
+        var hw = new HardwareArgs();
+        hw.Hardware.DefaultValueFactory = _ => "jetson-orin-nano";
+        hw.Precision.DefaultValueFactory = _ => "fp16";
+        var noBench = new Option<bool>("--no-bench") { Description = "Skip the measured benchmark (static analysis and evaluation only)." };
+        var seconds = new Option<double>("--bench-seconds") { Description = "Time budget of the timed benchmark loop.", DefaultValueFactory = _ => 5 };
+        var cmd = new Command("demo", "Show what Dyno does on built-in data: profile + roofline of ResNet-50, a benchmark on this machine, a COCO evaluation, one HTML report.")
+        {
+            noBench, seconds,
+        };
+        hw.AddTo(cmd);
+        common.AddTo(cmd);
+        cmd.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var quiet = parse.GetValue(common.Quiet);
+            void Say(string s)
+            {
+                if (!quiet) Console.Error.WriteLine("dyno demo: " + s);
+            }
+            var total = Stopwatch.StartNew();
+            var device = hw.Device(parse)!;
+            var precision = hw.GetPrecision(parse);
+            var results = new List<(string Name, object Result)>();
+
+            Say($"profiling the embedded {Example} and placing it on the {device.Title} roofline at {HardwareProfile.Key(precision)}...");
+            ModelProfile profile;
+            using (var model = ExampleModels.Open(Example))
+                profile = ModelProfiler.Profile(model);
+            profile = profile with { Roofline = RooflineAnalyzer.Analyze(profile, device, precision) };
+            results.Add(("profile", profile));
+
+            BenchResult? bench = null;
+            if (!parse.GetValue(noBench))
+            {
+                Say($"benchmarking {Example} with ONNX Runtime on this machine (random weights, ~{parse.GetValue(seconds)} s)...");
+                var calibration = MachineCalibration.LoadCached();
+                if (calibration is null)
+                {
+                    calibration = MachineCalibration.Run(quick: true);
+                    MachineCalibration.Save(calibration);
+                }
+                bench = InferenceBenchmark.Run(ModelSource.Embedded(Example), new BenchOptions
+                {
+                    MaxTimeSeconds = parse.GetValue(seconds), MaxWarmupSeconds = 3, MinIterations = 20, ProfileIterations = 5,
+                }, calibration);
+                results.Add(("bench", bench));
+            }
+
+            Say("evaluating the bundled COCO detection set (val2014, 100 images)...");
+            var det = EvaluateBundledCoco();
+            results.Add(("eval det", det.Json));
+
+            var doc = new ReportDocument { Title = $"Dyno demo: {Example}, {device.Title}, COCO" };
+            for (var i = 0; i < results.Count; i++)
+            {
+                using var json = JsonDocument.Parse(DynoJson.Serialize(results[i].Result));
+                doc.Sections.Add(ReportBuilder.Section(json.RootElement, $"dyno {results[i].Name} (demo)", i));
+            }
+            doc.Notes.Add("Made by 'dyno demo' from built-in data only: the weightless ResNet-50 graph embedded in Dyno (random weights for the benchmark) and COCO val2014 annotations of 100 images with the fake detections the COCO API ships.");
+            var html = parse.GetValue(common.Out) ?? new FileInfo("dyno-demo-report.html");
+            AtomicFile.WriteAllText(html.FullName, HtmlReportWriter.Render(doc));
+
+            var t = profile.Totals;
+            var rows = new List<IReadOnlyList<string>>
+            {
+                new[] { "model", $"{Example} (embedded, {Fmt.Int(profile.NodeCount)} nodes)" },
+                new[] { "weights", $"{Fmt.Si(t.Weights)} ({Fmt.Bytes(t.WeightBytes)} fp32)" },
+                new[] { "dense MACs / FLOPs", $"{Fmt.Si(t.DenseMacs)} / {Fmt.Si(t.Flops)}" },
+                new[] { "peak activations", Fmt.Bytes(profile.Memory!.PeakActivationBytes) },
+                new[] { $"roofline bound on {device.Name} {HardwareProfile.Key(precision)}", $"{Fmt.Num(profile.Roofline.Totals.MinTimeMs, 3)} ms ({Fmt.Pct(profile.Roofline.Totals.ComputeBoundTimeShare)} of it compute-bound)" },
+            };
+            if (bench is not null)
+            {
+                rows.Add(["measured latency here (p50 / p99)", $"{Fmt.Num(bench.LatencyMs.P50, 2)} / {Fmt.Num(bench.LatencyMs.P99, 2)} ms, {bench.Environment.LogicalCores} cores"]);
+                if (bench.Utilization.FlopsUtilization is { } u) rows.Add(["achieved FLOP/s vs measured GEMM roof", $"{Fmt.Si(bench.Utilization.AchievedFlopsPerSecond, "FLOP/s")} ({Fmt.Pct(u)})"]);
+            }
+            rows.Add(["COCO bbox AP / AP50 / AP75", $"{Fmt.Num(det.Result.Stats["AP"], 3)} / {Fmt.Num(det.Result.Stats["AP50"], 3)} / {Fmt.Num(det.Result.Stats["AP75"], 3)}"]);
+            rows.Add(["report", html.FullName]);
+            rows.Add(["took", $"{total.Elapsed.TotalSeconds:F1} s"]);
+            var summary = new ResultTable("Dyno demo", [new ResultColumn("What"), new ResultColumn("Result")], rows);
+            common.EmitToStdout(parse, new CommandOutput(new { report = html.FullName, profile = profile.Totals, roofline = profile.Roofline.Totals, latency_ms = bench?.LatencyMs, coco = det.Result.Stats }, [summary]));
+            Say($"wrote {html.FullName}");
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+
+    private static (CocoEvalResult Result, object Json) EvaluateBundledCoco()
+    {
+        var dir = Directory.CreateTempSubdirectory("dyno-demo");
+        try
+        {
+            string Extract(string name)
+            {
+                var path = Path.Combine(dir.FullName, name);
+                using var s = typeof(DemoCommand).Assembly.GetManifestResourceStream("Dyno.Cli.Demo." + name)!;
+                using var f = File.Create(path);
+                s.CopyTo(f);
+                return path;
+            }
+            var (gt, dt) = CocoDetections.LoadPair(Extract("coco_gt.json"), Extract("coco_dt.json"));
+            var result = CocoEvaluator.Evaluate(gt, dt, new CocoEvalOptions { ScoreThreshold = 0.5 });
+            return (result, EvalDetCommand.Render(result, confusion: DetectionConfusionMatrix.Compute(gt, dt)).Json);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}
