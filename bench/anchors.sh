@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100}
-dotnet build src/Dyno.Cli -c Release -v q >/dev/null
-dyno=src/Dyno.Cli/bin/Release/net10.0/dyno
+./dyno --version >/dev/null   # (re)publishes the ReadyToRun build users run
+dyno=artifacts/dyno/dyno
 big=$(mktemp --suffix=.json)
 trap 'rm -f "$big"' EXIT
 python3 - "$n" "$big" <<'PY'

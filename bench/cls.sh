@@ -29,8 +29,8 @@ with open(path, "w") as f:
 PY
 bytes=$(stat -c %s "$tmp/logits.csv")
 echo "CSV: $bytes bytes" >&2
-dotnet build src/Dyno.Cli -c Release -nologo -v q >/dev/null
-dyno=src/Dyno.Cli/bin/Release/net10.0/dyno
+./dyno --version >/dev/null   # (re)publishes the ReadyToRun build users run
+dyno=artifacts/dyno/dyno
 echo "cores: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for variant in "" "--no-auc"; do
   args=(eval cls "$tmp/logits.csv" --logits --top-k 5 $variant --format json --out "$tmp/out.json" --quiet)

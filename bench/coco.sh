@@ -12,8 +12,8 @@ runs="${RUNS:-5}"
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(val2017-like large)
 
-dotnet build "$here/src/Dyno.Cli" -c Release -v quiet -nologo >/dev/null
-dyno="$here/src/Dyno.Cli/bin/Release/net10.0/dyno"
+"$here"/dyno --version >/dev/null   # (re)publishes the ReadyToRun build users run
+dyno="$here/artifacts/dyno/dyno"
 mkdir -p "$data"
 for p in "${presets[@]}"; do
   gt="$data/$p/${p}_gt.json"; dt="$data/$p/${p}_dt.json"

@@ -12,8 +12,8 @@ trap 'rm -rf "$tmp"' EXIT
 echo "generating $N label-map pairs in $tmp ..." >&2
 /usr/bin/python3 bench/gen_seg_maps.py "$tmp/maps" "$N"
 du -sh "$tmp/maps/gt" "$tmp/maps/pred" >&2
-dotnet build src/Dyno.Cli -c Release -nologo -v q >/dev/null
-dyno=src/Dyno.Cli/bin/Release/net10.0/dyno
+./dyno --version >/dev/null   # (re)publishes the ReadyToRun build users run
+dyno=artifacts/dyno/dyno
 args=(eval seg --gt "$tmp/maps/gt" --pred "$tmp/maps/pred" --num-classes 19 --format json --out "$tmp/out.json" --quiet)
 "$dyno" "${args[@]}" # warm the page cache
 echo "cores: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
