@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Dyno.Cli.Tests;
@@ -8,17 +7,7 @@ public class EvalMotCommandTests
 {
     private static string Fixtures => Path.Combine(AppContext.BaseDirectory, "fixtures", "mot");
 
-    private static (int Code, string Out, string Err) Dyno(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dyno.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Stdout, string Stderr) Dyno(params string[] args) => DynoProcess.Run(args);
 
     [Fact]
     public void JsonContractOnTud()

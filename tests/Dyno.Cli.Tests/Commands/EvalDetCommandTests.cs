@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Dyno.Cli.Tests.Commands;
@@ -8,17 +7,7 @@ public class EvalDetCommandTests
 {
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "coco", name);
 
-    private static (int Code, string Stdout, string Stderr) Dyno(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dyno.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Stdout, string Stderr) Dyno(params string[] args) => DynoProcess.Run(args);
 
     [Fact]
     public void Json_contract_matches_pycocotools()
