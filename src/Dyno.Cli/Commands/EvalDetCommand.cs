@@ -31,10 +31,10 @@ public static class EvalDetCommand
         var voc = new Option<bool>("--voc") { Description = "Also report Pascal VOC AP (11-point and all-point) at IoU 0.5 with voc_eval.py's matching (iscrowd = difficult); bbox only." };
         var inputFormat = new Option<string>("--input-format")
         {
-            Description = "coco (JSON files) or yolo (--gt: labels folder, --dt: predictions folder of <image>.txt files with 'class cx cy w h [conf]', normalised).",
+            Description = "coco (JSON files); yolo (--gt: labels folder, --dt: predictions folder of <image>.txt files with 'class cx cy w h [conf]', normalised); voc (--gt: folder of VOC XML annotations, --dt: folder of VOC devkit results '<...>_<class>.txt' with 'image_id score xmin ymin xmax ymax').",
             DefaultValueFactory = _ => "coco",
         };
-        inputFormat.AcceptOnlyFromAmong("coco", "yolo");
+        inputFormat.AcceptOnlyFromAmong("coco", "yolo", "voc");
         var images = new Option<DirectoryInfo?>("--images") { Description = "yolo: folder of the images (sizes are read from their PNG/JPEG/GIF/BMP headers)." };
         var imageSize = new Option<string?>("--image-size") { Description = "yolo: one size for every image, WIDTHxHEIGHT (instead of --images)." };
         var names = new Option<FileInfo?>("--names") { Description = "yolo: class names, one per line, in class-index order." };
@@ -79,7 +79,9 @@ public static class EvalDetCommand
             var dtPath = parse.GetValue(dtOpt)!.FullName;
             var policy = parse.GetValue(lenient) ? BadRecordPolicy.Skip : BadRecordPolicy.Error;
 
-            var (gt, dt) = parse.GetValue(inputFormat) == "yolo"
+            var (gt, dt) = parse.GetValue(inputFormat) == "voc"
+                ? (type == CocoIouType.Bbox ? VocXmlFormat.Load(gtPath, dtPath, policy) : throw new UsageException("--input-format voc supports --iou-type bbox only"))
+                : parse.GetValue(inputFormat) == "yolo"
                 ? LoadYolo(gtPath, dtPath, type, parse.GetValue(images), parse.GetValue(imageSize), parse.GetValue(names), policy)
                 : CocoDetections.LoadPair(gtPath, dtPath, type, policy);
             var loaded = sw.Elapsed.TotalMilliseconds;
