@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Dyno.Cli.Infrastructure;
 using Dyno.Models.Hardware;
+using Dyno.Models.Transformers;
 using Dyno.Models.Onnx;
 using Dyno.Reports;
 using Dyno.Runtime.Benchmark;
@@ -48,6 +49,12 @@ public static class BenchCommand
             model, example, shape, dim, batch, concurrency, threads, interOp, graphOpt, execMode, provider, iterations, maxTime, targetCi,
             inputs, scenario, qps, latencyTarget, noProfile, noCalibration, pool, seed, saveModel,
         };
+        var tPreset = new Option<string?>("--transformer-preset") { Description = "The model is this transformer (dyno llm presets): adds model FLOPs utilization (MFU) in the PaLM sense." };
+        var tConfig = new Option<FileInfo?>("--transformer-config") { Description = "As --transformer-preset, from a Hugging Face config.json or a dyno llm config." };
+        var tSeq = new Option<int?>("--seq") { Description = "Sequence length for MFU (default: the last dimension of the first model input)." };
+        cmd.Options.Add(tPreset);
+        cmd.Options.Add(tConfig);
+        cmd.Options.Add(tSeq);
         var hwArgs = new HardwareArgs();
         hwArgs.Hardware.Description = "Also state utilization against this device's datasheet peak (dyno hardware list), at --precision.";
         hwArgs.AddTo(cmd);
@@ -82,6 +89,8 @@ public static class BenchCommand
                 MachineCalibration.Save(calibration);
             }
             var result = WithProgress(quiet, p => InferenceBenchmark.Run(source, options, calibration, p));
+            if (parse.GetValue(tPreset) is not null || parse.GetValue(tConfig) is not null)
+                result = result with { Utilization = result.Utilization with { Mfu = Mfu(result, parse.GetValue(tPreset), parse.GetValue(tConfig), parse.GetValue(tSeq), device, devicePrecision) } };
             if (device is not null)
             {
                 var peak = device.PeakFlops(devicePrecision)
@@ -103,6 +112,28 @@ public static class BenchCommand
             return CommandRunner.Ok;
         }));
         return cmd;
+    }
+
+    private static ModelFlopsUtilization Mfu(BenchResult r, string? preset, FileInfo? configFile, int? seqOption, HardwareProfile? device, Precision precision)
+    {
+        if (preset is not null && configFile is not null) throw new UsageException("give --transformer-preset or --transformer-config, not both");
+        var config = preset is not null ? TransformerConfig.Preset(preset) : TransformerConfig.Load(configFile!.FullName).Config;
+        var batch = r.Settings.Batches[0];
+        var seq = seqOption ?? (r.Model.Inputs.Count > 0 && r.Model.Inputs[0].Shape.Count > 0 ? (int)r.Model.Inputs[0].Shape[^1] : 0);
+        if (seq <= 0) throw new UsageException("--seq is needed: the model's first input has no sequence dimension");
+        var estimate = LlmCalculator.Estimate(config, LlmScenario.Resolve(config, new LlmWorkload { Seq = seq, Batch = batch }, precision));
+        var seconds = r.LatencyMs.P50 / 1000;
+        var modelFlops = estimate.FlopsPrefill / seconds;
+        var tokens = (double)batch * seq / seconds;
+        double? peak = device?.PeakFlops(precision);
+        return new ModelFlopsUtilization
+        {
+            Model = preset ?? configFile!.Name, Seq = seq, Batch = batch, ModelFlopsPerInference = estimate.FlopsPrefill, ModelFlopsPerSecond = modelFlops,
+            TokensPerSecond = tokens, TrainingEquivalentFlopsPerSecond = estimate.TrainingFlopsPerToken * tokens,
+            MfuVsMeasuredRoof = r.Utilization.GemmRoofFlopsPerSecond is { } roof ? modelFlops / roof : null,
+            MfuVsDatasheet = peak is { } p ? modelFlops / p : null,
+            Definition = "model FLOPs (2 x matmul MACs of the forward pass at this batch and sequence length, from the transformer configuration) per second at the median latency, divided by the measured GEMM roof (and the datasheet peak with --hardware); PaLM's MFU uses the training FLOPs 6N + 12LHQT per token, given as training_equivalent_flops_per_second",
+        };
     }
 
     private static IReadOnlyList<int> ParseBatches(string s)

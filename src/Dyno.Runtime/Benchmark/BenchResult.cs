@@ -165,6 +165,9 @@ public sealed record UtilizationReport
     /// <summary>Where the roofs came from: the calibration cache file, or a fresh calibration.</summary>
     public string? CalibrationSource { get; init; }
 
+    /// <summary>Model FLOPs utilization for a transformer (with <c>--transformer-preset</c>/<c>--transformer-config</c>).</summary>
+    public ModelFlopsUtilization? Mfu { get; init; }
+
     /// <summary>With a hardware profile: its name, precision and datasheet roofs, and the achieved rates as shares of them.</summary>
     public string? Hardware { get; init; }
     public string? HardwarePrecision { get; init; }
@@ -172,4 +175,28 @@ public sealed record UtilizationReport
     public double? DatasheetBandwidthBytesPerSecond { get; init; }
     public double? DatasheetFlopsUtilization { get; init; }
     public double? DatasheetBandwidthUtilization { get; init; }
+}
+
+/// <summary>
+/// Model FLOPs utilization in the PaLM sense (Chowdhery et al., 2022, appendix B): the FLOPs the model needs
+/// by its architecture (from the transformer configuration, not from the kernels that ran) per second,
+/// divided by a peak. For an inference benchmark the model FLOPs are the forward pass: 2 × matmul MACs of
+/// the batch at its sequence length; the training-equivalent rate (6N + 12·L·H·Q·T per token) is given too.
+/// </summary>
+public sealed record ModelFlopsUtilization
+{
+    public required string Model { get; init; }
+    public required int Seq { get; init; }
+    public required int Batch { get; init; }
+    public required long ModelFlopsPerInference { get; init; }
+    public required double ModelFlopsPerSecond { get; init; }
+    public required double TokensPerSecond { get; init; }
+    public required double TrainingEquivalentFlopsPerSecond { get; init; }
+
+    /// <summary>Model FLOP/s ÷ the measured GEMM roof of this machine.</summary>
+    public double? MfuVsMeasuredRoof { get; init; }
+
+    /// <summary>Model FLOP/s ÷ the datasheet peak of the hardware profile given.</summary>
+    public double? MfuVsDatasheet { get; init; }
+    public required string Definition { get; init; }
 }
