@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -112,7 +111,8 @@ internal static class GroundTruthReader
     private static GroundTruthImage ReadYoloImage(string dir, string imageRoot, string img, ref int degenerate)
     {
         {
-            var (w, h) = ReadImageSize(img);
+            var (w, h) = Detection.YoloFormat.ReadImageSize(img)
+                ?? throw new InvalidDataException($"{img}: not a PNG, JPEG, GIF or BMP image (or a JPEG without a frame header); cannot read the image size");
             var label = LabelPath(dir, imageRoot, img);
             var bs = new List<Box>();
             var ls = new List<int>();
@@ -156,38 +156,5 @@ internal static class GroundTruthReader
     {
         var rel = Path.ChangeExtension(Path.GetRelativePath(imageRoot, image), ".txt");
         return imageRoot == dir ? Path.Combine(dir, rel) : Path.Combine(dir, "labels", rel);
-    }
-
-    /// <summary>Width and height from a PNG, JPEG or BMP header (EXIF orientation is not applied).</summary>
-    internal static (int Width, int Height) ReadImageSize(string path)
-    {
-        using var f = File.OpenRead(path);
-        Span<byte> head = stackalloc byte[26];
-        var n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        if (n >= 24 && head[0] == 0x89 && head[1] == (byte)'P' && head[2] == (byte)'N' && head[3] == (byte)'G')
-            return (BinaryPrimitives.ReadInt32BigEndian(head[16..]), BinaryPrimitives.ReadInt32BigEndian(head[20..]));
-        if (n >= 26 && head[0] == (byte)'B' && head[1] == (byte)'M')
-            return (BinaryPrimitives.ReadInt32LittleEndian(head[18..]), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(head[22..])));
-        if (n >= 2 && head[0] == 0xFF && head[1] == 0xD8)
-        {
-            f.Position = 2;
-            Span<byte> seg = stackalloc byte[9];
-            while (true)
-            {
-                if (f.ReadAtLeast(seg[..4], 4, false) < 4) break;
-                if (seg[0] != 0xFF) break;
-                var marker = seg[1];
-                if (marker == 0xFF) { f.Position -= 3; continue; }
-                var len = BinaryPrimitives.ReadUInt16BigEndian(seg[2..]);
-                if (marker is >= 0xC0 and <= 0xCF && marker is not (0xC4 or 0xC8 or 0xCC))
-                {
-                    if (f.ReadAtLeast(seg[..5], 5, false) < 5) break;
-                    return (BinaryPrimitives.ReadUInt16BigEndian(seg[3..]), BinaryPrimitives.ReadUInt16BigEndian(seg[1..]));
-                }
-                f.Position += len - 2;
-            }
-            throw new InvalidDataException($"{path}: JPEG without a frame header; cannot read the image size");
-        }
-        throw new InvalidDataException($"{path}: not a PNG, JPEG or BMP image; cannot read the image size");
     }
 }

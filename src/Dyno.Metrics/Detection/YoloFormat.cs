@@ -104,34 +104,40 @@ public static class YoloFormat
         }
     }
 
-    /// <summary>Width and height from a PNG, JPEG, GIF or BMP header; null when the format is not recognised.</summary>
+    /// <summary>
+    /// Width and height from a PNG, JPEG, GIF or BMP header (EXIF orientation is not applied); null when the
+    /// format is not recognised or a JPEG has no frame header. JPEG segments are skipped by seeking, so a
+    /// frame header after large EXIF data is still found.
+    /// </summary>
     public static (int Width, int Height)? ReadImageSize(string path)
     {
         using var f = File.OpenRead(path);
-        var head = new byte[Math.Min(f.Length, 1 << 16)];
-        f.ReadExactly(head);
-        var s = head.AsSpan();
-        if (s.Length >= 24 && s[..8].SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }))
-            return (BinaryPrimitives.ReadInt32BigEndian(s[16..]), BinaryPrimitives.ReadInt32BigEndian(s[20..]));
-        if (s.Length >= 10 && s[0] == (byte)'G' && s[1] == (byte)'I' && s[2] == (byte)'F')
-            return (BinaryPrimitives.ReadUInt16LittleEndian(s[6..]), BinaryPrimitives.ReadUInt16LittleEndian(s[8..]));
-        if (s.Length >= 26 && s[0] == (byte)'B' && s[1] == (byte)'M')
-            return (BinaryPrimitives.ReadInt32LittleEndian(s[18..]), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(s[22..])));
-        if (s.Length >= 4 && s[0] == 0xFF && s[1] == 0xD8)
+        Span<byte> head = stackalloc byte[26];
+        var n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        ReadOnlySpan<byte> png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        if (n >= 24 && head[..8].SequenceEqual(png))
+            return (BinaryPrimitives.ReadInt32BigEndian(head[16..]), BinaryPrimitives.ReadInt32BigEndian(head[20..]));
+        if (n >= 10 && head[0] == (byte)'G' && head[1] == (byte)'I' && head[2] == (byte)'F')
+            return (BinaryPrimitives.ReadUInt16LittleEndian(head[6..]), BinaryPrimitives.ReadUInt16LittleEndian(head[8..]));
+        if (n >= 26 && head[0] == (byte)'B' && head[1] == (byte)'M')
+            return (BinaryPrimitives.ReadInt32LittleEndian(head[18..]), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(head[22..])));
+        if (n < 4 || head[0] != 0xFF || head[1] != 0xD8) return null;
+        f.Position = 2;
+        Span<byte> seg = stackalloc byte[5];
+        while (f.ReadAtLeast(seg[..2], 2, throwOnEndOfStream: false) == 2)
         {
-            var p = 2;
-            while (p + 9 < s.Length)
-            {
-                if (s[p] != 0xFF) { p++; continue; }
-                var marker = s[p + 1];
-                if (marker == 0xFF) { p++; continue; }
-                if (marker is 0xD8 or 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { p += 2; continue; }
-                var len = BinaryPrimitives.ReadUInt16BigEndian(s[(p + 2)..]);
-                // start of frame (baseline, progressive, ...), not DHT (C4), JPG (C8), DAC (CC)
-                if (marker >= 0xC0 && marker <= 0xCF && marker is not (0xC4 or 0xC8 or 0xCC))
-                    return (BinaryPrimitives.ReadUInt16BigEndian(s[(p + 7)..]), BinaryPrimitives.ReadUInt16BigEndian(s[(p + 5)..]));
-                p += 2 + len;
-            }
+            if (seg[0] != 0xFF) return null;
+            var marker = seg[1];
+            if (marker == 0xFF) { f.Position -= 1; continue; }                            // fill byte
+            if (marker is 0xD8 or 0x01 || marker is >= 0xD0 and <= 0xD7) continue;        // markers without a length
+            if (f.ReadAtLeast(seg[..2], 2, throwOnEndOfStream: false) < 2) return null;
+            var len = BinaryPrimitives.ReadUInt16BigEndian(seg);
+            // start of frame (baseline, progressive, ...), not DHT (C4), JPG (C8), DAC (CC)
+            if (marker is >= 0xC0 and <= 0xCF && marker is not (0xC4 or 0xC8 or 0xCC))
+                return f.ReadAtLeast(seg, 5, throwOnEndOfStream: false) < 5
+                    ? null
+                    : (BinaryPrimitives.ReadUInt16BigEndian(seg[3..]), BinaryPrimitives.ReadUInt16BigEndian(seg[1..]));
+            f.Position += len - 2;
         }
         return null;
     }
