@@ -17,10 +17,9 @@ public static class BenchCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var model = new Argument<FileInfo?>("MODEL") { Description = "The ONNX model file.", Arity = ArgumentArity.ZeroOrOne };
-        var example = new Option<string?>("--example") { Description = $"Benchmark an embedded example model (weightless: random weights are materialized): {string.Join(", ", ExampleModels.Names)}." };
-        var shape = new Option<string[]>("--shape") { Description = "Set an input's shape: NAME=1x3x640x640 (repeatable)." };
-        var dim = new Option<string[]>("--dim") { Description = "Set a symbolic dimension: NAME=VALUE (repeatable). Unset dynamic dims other than the batch are 1." };
+        var modelArgs = new ModelArgs();
+        modelArgs.Example.Description = $"Benchmark an embedded example model (weightless: random weights are materialized): {string.Join(", ", ExampleModels.Names)}.";
+        modelArgs.Dim.Description = "Set a symbolic dimension: NAME=VALUE (repeatable). Unset dynamic dims other than the batch are 1.";
         var batch = new Option<string>("--batch", "-b") { Description = "Batch sizes to sweep, e.g. 1,2,4,8 (default 1). Latency and per-op results describe the first.", DefaultValueFactory = _ => "1" };
         var concurrency = new Option<int>("--concurrency") { Description = "Parallel requests on the session for the throughput sweep (default 1).", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads (0 = runtime default).", DefaultValueFactory = _ => 0 };
@@ -46,7 +45,7 @@ public static class BenchCommand
 
         var cmd = new Command("bench", "Measured speed with ONNX Runtime: cold start, latency distribution with CIs, throughput sweep, memory, per-op time joined to static costs, utilization of the measured roofs.")
         {
-            model, example, shape, dim, batch, concurrency, threads, interOp, graphOpt, execMode, provider, iterations, maxTime, targetCi,
+            batch, concurrency, threads, interOp, graphOpt, execMode, provider, iterations, maxTime, targetCi,
             inputs, scenario, qps, latencyTarget, noProfile, noCalibration, pool, seed, saveModel,
         };
         var tPreset = new Option<string?>("--transformer-preset") { Description = "The model is this transformer (dyno llm presets): adds model FLOPs utilization (MFU) in the PaLM sense." };
@@ -58,15 +57,13 @@ public static class BenchCommand
         var hwArgs = new HardwareArgs();
         hwArgs.Hardware.Description = "Also state utilization against this device's datasheet peak (dyno hardware list), at --precision.";
         hwArgs.AddTo(cmd);
+        modelArgs.AddTo(cmd, withBatch: false);
         common.AddTo(cmd);
         cmd.SetAction(parse => CommandRunner.Run(() =>
         {
             var device = hwArgs.Device(parse);
             var devicePrecision = hwArgs.GetPrecision(parse);
-            var file = parse.GetValue(model);
-            var ex = parse.GetValue(example);
-            if (file is null == ex is null) throw new UsageException("give a MODEL file or --example NAME (one of them)");
-            if (file is not null && !file.Exists) throw new FileNotFoundException($"{file.FullName}: no such model file");
+            var (file, ex) = modelArgs.Source(parse);
             var source = ex is not null ? ModelSource.Embedded(ex) : ModelSource.File(file!.FullName);
             var options = new BenchOptions
             {
@@ -74,7 +71,7 @@ public static class BenchCommand
                 GraphOptimization = parse.GetValue(graphOpt)!, ExecutionMode = parse.GetValue(execMode)!,
                 Batches = ParseBatches(parse.GetValue(batch)!), Concurrency = parse.GetValue(concurrency),
                 Iterations = parse.GetValue(iterations), MaxTimeSeconds = parse.GetValue(maxTime), TargetRelativeCi = parse.GetValue(targetCi),
-                InputShapes = ShapeArgs.Shapes(parse.GetValue(shape)), Dims = ShapeArgs.Dims(parse.GetValue(dim)),
+                InputShapes = ShapeArgs.Shapes(parse.GetValue(modelArgs.Shape)), Dims = ShapeArgs.Dims(parse.GetValue(modelArgs.Dim)),
                 InputsDirectory = parse.GetValue(inputs)?.FullName, ProfileOps = !parse.GetValue(noProfile),
                 Scenario = parse.GetValue(scenario) switch { "offline" => Scenario.Offline, "server" => Scenario.Server, _ => Scenario.SingleStream },
                 Qps = parse.GetValue(qps), LatencyTargetMs = parse.GetValue(latencyTarget), Seed = parse.GetValue(seed),

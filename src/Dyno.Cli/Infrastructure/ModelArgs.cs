@@ -14,21 +14,30 @@ public sealed class ModelArgs
     public Option<string[]> Dim { get; } = new("--dim") { Description = "Set a symbolic dimension: NAME=VALUE (repeatable). Unset dynamic dims default to 1." };
     public Option<int?> Batch { get; } = new("--batch") { Description = "Set the first dimension of every model input (after --shape)." };
 
-    public void AddTo(Command cmd)
+    /// <summary>Adds the options; <paramref name="withBatch"/> false for commands with a --batch of their own (bench's sweep list).</summary>
+    public void AddTo(Command cmd, bool withBatch = true)
     {
         cmd.Arguments.Add(Model);
         cmd.Options.Add(Example);
         cmd.Options.Add(Shape);
         cmd.Options.Add(Dim);
-        cmd.Options.Add(Batch);
+        if (withBatch) cmd.Options.Add(Batch);
+    }
+
+    /// <summary>The model file or embedded example the user named (checked: exactly one, and the file exists).</summary>
+    public (FileInfo? File, string? Example) Source(ParseResult parse)
+    {
+        var file = parse.GetValue(Model);
+        var ex = parse.GetValue(Example);
+        if (file is null == ex is null) throw new UsageException("give a MODEL file or --example NAME (one of them)");
+        if (file is not null && !file.Exists) throw new FileNotFoundException($"{file.FullName}: no such file", file.FullName);
+        return (file, ex);
     }
 
     /// <summary>Opens the model the user named.</summary>
     public OnnxModel Open(ParseResult parse)
     {
-        var file = parse.GetValue(Model);
-        var ex = parse.GetValue(Example);
-        if (file is null == ex is null) throw new UsageException("give a MODEL file or --example NAME (one of them)");
+        var (file, ex) = Source(parse);
         return ex is not null ? ExampleModels.Open(ex) : OnnxModel.Load(file!.FullName);
     }
 
