@@ -32,18 +32,7 @@ public static class CompareCommand
             var paths = parse.GetValue(files)!;
             if (paths.Length < 2) throw new UsageException("compare needs at least two result files");
             var docs = new List<(string, JsonElement)>();
-            foreach (var f in paths)
-            {
-                if (!f.Exists) throw new FileNotFoundException($"{f.FullName}: no such file", f.FullName);
-                try
-                {
-                    docs.Add((f.Name, JsonDocument.Parse(File.ReadAllBytes(f.FullName)).RootElement));
-                }
-                catch (JsonException e)
-                {
-                    throw new InvalidDataException($"{f.FullName}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine})");
-                }
-            }
+            foreach (var f in paths) docs.Add((f.Name, ReportBuilder.LoadResult(f.FullName).RootElement));
             var prefixes = (parse.GetValue(keys) ?? []).SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
             var cmp = Comparer.Compare(docs, prefixes, parse.GetValue(failIf) ?? []);
             var table = new ResultTable($"Compared with {cmp.Baseline}",

@@ -116,24 +116,16 @@ public static class DemoCommand
 
     private static (CocoEvalResult Result, object Json) EvaluateBundledCoco()
     {
-        var dir = Directory.CreateTempSubdirectory("dyno-demo");
-        try
+        static byte[] Resource(string name)
         {
-            string Extract(string name)
-            {
-                var path = Path.Combine(dir.FullName, name);
-                using var s = typeof(DemoCommand).Assembly.GetManifestResourceStream("Dyno.Cli.Demo." + name)!;
-                using var f = File.Create(path);
-                s.CopyTo(f);
-                return path;
-            }
-            var (gt, dt) = CocoDetections.LoadPair(Extract("coco_gt.json"), Extract("coco_dt.json"));
-            var result = CocoEvaluator.Evaluate(gt, dt, new CocoEvalOptions { ScoreThreshold = 0.5 });
-            return (result, EvalDetCommand.Render(result, confusion: DetectionConfusionMatrix.Compute(gt, dt)).Json);
+            using var s = typeof(DemoCommand).Assembly.GetManifestResourceStream("Dyno.Cli.Demo." + name)!;
+            using var ms = new MemoryStream();
+            s.CopyTo(ms);
+            return ms.ToArray();
         }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        var gt = CocoGroundTruth.Parse(Resource("coco_gt.json"), "demo:coco_gt.json");
+        var dt = CocoDetections.Parse(Resource("coco_dt.json"), "demo:coco_dt.json", gt, CocoIouType.Bbox, BadRecordPolicy.Error);
+        var result = CocoEvaluator.Evaluate(gt, dt, new CocoEvalOptions { ScoreThreshold = 0.5 });
+        return (result, EvalDetCommand.Render(result, confusion: DetectionConfusionMatrix.Compute(gt, dt)).Json);
     }
 }

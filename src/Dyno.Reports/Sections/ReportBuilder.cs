@@ -33,29 +33,36 @@ public static class ReportBuilder
         };
     }
 
+    /// <summary>Reads one Dyno result file (a JSON object), with errors that name the file and position.</summary>
+    public static JsonDocument LoadResult(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+        JsonDocument json;
+        try
+        {
+            json = JsonDocument.Parse(File.ReadAllBytes(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine}): {e.Message}");
+        }
+        if (json.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var kind = json.RootElement.ValueKind;
+            json.Dispose();
+            throw new InvalidDataException($"{path}: a Dyno result is a JSON object, this is {kind}");
+        }
+        return json;
+    }
+
     /// <summary>Reads result files into a report.</summary>
     public static ReportDocument FromFiles(IReadOnlyList<string> paths, string title)
     {
         var doc = new ReportDocument { Title = title };
         for (var i = 0; i < paths.Count; i++)
         {
-            var path = paths[i];
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-            JsonDocument json;
-            try
-            {
-                json = JsonDocument.Parse(File.ReadAllBytes(path));
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{path}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine}): {e.Message}");
-            }
-            using (json)
-            {
-                if (json.RootElement.ValueKind != JsonValueKind.Object)
-                    throw new InvalidDataException($"{path}: a Dyno result is a JSON object, this is {json.RootElement.ValueKind}");
-                doc.Sections.Add(Section(json.RootElement, path, i));
-            }
+            using var json = LoadResult(paths[i]);
+            doc.Sections.Add(Section(json.RootElement, paths[i], i));
         }
         return doc;
     }
