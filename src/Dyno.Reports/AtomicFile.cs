@@ -16,13 +16,6 @@ public static class AtomicFile
             writer.Write(text);
         });
 
-    /// <summary>Writes bytes to <paramref name="path"/> atomically.</summary>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
-    {
-        var copy = bytes.ToArray();
-        Write(path, stream => stream.Write(copy));
-    }
-
     /// <summary>Runs <paramref name="write"/> on a temporary file, flushes it to disk and renames it to <paramref name="path"/>.</summary>
     public static void Write(string path, Action<Stream> write)
     {

@@ -16,12 +16,6 @@ public static partial class OperatorRegistry
         RegisterContribOps();
     }
 
-    /// <summary>Whether an operator has a shape function.</summary>
-    public static bool IsSupported(string domain, string opType) => Table.ContainsKey(Key(domain, opType));
-
-    /// <summary>All supported operators as qualified names.</summary>
-    public static IReadOnlyList<string> Supported => Table.Keys.Select(k => k.StartsWith("::", StringComparison.Ordinal) ? k[2..] : k.Replace("::", ".", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
-
     internal static bool TryGet(string domain, string opType, out Action<InferenceContext> fn) =>
         Table.TryGetValue(Key(domain, opType), out fn!);
 

@@ -80,8 +80,6 @@ public sealed class TensorInfo
 
     public long ByteSize => IsStatic ? DataTypes.Bytes(ElemType, ElementCount) : -1;
 
-    public TensorInfo WithType(DataType t) => new(t, Shape, Value is null ? null : ConstValue.Of(t, Value.AsDoubles()), Kind);
-
     public string ShapeText => Shape is null ? "?" : "[" + string.Join(",", Shape.Select(d => d.ToString())) + "]";
 
     public override string ToString() => $"{DataTypes.Name(ElemType)}{ShapeText}";
