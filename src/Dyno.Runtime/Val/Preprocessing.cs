@@ -1,0 +1,255 @@
+using OpenCvSharp;
+
+namespace Dyno.Runtime.Val;
+
+/// <summary>How an image is brought to the model's input size.</summary>
+public enum ResizeMode
+{
+    /// <summary>Ultralytics' val letterbox: scale by min(H/h, W/w), INTER_LINEAR, centred constant padding.</summary>
+    Letterbox,
+
+    /// <summary>Resize to exactly the input size (aspect ratio not kept), INTER_LINEAR.</summary>
+    Stretch,
+
+    /// <summary>Resize the shorter side to size / crop fraction (INTER_LINEAR), then take the centre crop (torchvision's Resize + CenterCrop).</summary>
+    CenterCrop,
+}
+
+/// <summary>Element layout of the model's image input.</summary>
+public enum TensorLayout
+{
+    /// <summary>[batch, channels, height, width].</summary>
+    Nchw,
+
+    /// <summary>[batch, height, width, channels].</summary>
+    Nhwc,
+}
+
+/// <summary>
+/// Every knob of image preprocessing. Pixel values become <c>(float32(v) / 255f - mean) / std</c> in float32
+/// (a division by 255, not a multiplication by its reciprocal, which differs in the last bit for half the values).
+/// </summary>
+public sealed record PreprocessOptions
+{
+    /// <summary>Input width in pixels.</summary>
+    public required int Width { get; init; }
+
+    /// <summary>Input height in pixels.</summary>
+    public required int Height { get; init; }
+
+    /// <summary>How the image is fitted to the input size.</summary>
+    public ResizeMode Mode { get; init; } = ResizeMode.Letterbox;
+
+    /// <summary>Letterbox padding value (all channels), 0..255.</summary>
+    public int PadValue { get; init; } = 114;
+
+    /// <summary>Centre-crop fraction for <see cref="ResizeMode.CenterCrop"/> (0.875 = resize 256, crop 224).</summary>
+    public double CropFraction { get; init; } = 0.875;
+
+    /// <summary>Per-channel mean in [0,1] units, in the model's channel order (RGB unless <see cref="Bgr"/>).</summary>
+    public IReadOnlyList<float> Mean { get; init; } = [0f, 0f, 0f];
+
+    /// <summary>Per-channel standard deviation in [0,1] units.</summary>
+    public IReadOnlyList<float> Std { get; init; } = [1f, 1f, 1f];
+
+    /// <summary>Feed channels as BGR (OpenCV's order) instead of RGB.</summary>
+    public bool Bgr { get; init; }
+
+    /// <summary>Tensor layout.</summary>
+    public TensorLayout Layout { get; init; } = TensorLayout.Nchw;
+
+    /// <summary>Elements of one image in the tensor.</summary>
+    public int ImageElements => 3 * Width * Height;
+}
+
+/// <summary>Where the resized image sits in the input, to map predictions back to the original image.</summary>
+/// <param name="OriginalWidth">Width of the decoded image.</param>
+/// <param name="OriginalHeight">Height of the decoded image.</param>
+/// <param name="ScaleX">Input pixels per original pixel, horizontally.</param>
+/// <param name="ScaleY">Input pixels per original pixel, vertically.</param>
+/// <param name="PadLeft">Columns of padding left of the image (negative: columns cropped).</param>
+/// <param name="PadTop">Rows of padding above the image (negative: rows cropped).</param>
+public readonly record struct ImageTransform(int OriginalWidth, int OriginalHeight, double ScaleX, double ScaleY, int PadLeft, int PadTop)
+{
+    /// <summary>Maps an input-space x back to the original image (float64, as Ultralytics' <c>scale_boxes</c>).</summary>
+    public double X(float xIn) => ((double)xIn - PadLeft) / ScaleX;
+
+    /// <summary>Maps an input-space y back to the original image.</summary>
+    public double Y(float yIn) => ((double)yIn - PadTop) / ScaleY;
+}
+
+/// <summary>
+/// Turns decoded BGR images into model input tensors, bit for bit as the Python reference pipelines
+/// (OpenCV's fixed-point INTER_LINEAR, Ultralytics' letterbox rounding, float32 normalisation) do.
+/// Thread-safe: one instance serves all workers.
+/// </summary>
+public sealed class ImagePreprocessor
+{
+    private readonly float[][] _lut; // per tensor channel: value of each uint8 level
+    private readonly PreprocessOptions _o;
+
+    /// <summary>A preprocessor for <paramref name="options"/>.</summary>
+    public ImagePreprocessor(PreprocessOptions options)
+    {
+        if (options.Width < 1 || options.Height < 1) throw new ArgumentException($"input size must be positive, got {options.Width}x{options.Height}");
+        if (options.Mean.Count != 3 || options.Std.Count != 3) throw new ArgumentException("mean and std need 3 values each");
+        if (options.Std.Any(s => !(s > 0) || !float.IsFinite(s))) throw new ArgumentException("std values must be positive");
+        if (options.PadValue is < 0 or > 255) throw new ArgumentException($"pad value must be in 0..255, got {options.PadValue}");
+        if (!(options.CropFraction > 0 && options.CropFraction <= 1)) throw new ArgumentException($"crop fraction must be in (0, 1], got {options.CropFraction}");
+        _o = options;
+        _lut = new float[3][];
+        for (var c = 0; c < 3; c++)
+        {
+            var t = new float[256];
+            float mean = options.Mean[c], std = options.Std[c];
+            for (var v = 0; v < 256; v++) t[v] = ((float)v / 255f - mean) / std;
+            _lut[c] = t;
+        }
+    }
+
+    /// <summary>The options in use.</summary>
+    public PreprocessOptions Options => _o;
+
+    /// <summary>Python's <c>round</c>: half to even.</summary>
+    private static int Round(double v) => (int)Math.Round(v, MidpointRounding.ToEven);
+
+    /// <summary>
+    /// Fits <paramref name="bgr"/> (8-bit, 3 channels) to the input size and writes one image of the
+    /// tensor into <paramref name="destination"/> (<see cref="PreprocessOptions.ImageElements"/> floats).
+    /// </summary>
+    public ImageTransform Run(Mat bgr, Span<float> destination)
+    {
+        if (bgr.Type() != MatType.CV_8UC3) throw new ArgumentException($"expected an 8-bit 3-channel image, got {bgr.Type()}");
+        if (destination.Length < _o.ImageElements) throw new ArgumentException("destination too small");
+        int w = bgr.Width, h = bgr.Height, sw = _o.Width, sh = _o.Height;
+        switch (_o.Mode)
+        {
+            case ResizeMode.Letterbox:
+            {
+                var r = Math.Min((double)sh / h, (double)sw / w);
+                int nw = Round(w * r), nh = Round(h * r);
+                double dw = (sw - nw) / 2.0, dh = (sh - nh) / 2.0;
+                int top = Round(dh - 0.1), left = Round(dw - 0.1);
+                using var resized = nw != w || nh != h ? Resize(bgr, nw, nh) : null;
+                Fill(resized ?? bgr, left, top, destination);
+                return new ImageTransform(w, h, r, r, left, top);
+            }
+            case ResizeMode.Stretch:
+            {
+                using var resized = sw != w || sh != h ? Resize(bgr, sw, sh) : null;
+                Fill(resized ?? bgr, 0, 0, destination);
+                return new ImageTransform(w, h, (double)sw / w, (double)sh / h, 0, 0);
+            }
+            default:
+            {
+                // torchvision Resize(int): shorter side to s, longer side int(s * long / short); CenterCrop: round((size - crop) / 2).
+                var s = (int)Math.Floor(Math.Min(sw, sh) / _o.CropFraction);
+                int nw, nh;
+                if (w <= h) { nw = s; nh = (int)((long)s * h / w); }
+                else { nh = s; nw = (int)((long)s * w / h); }
+                using var resized = nw != w || nh != h ? Resize(bgr, nw, nh) : null;
+                int left = -Round((nw - sw) / 2.0), top = -Round((nh - sh) / 2.0);
+                Fill(resized ?? bgr, left, top, destination);
+                return new ImageTransform(w, h, (double)nw / w, (double)nh / h, left, top);
+            }
+        }
+    }
+
+    private static Mat Resize(Mat src, int w, int h)
+    {
+        if (w < 1 || h < 1) throw new InvalidDataException($"image {src.Width}x{src.Height} would be resized to {w}x{h}");
+        var dst = new Mat();
+        Cv2.Resize(src, dst, new Size(w, h), 0, 0, InterpolationFlags.Linear);
+        return dst;
+    }
+
+    /// <summary>Writes the image at (left, top) of the input canvas, the rest padding; the image may extend past the canvas (crop).</summary>
+    private unsafe void Fill(Mat img, int left, int top, Span<float> dst)
+    {
+        int sw = _o.Width, sh = _o.Height, iw = img.Width, ih = img.Height;
+        var plane = sw * sh;
+        var pad = new float[3];
+        for (var c = 0; c < 3; c++) pad[c] = _lut[c][_o.PadValue];
+        // tensor channel c takes source (BGR) channel src[c]
+        int s0 = _o.Bgr ? 0 : 2, s1 = 1, s2 = _o.Bgr ? 2 : 0;
+        float[] l0 = _lut[0], l1 = _lut[1], l2 = _lut[2];
+        var basePtr = (byte*)img.Data;
+        var step = (long)img.Step();
+        var nchw = _o.Layout == TensorLayout.Nchw;
+        for (var y = 0; y < sh; y++)
+        {
+            var sy = y - top;
+            var rowIn = sy >= 0 && sy < ih;
+            var row = rowIn ? basePtr + sy * step : null;
+            for (var x = 0; x < sw; x++)
+            {
+                var sx = x - left;
+                float v0, v1, v2;
+                if (rowIn && sx >= 0 && sx < iw)
+                {
+                    var p = row + sx * 3;
+                    v0 = l0[p[s0]]; v1 = l1[p[s1]]; v2 = l2[p[s2]];
+                }
+                else
+                {
+                    v0 = pad[0]; v1 = pad[1]; v2 = pad[2];
+                }
+                if (nchw)
+                {
+                    var i = y * sw + x;
+                    dst[i] = v0; dst[plane + i] = v1; dst[2 * plane + i] = v2;
+                }
+                else
+                {
+                    var i = (y * sw + x) * 3;
+                    dst[i] = v0; dst[i + 1] = v1; dst[i + 2] = v2;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Image decoding with OpenCV (<c>cv2.imread(path, IMREAD_COLOR)</c>: JPEG, PNG incl. gray/RGBA/palette, BMP, ...).</summary>
+public static class ImageDecoder
+{
+    /// <summary>Largest image accepted, in pixels (like Pillow's decompression-bomb guard); raise with the option that sets it.</summary>
+    public const long DefaultMaxPixels = 178_956_970;
+
+    /// <summary>Decodes an image file to 8-bit BGR, 3 channels. Throws <see cref="InvalidDataException"/> naming the file when it cannot be decoded.</summary>
+    public static Mat DecodeBgr(string path, long maxPixels = DefaultMaxPixels)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new InvalidDataException($"{path}: cannot read the image: {e.Message}");
+        }
+        return DecodeBgr(bytes, path, maxPixels);
+    }
+
+    /// <summary>Decodes image bytes; <paramref name="source"/> names them in errors.</summary>
+    public static Mat DecodeBgr(byte[] bytes, string source, long maxPixels = DefaultMaxPixels)
+    {
+        if (bytes.Length == 0) throw new InvalidDataException($"{source}: empty image file");
+        if (Metrics.Detection.YoloFormat.ReadImageSize(source) is { } size && (long)size.Width * size.Height > maxPixels)
+            throw new InvalidDataException($"{source}: image of {size.Width}x{size.Height} pixels is over the limit of {maxPixels:N0} pixels (--max-image-pixels)");
+        Mat m;
+        try
+        {
+            m = Cv2.ImDecode(bytes, ImreadModes.Color);
+        }
+        catch (OpenCVException e)
+        {
+            throw new InvalidDataException($"{source}: not a decodable image: {e.Message}");
+        }
+        if (m.Empty())
+        {
+            m.Dispose();
+            throw new InvalidDataException($"{source}: not a decodable image (OpenCV could not read it: corrupt or unsupported format)");
+        }
+        return m;
+    }
+}
