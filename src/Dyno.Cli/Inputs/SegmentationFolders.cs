@@ -1,5 +1,5 @@
 using System.Runtime.ExceptionServices;
-using Dyno.Cli.Imaging;
+using Dyno.Metrics.Segmentation;
 using Dyno.Metrics.Segmentation;
 
 namespace Dyno.Cli.Inputs;

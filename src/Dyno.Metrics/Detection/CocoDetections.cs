@@ -79,6 +79,21 @@ public sealed class CocoDetections
         return (gt, Resolve(raw, dtPath, gt, iouType, policy));
     }
 
+    /// <summary>
+    /// Box detections built in memory, checked against <paramref name="gt"/> as a results file would be
+    /// (area = width × height, as pycocotools' <c>loadRes</c>); the order given is the file order.
+    /// </summary>
+    public static CocoDetections FromPredictions(IEnumerable<(long ImageId, CocoBoxPrediction Box)> predictions, CocoGroundTruth gt, string source = "in-memory detections")
+    {
+        var chunk = new RawChunk(0) { BoxBranch = true, EndedCleanly = true };
+        foreach (var (image, b) in predictions)
+        {
+            chunk.Img.Add(image); chunk.Cat.Add(b.CategoryId); chunk.Score.Add(b.Score);
+            chunk.X.Add(b.X); chunk.Y.Add(b.Y); chunk.W.Add(b.Width); chunk.H.Add(b.Height);
+        }
+        return Resolve([chunk], source, gt, CocoIouType.Bbox, BadRecordPolicy.Error);
+    }
+
     /// <summary>Records of one chunk of the file, ids not yet checked.</summary>
     internal sealed class RawChunk(int capacity)
     {

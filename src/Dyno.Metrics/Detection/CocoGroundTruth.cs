@@ -255,6 +255,65 @@ public sealed class CocoGroundTruth
         }
     }
 
+    /// <summary>
+    /// Ground truth built in memory from per-image targets (box annotations only), as if read from a COCO
+    /// file listing these images and categories with annotation ids 1..n in the given order.
+    /// </summary>
+    public static CocoGroundTruth FromTargets(IEnumerable<CocoImageTarget> targets, IEnumerable<CocoCategory> categories, string source = "in-memory ground truth")
+    {
+        var gt = new CocoGroundTruth(source);
+        var list = targets.ToList();
+        var images = list.Select(t => new CocoImage(t.ImageId, t.Width, t.Height)).OrderBy(i => i.Id).ToList();
+        for (var i = 0; i < images.Count; i++)
+            if (!gt.ImageIndex.TryAdd(images[i].Id, i)) throw new ArgumentException($"duplicate image id {images[i].Id}", nameof(targets));
+        var cats = categories.OrderBy(c => c.Id).ToList();
+        for (var i = 0; i < cats.Count; i++)
+            if (!gt.CategoryIndex.TryAdd(cats[i].Id, i)) throw new ArgumentException($"duplicate category id {cats[i].Id}", nameof(categories));
+        gt.Images = images;
+        gt.Categories = cats;
+        var n = list.Sum(t => t.Boxes.Count);
+        gt.Count = n;
+        gt.AnnId = new long[n]; gt.Img = new int[n]; gt.Cat = new int[n];
+        gt.X = new double[n]; gt.Y = new double[n]; gt.W = new double[n]; gt.H = new double[n]; gt.Area = new double[n];
+        gt.Crowd = new bool[n]; gt.HasBox = new bool[n];
+        var k = 0;
+        foreach (var t in list)
+        {
+            var img = gt.ImageIndex[t.ImageId];
+            foreach (var b in t.Boxes)
+            {
+                if (!gt.CategoryIndex.TryGetValue(b.CategoryId, out var cat)) throw new ArgumentException($"image {t.ImageId}: category {b.CategoryId} is not among the categories", nameof(targets));
+                gt.AnnId[k] = k + 1; gt.Img[k] = img; gt.Cat[k] = cat;
+                gt.X[k] = b.X; gt.Y[k] = b.Y; gt.W[k] = b.Width; gt.H[k] = b.Height;
+                gt.Area[k] = b.Area ?? b.Width * b.Height;
+                gt.Crowd[k] = b.Crowd; gt.HasBox[k] = true;
+                k++;
+            }
+        }
+        gt.CrowdCount = gt.Crowd.Count(c => c);
+        return gt;
+    }
+
+    /// <summary>This ground truth limited to <paramref name="imageIds"/> (box annotations; masks and keypoints are not carried over), as if the other images were not in the file.</summary>
+    public CocoGroundTruth Restrict(IReadOnlySet<long> imageIds)
+    {
+        var targets = Images.Where(i => imageIds.Contains(i.Id)).ToDictionary(i => i.Id, i => new List<CocoBoxTarget>());
+        var ids = targets.Keys.ToDictionary(k => k, k => new List<long>());
+        for (var k = 0; k < Count; k++)
+        {
+            var img = Images[Img[k]];
+            if (targets.TryGetValue(img.Id, out var list))
+            {
+                list.Add(new CocoBoxTarget(Categories[Cat[k]].Id, X[k], Y[k], W[k], H[k], Crowd[k], Area[k]));
+                ids[img.Id].Add(AnnId[k]);
+            }
+        }
+        var kept = Images.Where(i => targets.ContainsKey(i.Id)).ToList();
+        var gt = FromTargets(kept.Select(i => new CocoImageTarget(i.Id, i.Width, i.Height, targets[i.Id])), Categories, Source);
+        gt.AnnId = kept.SelectMany(i => ids[i.Id]).ToArray(); // the file's annotation ids (pycocotools treats id 0 specially)
+        return gt;
+    }
+
     internal bool[] HasBox = [];
     internal double[][]? Keypoints;
     internal int[]? NumKeypoints;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Dyno.Cli.Imaging;
+using Dyno.Metrics.Segmentation;
 
 namespace Dyno.Cli.Tests.Eval;
 

@@ -4,7 +4,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Dyno.Cli.Imaging;
+namespace Dyno.Metrics.Segmentation;
 
 /// <summary>
 /// Decodes single-channel PNG label maps losslessly: 8- or 16-bit grayscale, or 8-bit palette (the
