@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(LlmCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ValCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
         return root;
     }

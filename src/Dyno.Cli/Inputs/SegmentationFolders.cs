@@ -1,6 +1,5 @@
 using System.Runtime.ExceptionServices;
 using Dyno.Metrics.Segmentation;
-using Dyno.Metrics.Segmentation;
 
 namespace Dyno.Cli.Inputs;
 
