@@ -35,43 +35,46 @@ public static class NmsFloat32
         for (var i = 0; i < n; i++)
             if (float.IsNaN(scores[i])) throw new ArgumentException($"score {i} is NaN", nameof(scores));
 
-        // Rank all candidates once (descending score, ascending index); per class the rank order is the same.
+        // Rank all candidates once (descending score, ascending index) by sorting packed keys: the order-preserving
+        // bits of -score in the high half, the index in the low half (a stable sort without a comparer).
+        var packed = new ulong[n];
+        for (var i = 0; i < n; i++)
+        {
+            var bits = BitConverter.SingleToUInt32Bits(-scores[i] + 0f); // + 0f: -0 and +0 rank equal, as float comparison says
+            var key = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+            packed[i] = ((ulong)key << 32) | (uint)i;
+        }
+        Array.Sort(packed);
         var order = new int[n];
-        for (var i = 0; i < n; i++) order[i] = i;
-        var keys = new float[n];
-        for (var i = 0; i < n; i++) keys[i] = -scores[i];
-        SortStable(keys, order);
+        for (var i = 0; i < n; i++) order[i] = (int)(uint)packed[i];
 
-        var area = new float[n];
-        for (var i = 0; i < n; i++) area[i] = (x2[i] - x1[i]) * (y2[i] - y1[i]);
-
-        // Group the ranked candidates by class, keeping rank order inside each class.
-        var classOf = new Dictionary<int, List<int>>();
+        // Group the ranked candidates by class (rank order kept inside each class), as contiguous corner arrays.
+        var byClass = new Dictionary<int, List<int>>();
         foreach (var i in order)
         {
-            if (!classOf.TryGetValue(classes[i], out var list)) classOf[classes[i]] = list = [];
+            if (!byClass.TryGetValue(classes[i], out var list)) byClass[classes[i]] = list = [];
             list.Add(i);
         }
-        var suppressed = new bool[n];
         var keptAll = new bool[n];
-        foreach (var list in classOf.Values)
+        var m = 0;
+        foreach (var list in byClass.Values) m = Math.Max(m, list.Count);
+        float[] cx1 = new float[m], cy1 = new float[m], cx2 = new float[m], cy2 = new float[m], carea = new float[m];
+        var suppressed = new int[m];
+        foreach (var list in byClass.Values)
         {
-            for (var a = 0; a < list.Count; a++)
+            var count = list.Count;
+            for (var a = 0; a < count; a++)
             {
                 var i = list[a];
-                if (suppressed[i]) continue;
-                keptAll[i] = true;
-                float ix1 = x1[i], iy1 = y1[i], ix2 = x2[i], iy2 = y2[i], iarea = area[i];
-                for (var b = a + 1; b < list.Count; b++)
-                {
-                    var j = list[b];
-                    if (suppressed[j]) continue;
-                    var w = Math.Max(0f, Math.Min(ix2, x2[j]) - Math.Max(ix1, x1[j]));
-                    var h = Math.Max(0f, Math.Min(iy2, y2[j]) - Math.Max(iy1, y1[j]));
-                    var inter = w * h;
-                    var iou = inter / ((iarea + area[j]) - inter);
-                    if (iou > iouThreshold) suppressed[j] = true;
-                }
+                cx1[a] = x1[i]; cy1[a] = y1[i]; cx2[a] = x2[i]; cy2[a] = y2[i];
+                carea[a] = (x2[i] - x1[i]) * (y2[i] - y1[i]);
+                suppressed[a] = 0;
+            }
+            for (var a = 0; a < count; a++)
+            {
+                if (suppressed[a] != 0) continue;
+                keptAll[list[a]] = true;
+                SuppressAfter(a, count, cx1, cy1, cx2, cy2, carea, suppressed, iouThreshold);
             }
         }
         var kept = new List<int>(Math.Min(n, maxKept == int.MaxValue ? n : maxKept));
@@ -83,14 +86,40 @@ public static class NmsFloat32
         return kept.ToArray();
     }
 
-    /// <summary>Stable sort of <paramref name="items"/> by <paramref name="keys"/> ascending (ties keep their order).</summary>
-    internal static void SortStable(float[] keys, int[] items)
+    /// <summary>
+    /// Marks every box after <paramref name="a"/> whose IoU with box a exceeds the threshold. Vectorised; every lane
+    /// does the scalar float32 operations in the same order, so the marks equal the scalar loop's.
+    /// </summary>
+    private static void SuppressAfter(int a, int count, float[] x1, float[] y1, float[] x2, float[] y2, float[] area, int[] suppressed, float threshold)
     {
-        // Array.Sort is introsort (unstable): break ties by the item index, which is the original order here.
-        Array.Sort(items, (a, b) =>
+        float ix1 = x1[a], iy1 = y1[a], ix2 = x2[a], iy2 = y2[a], ia = area[a];
+        var j = a + 1;
+        if (System.Numerics.Vector.IsHardwareAccelerated && count - j >= System.Numerics.Vector<float>.Count)
         {
-            var c = keys[a].CompareTo(keys[b]);
-            return c != 0 ? c : a.CompareTo(b);
-        });
+            var w = System.Numerics.Vector<float>.Count;
+            var vx1 = new System.Numerics.Vector<float>(ix1);
+            var vy1 = new System.Numerics.Vector<float>(iy1);
+            var vx2 = new System.Numerics.Vector<float>(ix2);
+            var vy2 = new System.Numerics.Vector<float>(iy2);
+            var va = new System.Numerics.Vector<float>(ia);
+            var vt = new System.Numerics.Vector<float>(threshold);
+            var zero = System.Numerics.Vector<float>.Zero;
+            for (; j + w <= count; j += w)
+            {
+                var ww = System.Numerics.Vector.Max(zero, System.Numerics.Vector.Min(vx2, new System.Numerics.Vector<float>(x2, j)) - System.Numerics.Vector.Max(vx1, new System.Numerics.Vector<float>(x1, j)));
+                var hh = System.Numerics.Vector.Max(zero, System.Numerics.Vector.Min(vy2, new System.Numerics.Vector<float>(y2, j)) - System.Numerics.Vector.Max(vy1, new System.Numerics.Vector<float>(y1, j)));
+                var inter = ww * hh;
+                var iou = inter / ((va + new System.Numerics.Vector<float>(area, j)) - inter);
+                var hit = System.Numerics.Vector.GreaterThan(iou, vt);
+                (new System.Numerics.Vector<int>(suppressed, j) | hit).CopyTo(suppressed, j);
+            }
+        }
+        for (; j < count; j++)
+        {
+            var ww = Math.Max(0f, Math.Min(ix2, x2[j]) - Math.Max(ix1, x1[j]));
+            var hh = Math.Max(0f, Math.Min(iy2, y2[j]) - Math.Max(iy1, y1[j]));
+            var inter = ww * hh;
+            if (inter / ((ia + area[j]) - inter) > threshold) suppressed[j] = -1;
+        }
     }
 }
