@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Dyno.Reports.Documents;
 
+using static Dyno.Reports.Sections.JsonPaths;
+
 namespace Dyno.Reports.Sections;
 
 /// <summary>Turns Dyno JSON results into report sections, recognising each result by its contract keys.</summary>
@@ -9,6 +11,7 @@ public static class ReportBuilder
     /// <summary>The kind of a Dyno result document.</summary>
     public static string KindOf(JsonElement r)
     {
+        if (Text(r, "kind") is { } kind && kind == "val") return "val";
         if (ProfileSection.Matches(r)) return "profile";
         if (JsonPaths.At(r, "latency_ms") is not null) return "bench";
         if (JsonPaths.At(r, "stats.AP") is not null) return "eval-det";

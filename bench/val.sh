@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# End-to-end speed of `dyno val` against `dyno bench` on the same model, batch 1, 1 intra-op thread
+# (the other core decodes, preprocesses and postprocesses). The shapes val set (tests/fixtures/val,
+# 200 JPEGs) is repeated COPIES times (default 5: 1,000 images, symlinks + label copies in a temp dir)
+# so each val run lasts a few seconds. Runs alternate bench / val RUNS times per model; the ratio is
+# the median over runs of val images/s ÷ bench samples/s measured back to back.
+# Target (issue 13): ratio ≥ 0.90 on each detector. usage: bench/val.sh [RUNS] [COPIES] [MODEL...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+COPIES=${2:-5}
+shift $(( $# > 2 ? 2 : $# )) || true
+MODELS=("$@")
+[ ${#MODELS[@]} -gt 0 ] || MODELS=(shapes_det_n_v8 shapes_det_n_v5 shapes_det_n_e2e shapes_det_s_v8 shapes_det_s_v5 shapes_det_s_e2e)
+F=tests/fixtures/val
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/images" "$tmp/labels"
+for k in $(seq "$COPIES"); do
+  for f in "$F"/det/images/*.jpg; do
+    b=$(basename "$f" .jpg)
+    ln -s "$(realpath "$f")" "$tmp/images/${k}_$b.jpg"
+    cp "$F/det/labels/$b.txt" "$tmp/labels/${k}_$b.txt"
+  done
+done
+printf 'path: .\nval: images\nnames: [circle, square, triangle, cross, ring]\n' > "$tmp/data.yaml"
+./dyno --version >/dev/null   # (re)publishes the ReadyToRun build users run
+dyno=artifacts/dyno/dyno
+echo "cores: $(nproc), load average at start: $(cut -d' ' -f1-3 /proc/loadavg), images per val run: $((COPIES * 200))"
+printf '%-18s %12s %12s %8s %10s %10s %10s\n' model bench_img/s val_img/s ratio pre_ms post_ms infer_ms
+for m in "${MODELS[@]}"; do
+  ratios=(); line=""
+  for r in $(seq "$RUNS"); do
+    "$dyno" bench "$F/models/$m.onnx" --threads 1 --max-time 5 --no-profile --no-calibration --format json --quiet --out "$tmp/bench.json"
+    "$dyno" val "$F/models/$m.onnx" --data "$tmp/data.yaml" --threads 1 --workers 1 --format json --quiet --out "$tmp/val.json"
+    line=$(/usr/bin/python3 - "$tmp/bench.json" "$tmp/val.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1])); v = json.load(open(sys.argv[2]))
+sps = b["throughput"][0]["samples_per_second"]; s = v["speed"]
+print(f'{sps:.1f} {s["images_per_s"]:.1f} {s["images_per_s"] / sps:.3f} {s["preprocess_ms"]:.2f} {s["postprocess_ms"]:.2f} {s["inference_ms"]:.2f}')
+PY
+)
+    ratios+=("$(echo "$line" | cut -d' ' -f3)")
+    printf '%-18s %12s %12s %8s %10s %10s %10s   (run %d)\n' "$m" $line "$r"
+  done
+  med=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
+  echo "$m: median ratio val/bench = $med"
+done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
