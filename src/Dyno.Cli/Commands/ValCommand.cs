@@ -437,8 +437,10 @@ public static class ValCommand
 
         var tables = new List<ResultTable>
         {
-            new($"dyno val: {Path.GetFileName(modelPath)} on {run.Images} images", [new("what"), new("value", ColumnAlign.Right)],
+            new("dyno val", [new("what"), new("value", ColumnAlign.Right)],
             [
+                ["model", Path.GetFileName(modelPath)],
+                ["images", Fmt.Int(run.Images) + (run.Skipped.Count > 0 ? $" ({run.Skipped.Count} skipped)" : "")],
                 ["params", Fmt.Int(profile.Totals.Weights)],
                 ["dense MACs", Fmt.Si(profile.Totals.DenseMacs)],
                 ["preprocess ms/image", Fmt.Num(s.PreprocessMs, 2)],
