@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ValCommand.Create());
+        root.Subcommands.Add(MatrixCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
         return root;
     }

@@ -50,7 +50,11 @@ public static class CompareCommand
             if ((xKey is null) != (yKey is null)) throw new UsageException("--x and --y go together");
             if (xKey is not null)
             {
-                var pts = docs.Select(d => (d.Item1, X: JsonPaths.Number(d.Item2, xKey), Y: JsonPaths.Number(d.Item2, yKey!))).ToList();
+                // a matrix document contributes one point per row; any other document one point
+                var pts = docs.SelectMany(d => d.Item2.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String && k.GetString() == "matrix"
+                        && d.Item2.TryGetProperty("rows", out var rows) && rows.ValueKind == JsonValueKind.Array
+                    ? rows.EnumerateArray().Select(row => ($"{d.Item1}:{JsonPaths.Text(row, "name")}", X: JsonPaths.Number(row, xKey), Y: JsonPaths.Number(row, yKey!)))
+                    : [(d.Item1, X: JsonPaths.Number(d.Item2, xKey), Y: JsonPaths.Number(d.Item2, yKey!))]).ToList();
                 var missing = pts.FirstOrDefault(p => p.X is null || p.Y is null);
                 if (missing.Item1 is not null) throw new InvalidDataException($"{missing.Item1}: no numeric value at '{(missing.X is null ? xKey : yKey)}'");
                 var plot = Charts.ParetoPlot("Pareto: " + yKey + " vs " + xKey, pts.Select(p => (p.Item1, p.X!.Value, p.Y!.Value)).ToList(), xKey + " (lower is better)", yKey + " (higher is better)");

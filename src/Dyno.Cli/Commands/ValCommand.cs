@@ -64,30 +64,8 @@ public static class ValCommand
             var quiet = parse.GetValue(common.Quiet);
 
             using var onnx = OnnxModel.Load(modelPath);
-            var t = ResolveTask(parse.GetValue(task), dataPath, onnx);
-            var input = onnx.Graph.Inputs.FirstOrDefault(i => onnx.Graph.Initializers.All(x => x.Name != i.Name))
-                        ?? throw new InvalidDataException($"{modelPath}: the graph has no input");
-            var dims = input.Shape?.Select(d => d.Value).ToArray() ?? [];
-            if (dims.Length != 4) throw new InvalidDataException($"{modelPath}: input '{input.Name}' is not an image tensor [batch, 3, H, W] or [batch, H, W, 3]");
-            var nhwc = dims[1] != 3 && dims[3] == 3;
-            var (w, h) = ParseSize(parse.GetValue(imgsz), nhwc ? (dims[2], dims[1]) : (dims[3], dims[2]), modelPath);
-            var mode = (parse.GetValue(preprocess) ?? (t == ValTask.Detect ? "letterbox" : "resize")) switch
-            {
-                "letterbox" => ResizeMode.Letterbox,
-                "resize" => ResizeMode.Stretch,
-                "crop" => ResizeMode.CenterCrop,
-                var other => throw new UsageException($"--preprocess must be letterbox, resize or crop, got '{other}'"),
-            };
-            var (mean, std) = ParseNormalize(parse.GetValue(normalize) ?? (t == ValTask.Classify ? "imagenet" : "none"));
-            var cf = parse.GetValue(cropFraction);
-            if (!(cf > 0 && cf <= 1)) throw new UsageException($"--crop-fraction must be in (0, 1], got {cf}");
-            var padValue = parse.GetValue(pad);
-            if (padValue is < 0 or > 255) throw new UsageException($"--pad-value must be in 0..255, got {padValue}");
-            var pre = new PreprocessOptions
-            {
-                Width = w, Height = h, Mode = mode, PadValue = padValue, CropFraction = cf, Mean = mean, Std = std, Bgr = parse.GetValue(bgr),
-                Layout = nhwc ? TensorLayout.Nhwc : TensorLayout.Nchw,
-            };
+            var t = ValSetup.ResolveTask(ParseTask(parse.GetValue(task)), dataPath, onnx);
+            var pre = ValSetup.Preprocess(onnx, t, BuildRequest(parse, imgsz, preprocess, cropFraction, pad, normalize, bgr));
             var o = BuildOptions(parse, conf, iou, maxDet, decoder, scores, topK, ignore, reduceZero, batch, workers, threads, interOp, graphOpt, lenient, maxPixels);
             var savePath = parse.GetValue(save) is { } sp ? Path.GetFullPath(sp) : null;
             if (savePath is not null && parse.GetValue(common.Out) is { } outFile && Path.GetFullPath(outFile.FullName) == savePath)
@@ -109,7 +87,7 @@ public static class ValCommand
             {
                 run = t switch
                 {
-                    ValTask.Detect => ValRunner.Detect(modelPath, ReadDetection(dataPath, parse.GetValue(images), parse.GetValue(split)!, onnx), pre, o, cancel.Token),
+                    ValTask.Detect => ValRunner.Detect(modelPath, ValSetup.ReadDetection(dataPath, parse.GetValue(images)?.FullName, parse.GetValue(split)!, onnx), pre, o, cancel.Token),
                     ValTask.Classify => ValRunner.Classify(modelPath, ValDatasets.ReadImageFolder(dataPath, ClassNames.Read(parse.GetValue(names))), pre, o, cancel.Token),
                     _ => ValRunner.Segment(modelPath, ValDatasets.ReadSegmentation(dataPath, parse.GetValue(images)?.FullName, parse.GetValue(masks)?.FullName), pre, o, cancel.Token),
                 };
@@ -132,100 +110,43 @@ public static class ValCommand
         return cmd;
     }
 
-    private static ValTask ResolveTask(string? text, string data, OnnxModel onnx)
+    internal static ValTask? ParseTask(string? text) => text switch
     {
-        if (text is not null)
-            return text switch
-            {
-                "det" or "detect" => ValTask.Detect,
-                "cls" or "classify" => ValTask.Classify,
-                "seg" or "segment" => ValTask.Segment,
-                _ => throw new UsageException($"--task must be det, cls or seg, got '{text}'"),
-            };
-        var fromData = ValDatasets.GuessTask(data);
-        ValTask? fromModel = onnx.Metadata.TryGetValue("task", out var mt) ? mt switch { "detect" => ValTask.Detect, "classify" => ValTask.Classify, "segment" => ValTask.Segment, _ => null } : null;
-        if (fromModel is null)
-        {
-            var outs = onnx.Graph.Outputs;
-            var rank = outs.Count == 1 ? outs[0].Shape?.Length : null;
-            fromModel = outs.Count == 3 || rank == 3 ? ValTask.Detect : rank == 2 ? ValTask.Classify : null;
-        }
-        if (fromData is { } d && (fromModel is null || fromModel == d)) return d;
-        if (fromData is null && fromModel is { } m) return m;
-        throw new UsageException(fromData is null
-            ? $"cannot tell the task from {data} or the model's outputs; pass --task det, cls or seg"
-            : $"{data} looks like {Name(fromData.Value)} data but the model like a {Name(fromModel!.Value)} model; pass --task");
-        static string Name(ValTask v) => v switch { ValTask.Detect => "detection", ValTask.Classify => "classification", _ => "segmentation" };
-    }
+        null => null,
+        "det" or "detect" => ValTask.Detect,
+        "cls" or "classify" => ValTask.Classify,
+        "seg" or "segment" => ValTask.Segment,
+        _ => throw new UsageException($"--task must be det, cls or seg, got '{text}'"),
+    };
 
-    private static DetectionDataset ReadDetection(string data, DirectoryInfo? images, string split, OnnxModel onnx)
+    internal static PreprocessRequest BuildRequest(ParseResult parse, Option<string?> imgsz, Option<string?> preprocess, Option<double> cropFraction,
+        Option<int> pad, Option<string?> normalize, Option<bool> bgr)
     {
-        DetectionDataset d;
-        if (data.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        (int, int)? size = null;
+        if (parse.GetValue(imgsz) is { } text)
         {
-            var dir = images?.FullName ?? Path.Combine(Path.GetDirectoryName(data)!, "images");
-            if (images is null && !Directory.Exists(dir)) throw new UsageException($"COCO data needs --images DIR (no {dir})");
-            d = ValDatasets.ReadCoco(data, dir);
-        }
-        else d = ValDatasets.ReadYolo(data, split);
-        if (onnx.Metadata.TryGetValue("names", out var n) && CountNames(n) is { } count && count != d.Names.Count)
-            throw new InvalidDataException($"{onnx.Source}: the model has {count} classes (metadata 'names') but {d.Source} has {d.Names.Count}");
-        return d;
-    }
-
-    /// <summary>Classes in Ultralytics' names metadata ({0: 'a', 1: 'b'} or JSON).</summary>
-    private static int? CountNames(string text)
-    {
-        var t = text.Trim();
-        if (!t.StartsWith('{')) return null;
-        var count = 0;
-        var depth = 0;
-        var inStr = '\0';
-        foreach (var ch in t)
-        {
-            if (inStr != '\0') { if (ch == inStr) inStr = '\0'; continue; }
-            if (ch is '\'' or '"') inStr = ch;
-            else if (ch == '{') depth++;
-            else if (ch == '}') depth--;
-            else if (ch == ':' && depth == 1) count++;
-        }
-        return count > 0 ? count : null;
-    }
-
-    private static (int W, int H) ParseSize(string? text, (long W, long H) model, string modelPath)
-    {
-        if (text is null)
-        {
-            if (model.W > 0 && model.H > 0) return ((int)model.W, (int)model.H);
-            throw new UsageException($"{modelPath}: the input size is dynamic; give it with --imgsz S or WxH");
-        }
-        var parts = text.Split('x', 'X', ',');
-        if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is > 0 and <= 16384))
-        {
+            var parts = text.Split('x', 'X', ',');
+            if (!(parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is > 0 and <= 16384)))
+                throw new UsageException($"--imgsz must be S or WxH with sizes 1..16384, got '{text}'");
             var a = int.Parse(parts[0], CultureInfo.InvariantCulture);
-            var b = parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : a;
-            if ((model.W > 0 && model.W != a) || (model.H > 0 && model.H != b))
-                throw new UsageException($"--imgsz {text} does not fit the model's fixed input size {model.W}x{model.H}");
-            return (a, b);
+            size = (a, parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : a);
         }
-        throw new UsageException($"--imgsz must be S or WxH with sizes 1..16384, got '{text}'");
-    }
-
-    private static (float[] Mean, float[] Std) ParseNormalize(string text)
-    {
-        switch (text)
+        ResizeMode? mode = parse.GetValue(preprocess) switch
         {
-            case "none": return ([0f, 0f, 0f], [1f, 1f, 1f]);
-            case "imagenet": return ([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
-        }
-        var halves = text.Split('/');
-        float[]? Three(string s)
-        {
-            var v = s.Split(',').Select(x => float.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && float.IsFinite(f) ? f : float.NaN).ToArray();
-            return v.Length == 3 && v.All(float.IsFinite) ? v : null;
-        }
-        if (halves.Length == 2 && Three(halves[0]) is { } m && Three(halves[1]) is { } s && s.All(x => x > 0)) return (m, s);
-        throw new UsageException($"--normalize must be none, imagenet or 'm,m,m/s,s,s' (in 0..1 units, std > 0), got '{text}'");
+            null => null,
+            "letterbox" => ResizeMode.Letterbox,
+            "resize" => ResizeMode.Stretch,
+            "crop" => ResizeMode.CenterCrop,
+            var other => throw new UsageException($"--preprocess must be letterbox, resize or crop, got '{other}'"),
+        };
+        var norm = parse.GetValue(normalize) is { } nt
+            ? ValSetup.ParseNormalize(nt) ?? throw new UsageException($"--normalize must be none, imagenet or 'm,m,m/s,s,s' (in 0..1 units, std > 0), got '{nt}'")
+            : ((float[], float[])?)null;
+        var cf = parse.GetValue(cropFraction);
+        if (!(cf > 0 && cf <= 1)) throw new UsageException($"--crop-fraction must be in (0, 1], got {cf}");
+        var padValue = parse.GetValue(pad);
+        if (padValue is < 0 or > 255) throw new UsageException($"--pad-value must be in 0..255, got {padValue}");
+        return new PreprocessRequest { Size = size, Mode = mode, Normalize = norm, PadValue = padValue, CropFraction = cf, Bgr = parse.GetValue(bgr) };
     }
 
     private static ValOptions BuildOptions(ParseResult parse, Option<float> conf, Option<float> iou, Option<int> maxDet, Option<string> decoder, Option<string> scores,
@@ -394,6 +315,14 @@ public static class ValCommand
             doc.Remove(k);
             result[k] = v;
         }
+        result["accuracy"] = Accuracy(run);
+        var lat = s.BatchLatencyMs;
+        result["latency_ms"] = new JsonObject
+        {
+            ["p50"] = lat.P50, ["p90"] = lat.P90, ["p99"] = lat.P99, ["mean"] = lat.Mean, ["min"] = lat.Min, ["max"] = lat.Max, ["count"] = lat.Count,
+            ["ci"] = new JsonObject { ["p50"] = new JsonObject { ["lower"] = lat.Ci["p50"].Lower, ["upper"] = lat.Ci["p50"].Upper } },
+            ["meaning"] = $"model only: one ONNX Runtime run of a batch of {o.Batch} (with copying its outputs), measured during the val run, without warm-up exclusion",
+        };
         result["speed"] = new JsonObject
         {
             ["preprocess_ms"] = s.PreprocessMs,
@@ -457,6 +386,18 @@ public static class ValCommand
         };
         return new CommandOutput(result, tables, notes);
     }
+
+    /// <summary>The task's headline accuracy: <c>map</c>/<c>map50</c> (COCO AP@[.5:.95] and AP50), <c>top1</c>/<c>top5</c>, or <c>miou</c>.</summary>
+    internal static JsonObject Accuracy(ValRun run) => run.Task switch
+    {
+        ValTask.Detect => new JsonObject { ["map"] = run.Detection!.Stats["AP"], ["map50"] = run.Detection.Stats["AP50"], ["map75"] = run.Detection.Stats["AP75"] },
+        ValTask.Classify => new JsonObject
+        {
+            ["top1"] = run.Classification!.Accuracy,
+            ["top5"] = run.Names.Count <= 5 ? 1.0 : run.Classification.TopK.FirstOrDefault(t => t.K == 5)?.Accuracy,
+        },
+        _ => new JsonObject { ["miou"] = run.Segmentation!.Dataset.MIoU, ["pixel_accuracy"] = run.Segmentation.Dataset.PixelAccuracy },
+    };
 
     /// <summary>A one-line progress bar on stderr (only when stderr is a terminal) with images/s and ETA.</summary>
     private sealed class ConsoleProgress : IProgress<(int Done, int Total)>, IDisposable

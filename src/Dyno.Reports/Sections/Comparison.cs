@@ -49,18 +49,19 @@ public static partial class Comparer
         return new Comparison(docs[0].Name, docs.Select(d => d.Name).ToList(), docs.Select(d => ReportBuilder.KindOf(d.Root)).ToList(), rows, results);
     }
 
-    [GeneratedRegex(@"^\s*(?<key>[A-Za-z0-9_.=\-]+)\s*(?<op>>=|<=|>|<)\s*(?<sign>[+-])?(?<num>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)(?<pct>%)?\s*$")]
+    [GeneratedRegex(@"^\s*(?<key>[A-Za-z0-9_.=\-]+)\s*(?<op>>=|<=|>|<)\s*(?<sign>[+-])?(?<num>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)(?:(?<pct>%)|\s*(?<times>\*)\s*baseline)?\s*$")]
     private static partial Regex RulePattern();
 
     /// <summary>
-    /// Evaluates a rule. <c>KEY &gt; +5%</c>: fails when the value rose by more than 5% of the baseline;
+    /// Evaluates a rule. <c>KEY &lt; 0.99 * baseline</c>: fails when the value is below 0.99 times the baseline's (MLPerf's
+    /// accuracy gate); <c>KEY &gt; +5%</c>: fails when the value rose by more than 5% of the baseline;
     /// <c>KEY &lt; -0.01</c>: when it changed by less than −0.01 (absolute); <c>KEY &gt; 120</c>: when the value itself exceeds 120.
     /// </summary>
     public static RuleResult Evaluate(string rule, IReadOnlyDictionary<string, double> baseline, IReadOnlyDictionary<string, double> candidate, string file)
     {
         var m = RulePattern().Match(rule);
         if (!m.Success)
-            throw new ArgumentException($"--fail-if '{rule}': expected KEY OP VALUE, e.g. \"latency_ms.p95 > +5%\", \"stats.AP < -0.01\" or \"peak_rss_bytes > 4e8\"");
+            throw new ArgumentException($"--fail-if '{rule}': expected KEY OP VALUE, e.g. \"latency_ms.p95 > +5%\", \"stats.AP < -0.01\", \"accuracy.map < 0.99 * baseline\" or \"peak_rss_bytes > 4e8\"");
         var key = m.Groups["key"].Value;
         var op = m.Groups["op"].Value;
         var num = double.Parse(m.Groups["num"].Value, CultureInfo.InvariantCulture);
@@ -71,6 +72,14 @@ public static partial class Comparer
         if (!candidate.TryGetValue(key, out var v))
             throw new ArgumentException($"--fail-if '{rule}': {file} has no numeric value at '{key}'");
         double? b = baseline.TryGetValue(key, out var bv) ? bv : null;
+        if (m.Groups["times"].Success)
+        {
+            if (b is null) throw new ArgumentException($"--fail-if '{rule}': the baseline has no value at '{key}'");
+            var bound = num * b.Value;
+            var broke = op switch { ">" => v > bound, "<" => v < bound, ">=" => v >= bound, _ => v <= bound };
+            return new RuleResult(rule, file, b, v, broke,
+                $"{key} = {v.ToString("G6", CultureInfo.InvariantCulture)}, {(b.Value != 0 ? (v / b.Value).ToString("0.####", CultureInfo.InvariantCulture) : "-")} x the baseline's {b.Value.ToString("G6", CultureInfo.InvariantCulture)} (bound {bound.ToString("G6", CultureInfo.InvariantCulture)})");
+        }
         if (isChange && b is null) throw new ArgumentException($"--fail-if '{rule}': the baseline has no value at '{key}'");
         double lhs = !isChange ? v : relative ? (b!.Value == 0 ? 0 : (v - b.Value) / Math.Abs(b.Value) * 100) : v - b!.Value;
         var failed = op switch { ">" => lhs > num, "<" => lhs < num, ">=" => lhs >= num, _ => lhs <= num };

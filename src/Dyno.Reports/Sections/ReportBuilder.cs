@@ -11,7 +11,7 @@ public static class ReportBuilder
     /// <summary>The kind of a Dyno result document.</summary>
     public static string KindOf(JsonElement r)
     {
-        if (Text(r, "kind") is { } kind && kind == "val") return "val";
+        if (Text(r, "kind") is { } kind && kind is "val" or "matrix") return kind;
         if (ProfileSection.Matches(r)) return "profile";
         if (JsonPaths.At(r, "latency_ms") is not null) return "bench";
         if (JsonPaths.At(r, "stats.AP") is not null) return "eval-det";

@@ -92,6 +92,9 @@ public sealed record ValSpeed
 
     /// <summary>Peak resident set size of the process.</summary>
     public required long PeakRssBytes { get; init; }
+
+    /// <summary>Model-only latency of each inference call (one batch), ms: session run and output copy.</summary>
+    public required Statistics.LatencyStats BatchLatencyMs { get; init; }
 }
 
 /// <summary>What one validation run produced: the task's metrics, predictions and speed.</summary>
@@ -442,6 +445,7 @@ public static class ValRunner
         public required List<string> Skipped;
         public required long[] Shape;
         public required double PreMs, InferMs, WallSeconds, LoadSeconds;
+        public required List<double> BatchMs;
 
         public ValSpeed Speed(double postMs) => new()
         {
@@ -452,6 +456,7 @@ public static class ValRunner
             WallSeconds = WallSeconds,
             SessionLoadSeconds = LoadSeconds,
             PeakRssBytes = ProcessMemory.PeakRss(),
+            BatchLatencyMs = Statistics.LatencyStats.From(BatchMs),
         };
     }
 
@@ -552,6 +557,7 @@ public static class ValRunner
         }, token);
 
         double preMs = 0, inferMs = 0;
+        var batchMs = new List<double>(batches);
         var shape = new long[dims.Length];
         Array.Copy(dims, shape, dims.Length);
         shape[0] = o.Batch;
@@ -609,7 +615,9 @@ public static class ValRunner
                         inferred = new Inferred { Input = p, Floats = floats, Longs = longs, Shapes = shapes };
                     }
                 }
-                inferMs += sw.Elapsed.TotalMilliseconds;
+                var ms = sw.Elapsed.TotalMilliseconds;
+                inferMs += ms;
+                batchMs.Add(ms);
                 pool.Add(p.Tensor);
                 post.Writer.WriteAsync(inferred, token).AsTask().GetAwaiter().GetResult();
                 images += p.Ok.Count(x => x);
@@ -632,6 +640,6 @@ public static class ValRunner
         if (consumer.IsFaulted) throw consumer.Exception!.InnerException!;
         addPostMs(postTotal);
         if (images == 0) throw new InvalidDataException($"no image could be read ({skipped.Count} skipped; first: {skipped.FirstOrDefault()})");
-        return new RunStats { Images = images, Skipped = skipped, Shape = shape, PreMs = preMs, InferMs = inferMs, WallSeconds = wall.Elapsed.TotalSeconds, LoadSeconds = loadSeconds };
+        return new RunStats { Images = images, Skipped = skipped, Shape = shape, PreMs = preMs, InferMs = inferMs, BatchMs = batchMs, WallSeconds = wall.Elapsed.TotalSeconds, LoadSeconds = loadSeconds };
     }
 }
