@@ -92,6 +92,17 @@ internal static class Calibrator
         return stats.ToDictionary(p => p.Key, p => method == CalibrationMethod.Percentile ? p.Value.PercentileRange(percentile) : p.Value.MinMaxRange());
     }
 
+    /// <summary>The range of one array by <paramref name="method"/>, as <see cref="Run"/> computes it for a tensor.</summary>
+    internal static TensorRange RangeOf(ReadOnlySpan<float> data, CalibrationMethod method, double percentile = 99.999, int bins = 2048)
+    {
+        var s = new Stat();
+        s.AddMinMax(data);
+        if (method == CalibrationMethod.MinMax) return s.MinMaxRange();
+        s.StartHistogram(bins);
+        s.AddHistogram(data);
+        return s.PercentileRange(percentile);
+    }
+
     /// <summary>Per-tensor statistics: min, max (NaN ignored) and, for the percentile method, a histogram.</summary>
     private sealed class Stat
     {

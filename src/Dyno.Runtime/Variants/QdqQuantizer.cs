@@ -136,6 +136,7 @@ public static class QdqQuantizer
         private readonly Dictionary<string, (string Input, string Weight, float Beta, NodeProto Node)> _biases = new(StringComparer.Ordinal);
         private readonly HashSet<NodeProto> _removed = new(ReferenceEqualityComparer.Instance);
         private HashSet<NodeProto> _tail = new(ReferenceEqualityComparer.Instance);
+        private int _tailInputs;
 
 
         private bool IsFloat(string name) => name.Length > 0 &&
@@ -173,10 +174,33 @@ public static class QdqQuantizer
             foreach (var n in _g.Node.Where(n => ShouldQuantize(n) && NotCovered.Contains(n.OpType)).Select(n => n.OpType).Distinct())
                 _notes.Add($"{n} nodes are left in float (Dyno does not implement onnxruntime's QDQ handler for {n})");
 
+            // Dyno: a tensor only the float tail reads keeps full precision (no Q/DQ pair whose value nothing quantized uses).
+            if (_tail.Count > 0)
+            {
+                var readers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
+                foreach (var n in _g.Node)
+                    foreach (var i in n.Input)
+                    {
+                        if (!readers.TryGetValue(i, out var l)) readers[i] = l = [];
+                        l.Add(n);
+                    }
+                var graphOutputs = _g.Output.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+                foreach (var t in _activations.ToList())
+                {
+                    var rs = readers.GetValueOrDefault(t) ?? [];
+                    if ((rs.Count > 0 || graphOutputs.Contains(t)) && rs.All(_tail.Contains))
+                    {
+                        _activations.Remove(t);
+                        _activationSet.Remove(t);
+                        _tailInputs++;
+                    }
+                }
+            }
+
             // 3. Rewrite the graph.
             var (weights, biases, activations) = Build(ranges);
             if (_tail.Count > 0)
-                _notes.Add($"{_tail.Count} post-processing nodes after the last Conv/Gemm/MatMul stay float (--quantize-tail quantizes them as onnxruntime would)");
+                _notes.Add($"{_tail.Count} post-processing nodes after the last Conv/Gemm/MatMul stay float, and so do the {_tailInputs} tensors only they read (--quantize-tail quantizes them as onnxruntime would)");
             return new QuantizeReport(samples, ranges.Count, quantizedNodes, weights, biases, activations, _removed.Count, _tail.Count, calibSeconds, _notes);
         }
 
