@@ -115,9 +115,10 @@ public class VariantsTests(Xunit.Abstractions.ITestOutputHelper log)
         foreach (var t in DetInputs())
         {
             var (score, box, confident) = DetDiff(Run(s32, "images", t), Run(s16, "images", t));
+            log.WriteLine($"{name} fp16: max score diff {score:F5}, max box diff {box:F4} px over {confident} anchors");
             Assert.True(confident > 0);
-            Assert.True(score < 0.01, $"fp16 score differs by {score}");
-            Assert.True(box < 0.25, $"fp16 box differs by {box} px");
+            Assert.True(score < 0.005, $"fp16 score differs by {score}");
+            Assert.True(box < 0.5, $"fp16 box differs by {box} px");
         }
     }
 
@@ -198,6 +199,7 @@ public class VariantsTests(Xunit.Abstractions.ITestOutputHelper log)
             right8 += tb == label ? 1 : 0;
             for (var i = 0; i < a.Length; i++) maxLogit = Math.Max(maxLogit, Math.Abs(a[i] - b[i]));
         }
+        log.WriteLine($"cls int8: top-1 agreement {agree}/40, fp32 top-1 {right32}/40, int8 top-1 {right8}/40, max logit diff {maxLogit:F4}");
         Assert.Equal(40, test.Count);
         Assert.True(agree >= 39, $"top-1 agreement {agree}/40");
         Assert.True(right8 >= right32 - 1, $"int8 top-1 {right8}/40 vs fp32 {right32}/40");
@@ -217,7 +219,9 @@ public class VariantsTests(Xunit.Abstractions.ITestOutputHelper log)
             var a = Run(s32, "input", t);
             var b = Run(s16, "input", t);
             Assert.Equal(Array.IndexOf(a, a.Max()), Array.IndexOf(b, b.Max()));
-            for (var i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) < 0.05, $"logit {i}: {a[i]} vs {b[i]}");
+            var worst = a.Zip(b).Max(p => Math.Abs(p.First - p.Second));
+            log.WriteLine($"cls fp16: max logit diff {worst:F5}");
+            Assert.True(worst < 0.05, $"fp16 logits differ by {worst}");
         }
     }
 
