@@ -172,6 +172,25 @@ public class VariantsTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
+    public void QuantizeTailReproducesOnnxruntimesQuantizedDetectorOutput()
+    {
+        // With onnxruntime's op coverage the concatenated [boxes | scores] output gets one uint8 scale, so every
+        // score is 0 or that scale; Dyno's default keeps the tail float (the test above).
+        var src = Val("models", "shapes_det_n_v8.onnx");
+        var dst = Path.Combine(Directory.CreateTempSubdirectory("dyno-int8-").FullName, "tail.int8.onnx");
+        var inputs = DetInputs();
+        var report = QdqQuantizer.Quantize(src, dst, Samples("images", inputs), new QuantizeOptions { QuantizeTail = true });
+        Assert.Equal(0, report.TailNodes);
+        var m = ProtoModel.Load(dst);
+        var scale = ProtoModel.Floats(m.Graph.Initializer.Single(t => t.Name == "output0_scale"))[0];
+        Assert.InRange(scale, 1.0f, 1.5f);
+        using var s8 = Session(dst);
+        var scores = Run(s8, "images", inputs[4]).Skip(4 * 2100).ToArray();
+        Assert.All(scores, v => Assert.True(v == 0f || v == scale, $"score {v}"));
+        Assert.Contains(0f, scores);
+    }
+
+    [Fact]
     public void Int8ClassifierKeepsTop1OnHeldOutCrops()
     {
         var src = Val("models", "shapes_cls.onnx");

@@ -54,7 +54,7 @@ public sealed class QuantizeOptions
     /// Also quantize the post-processing tail: nodes from which no Conv/ConvTranspose/Gemm/MatMul can be reached
     /// (box decoding, score sigmoid, the concatenation of boxes and scores). Off by default, which is where Dyno
     /// differs from onnxruntime: one uint8 scale over [0, 320] px boxes and [0, 1] scores concatenated into one
-    /// output would leave scores at 0 or 1.25.
+    /// output leaves every score at 0 or the scale (1.245 on the shapes detectors).
     /// </summary>
     public bool QuantizeTail { get; init; }
 }
