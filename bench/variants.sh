@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end timing of `dyno convert --to fp16` and `dyno quantize` (process start, calibration runs and the
 # file write included) on the two shapes detectors. Calibration: the five preprocessed detector inputs of
-# tests/fixtures/val/tensors, and the same five repeated 20 times (100 samples) to show how calibration scales.
+# tests/fixtures/val/expected/tensors, and the same five repeated 20 times (100 samples) to show how calibration scales.
 # Usage: bench/variants.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
 dotnet publish src/Dyno.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o artifacts/dyno >/dev/null
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/calib5" "$tmp/calib100"
-for f in tests/fixtures/val/tensors/det_input_*.npy.gz; do cp "$f" "$tmp/calib5/"; done
+for f in tests/fixtures/val/expected/tensors/det_input_*.npy.gz; do cp "$f" "$tmp/calib5/"; done
 for k in $(seq -w 1 20); do for f in "$tmp"/calib5/*.npy.gz; do ln -s "$f" "$tmp/calib100/${k}_$(basename "$f")"; done; done
 echo "load: $(uptime | sed 's/.*load average: //')"
 printf '%-22s %-34s %10s %10s %9s\n' model step "median s" "max s" "RSS MB"
