@@ -22,6 +22,8 @@ public static class Program
             Dyno.Models.Transformers.DecoderGraph.Build(Dyno.Models.Transformers.DecoderConfig.TinyLlama1B, 1, 128).Save(args[1]);
             return 0;
         }
+        if (args.Length > 4 && args[0] == "variant-detections")
+            return Models.VariantDetections.Run(args[1], args[2], args[3], args[4..]);
         if (args.Length > 0 && args[0] == "onnx-node-tests")
             return NodeTestReport.Run(args.Length > 1 ? args[1] : OnnxNodeTests.DebianPath, args.Contains("--verbose"));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

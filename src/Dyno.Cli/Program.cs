@@ -23,6 +23,8 @@ public static class Program
         root.Subcommands.Add(ValCommand.Create());
         root.Subcommands.Add(MatrixCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(QuantizeCommand.Create());
         return root;
     }
 

@@ -32,12 +32,21 @@ public static partial class InputFiles
 
     private static (string, OrtValue, long[]) LoadNpy(string path, InputSpec s)
     {
-        var bytes = File.ReadAllBytes(path);
+        var (type, shape, data) = ParseNpy(path, File.ReadAllBytes(path));
+        if (type != s.DataType)
+            throw new InvalidDataException($"{path}: dtype {DataTypes.Name(type)} but model input '{s.Name}' is {DataTypes.Name(s.DataType)}");
+        return (s.Name, Create(path, s, shape, data.Span), shape);
+    }
+
+    /// <summary>Parses the bytes of a .npy file (format 1.0–3.0, C order, little-endian): element type, shape and the data bytes.</summary>
+    internal static (DataType Type, long[] Shape, ReadOnlyMemory<byte> Data) ParseNpy(string path, byte[] bytes)
+    {
         if (bytes.Length < 10 || bytes[0] != 0x93 || Encoding.ASCII.GetString(bytes, 1, 5) != "NUMPY")
             throw new InvalidDataException($"{path}: not a .npy file (missing \\x93NUMPY magic)");
         int major = bytes[6], headerLen, start;
         if (major == 1) { headerLen = BitConverter.ToUInt16(bytes, 8); start = 10; }
         else { headerLen = (int)BitConverter.ToUInt32(bytes, 8); start = 12; }
+        if (start + headerLen > bytes.Length) throw new InvalidDataException($"{path}: truncated .npy header");
         var header = Encoding.Latin1.GetString(bytes, start, headerLen);
         var descr = DescrRegex().Match(header);
         var shapeM = ShapeRegex().Match(header);
@@ -49,12 +58,9 @@ public static partial class InputFiles
             "|u1" => DataType.UInt8, "|i1" => DataType.Int8, "|b1" => DataType.Bool,
             var d => throw new InvalidDataException($"{path}: dtype '{d}' is not supported (little-endian float/int/bool only)"),
         };
-        if (type != s.DataType)
-            throw new InvalidDataException($"{path}: dtype {DataTypes.Name(type)} but model input '{s.Name}' is {DataTypes.Name(s.DataType)}");
         var shape = shapeM.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-        var data = bytes.AsSpan(start + headerLen);
-        return (s.Name, Create(path, s, shape, data), shape);
+        return (type, shape, bytes.AsMemory(start + headerLen));
     }
 
     private static (string, OrtValue, long[]) LoadTensorProto(string path, InputSpec s)
