@@ -93,4 +93,25 @@ public sealed class MatrixCommandTests
         Assert.Equal(2, code);
         Assert.Contains("two rows are named", stderr);
     }
+
+    [Fact]
+    public void Int8_made_from_val_images_keeps_97_percent_of_fp32_map()
+    {
+        var dir = Directory.CreateTempSubdirectory("dyno-int8-");
+        try
+        {
+            var int8 = Path.Combine(dir.FullName, "det_n.int8.onnx");
+            var (code, _, stderr) = DynoProcess.Run("quantize", F("models", "shapes_det_n_v8.onnx"), "--calib", F("det", "images"), "--calib-count", "8", "--out", int8, "-q");
+            Assert.True(code == 0, stderr);
+            (code, var stdout, stderr) = DynoProcess.Run("val", int8, "--data", F("det", "instances_val.json"), "--images", F("det", "images"), "--threads", "1", "--format", "json", "-q");
+            Assert.True(code == 0, stderr);
+            var ap = JsonDocument.Parse(stdout).RootElement.GetProperty("stats").GetProperty("AP").GetDouble();
+            var fp32 = JsonDocument.Parse(File.ReadAllBytes(F("expected", "det_shapes_det_n_v8_stats.json"))).RootElement.GetProperty("stats").GetProperty("AP").GetDouble();
+            Assert.True(ap >= 0.97 * fp32, $"INT8 AP {ap} is below 97% of FP32's {fp32}");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

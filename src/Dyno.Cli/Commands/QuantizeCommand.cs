@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Dyno.Cli.Infrastructure;
+using Dyno.Runtime.Val;
 using Dyno.Models.Onnx;
 using Dyno.Reports;
 using Dyno.Runtime.Benchmark;
@@ -16,7 +17,14 @@ public static class QuantizeCommand
         var common = new CommonOptions();
         var model = new Argument<FileInfo>("MODEL") { Description = "The float32 ONNX model." };
         var output = new Option<FileInfo>("--out", "-o") { Description = "Where to write the quantized model (atomically).", Required = true };
-        var calib = new Option<DirectoryInfo>("--calib") { Description = "Calibration inputs: a folder of preprocessed .npy/.npy.gz tensors (one file per sample for a one-input model, else one subfolder per sample with NAME.npy per input).", Required = true };
+        var calib = new Option<string>("--calib") { Description = "Calibration inputs: images (a folder of images at any depth, or an Ultralytics data YAML's val split), preprocessed as dyno val does for the model's task; or a folder of preprocessed .npy/.npy.gz tensors (one file per sample for a one-input model, else one subfolder per sample with NAME.npy per input).", Required = true };
+        var calibTask = new Option<string?>("--task") { Description = "With image calibration: det, cls or seg, for the task's default preprocessing (default: from the model's metadata or outputs)." };
+        var imgsz = new Option<string?>("--imgsz") { Description = "With image calibration: input size for a model with a dynamic input size." };
+        var preprocess = new Option<string?>("--preprocess") { Description = "With image calibration: letterbox, resize or crop (default per task, as dyno val)." };
+        var cropFraction = new Option<double>("--crop-fraction") { Description = "With image calibration: centre-crop fraction.", DefaultValueFactory = _ => 0.875 };
+        var pad = new Option<int>("--pad-value") { Description = "With image calibration: letterbox padding value.", DefaultValueFactory = _ => 114 };
+        var normalize = new Option<string?>("--normalize") { Description = "With image calibration: none, imagenet or 'm,m,m/s,s,s' (default per task, as dyno val)." };
+        var bgr = new Option<bool>("--bgr") { Description = "With image calibration: feed BGR." };
         var count = new Option<int?>("--calib-count") { Description = "Use the first N samples (file name order; default all)." };
         var method = new Option<string>("--method") { Description = "Calibration: minmax (default) or percentile.", DefaultValueFactory = _ => "minmax" };
         var percentile = new Option<double>("--percentile") { Description = "Percentile kept by --method percentile.", DefaultValueFactory = _ => 99.999 };
@@ -27,7 +35,7 @@ public static class QuantizeCommand
         var tail = new Option<bool>("--quantize-tail") { Description = "Also quantize the post-processing after the last Conv/Gemm/MatMul (onnxruntime does; Dyno keeps it float by default)." };
         var cmd = new Command("quantize", "Static post-training INT8 quantization in QDQ format (onnxruntime quantize_static conventions): per-channel symmetric int8 weights, uint8/int8 activations calibrated with min/max or a percentile.")
         {
-            model, output, calib, count, method, percentile, act, perTensor, ops, exclude, tail,
+            model, output, calib, count, method, percentile, act, perTensor, ops, exclude, tail, calibTask, imgsz, preprocess, cropFraction, pad, normalize, bgr,
         };
         cmd.Options.Add(common.Format);
         cmd.Options.Add(common.Quiet);
@@ -70,9 +78,30 @@ public static class QuantizeCommand
             }
             foreach (var i in inputs)
                 if (i.DataType != DataType.Float) throw new InvalidDataException($"{src.FullName}: input '{i.Name}' is {DataTypes.Name(i.DataType)}; calibration feeds float32 inputs only");
-            var data = CalibrationData.FromNpyDirectory(parse.GetValue(calib)!.FullName, inputs, parse.GetValue(count));
+            var calibPath = Path.GetFullPath(parse.GetValue(calib)!);
+            if (!File.Exists(calibPath) && !Directory.Exists(calibPath)) throw new FileNotFoundException($"{calibPath}: calibration data not found (--calib)");
+            var n = parse.GetValue(count);
+            if (n is < 1) throw new UsageException($"--calib-count must be at least 1, got {n}");
+            IEnumerable<IReadOnlyDictionary<string, Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>>> data;
+            int samples;
+            if (ImageCalibrationSet.IsImageSource(calibPath))
+            {
+                if (inputs.Count != 1) throw new InvalidDataException($"{src.FullName}: image calibration needs a model with one image input, it has {inputs.Count}");
+                using var onnx = OnnxModel.Load(src.FullName);
+                var t = ValSetup.ResolveTask(ValCommand.ParseTask(parse.GetValue(calibTask)), calibPath, onnx);
+                var pre = ValSetup.Preprocess(onnx, t, ValCommand.BuildRequest(parse, imgsz, preprocess, cropFraction, pad, normalize, bgr));
+                var set = new ImageCalibrationSet(inputs[0].Name, ImageCalibrationSet.FindImages(calibPath, n), pre);
+                data = set;
+                samples = set.Count;
+            }
+            else
+            {
+                var npy = CalibrationData.FromNpyDirectory(calibPath, inputs, n);
+                data = npy;
+                samples = npy.Count;
+            }
             var quiet = parse.GetValue(common.Quiet);
-            if (!quiet) Console.Error.WriteLine($"dyno quantize: calibrating {src.Name} on {data.Count} samples ({(m == CalibrationMethod.MinMax ? "min/max" : $"percentile {p}")})...");
+            if (!quiet) Console.Error.WriteLine($"dyno quantize: calibrating {src.Name} on {samples} samples ({(m == CalibrationMethod.MinMax ? "min/max" : $"percentile {p}")})...");
             var sw = Stopwatch.StartNew();
             var report = QdqQuantizer.Quantize(src.FullName, dst.FullName, data, options, quiet ? null : s => Console.Error.WriteLine("dyno quantize: " + s));
             var seconds = sw.Elapsed.TotalSeconds;
