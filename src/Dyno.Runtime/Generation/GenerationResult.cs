@@ -137,6 +137,7 @@ public sealed record GenerationMeasurement
     public IReadOnlyList<ContextLatency>? ItlByContext { get; init; }
 
     /// <summary>Least-squares slope of the per-step median ITL against the cache length, ms per 1,000 tokens.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("itl_slope_ms_per_1k_context")]
     public double? ItlSlopeMsPer1kContext { get; init; }
 
     public GenerationPrediction? Predicted { get; init; }
