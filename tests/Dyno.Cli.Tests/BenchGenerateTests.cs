@@ -111,6 +111,8 @@ public class BenchGenerateTests
         { "generation beyond max position", ["bench", Decoder("gpt2_tiny"), "--generate", "--prompt-len", "500", "--gen-len", "32"], "needs 531 positions" },
         { "bad gen-len", ["bench", Decoder("gpt2_tiny"), "--generate", "--gen-len", "0"], "--gen-len" },
         { "no model", ["bench", Path.Combine(AppContext.BaseDirectory, "nosuch"), "--generate"], "no such file or directory" },
+        { "an option that does not apply", ["bench", Decoder("gpt2_tiny"), "--generate", "--concurrency", "2"], "--generate takes a MODEL file or directory and none of" },
+        { "prompts file and prompt-len", ["bench", Decoder("gpt2_tiny"), "--generate", "--prompts", Path.Combine(Decoder("gpt2_tiny"), "expected.json"), "--prompt-len", "8"], "give --prompts FILE or --prompt-len, not both" },
     };
 
     [Theory]

@@ -65,8 +65,10 @@ public static class BenchCommand
         {
             if (parse.GetValue(generate.Generate))
             {
-                if (parse.GetValue(modelArgs.Example) is not null || parse.GetValue(inputs) is not null || parse.GetValue(concurrency) != 1 || parse.GetValue(scenario) != "single-stream")
-                    throw new UsageException("--generate takes a MODEL file or directory and none of --example, --inputs, --concurrency, --scenario");
+                if (parse.GetValue(modelArgs.Example) is not null || parse.GetValue(inputs) is not null || parse.GetValue(concurrency) != 1 || parse.GetValue(scenario) != "single-stream"
+                    || parse.GetValue(modelArgs.Shape) is { Length: > 0 } || parse.GetValue(modelArgs.Dim) is { Length: > 0 } || parse.GetValue(saveModel) is not null
+                    || parse.GetValue(tPreset) is not null || parse.GetValue(tConfig) is not null)
+                    throw new UsageException("--generate takes a MODEL file or directory and none of --example, --inputs, --concurrency, --scenario, --shape, --dim, --save-model, --transformer-preset/--transformer-config (the architecture comes from config.json beside the model)");
                 var session = new BenchOptions
                 {
                     Provider = parse.GetValue(provider)!, IntraOpThreads = parse.GetValue(threads), InterOpThreads = parse.GetValue(interOp),

@@ -33,11 +33,11 @@ public sealed class BenchGenerate
     {
         if (model is null) throw new UsageException("--generate needs a MODEL: an ONNX decoder file or its directory");
         var promptsFile = parse.GetValue(Prompts);
-        var prompts = promptsFile is null ? null : PromptFile.Load(promptsFile.FullName);
-        if (prompts is not null && parse.GetResult(PromptLen) is { Implicit: false })
+        if (promptsFile is not null && parse.GetResult(PromptLen) is { Implicit: false })
             throw new UsageException("give --prompts FILE or --prompt-len, not both (the file fixes the prompts and their lengths)");
-        if (prompts is not null && session.Batches is not [1])
+        if (promptsFile is not null && session.Batches is not [1])
             throw new UsageException("give --prompts FILE or --batch, not both (the file's prompts form the batch)");
+        var prompts = promptsFile is null ? null : PromptFile.Load(promptsFile.FullName);
         var options = new GenerationOptions
         {
             Session = session, Prompts = prompts, PromptsSource = promptsFile?.FullName,
@@ -90,7 +90,7 @@ public sealed class BenchGenerate
                 ["predicted TTFT / TPOT (ms)", p is null ? "(no prediction)" : $"{Ms(p.TtftMs)} ({p.PrefillBound}-bound) / {Ms(p.TpotMs)} ({p.DecodeBound}-bound)"],
                 ["measured / predicted", p is null ? "" : $"TTFT {Fmt.Num(p.TtftMeasuredOverPredicted, 2)}x, TPOT {(p.TpotMeasuredOverPredicted is { } x ? Fmt.Num(x, 2) + "x" : "")}"],
                 ["KV cache held", Fmt.Bytes(g.KvCacheBytes) + $" (buffers {Fmt.Bytes(g.KvCacheBufferBytes)})"],
-                ["harness overhead per token", g.HarnessOverheadMsPerToken is { } h ? $"{Fmt.Num(h * 1000, 2)} us ({Fmt.Pct(g.HarnessOverheadShareOfTpot ?? 0)} of the ITL)" : ""],
+                ["harness overhead per token", g.HarnessOverheadMsPerToken is { } h ? $"{Fmt.Num(h * 1000, 2)} us ({Fmt.Num(100 * (g.HarnessOverheadShareOfTpot ?? 0), 3)}% of the median ITL)" : ""],
                 ["ITL slope", g.ItlSlopeMsPer1kContext is { } s ? $"{Fmt.Num(s, 3)} ms per 1k tokens of context" : ""],
                 ["cold start (ms)", $"process {Ms(r.ColdStartMs.ProcessStart)} + load {Ms(r.ColdStartMs.ModelLoad)} + session {Ms(r.ColdStartMs.SessionCreate)} + first token {Ms(r.ColdStartMs.FirstToken)} = {Ms(r.ColdStartMs.Total)}"],
                 ["peak RSS", Fmt.Bytes(r.PeakRssBytes)],
