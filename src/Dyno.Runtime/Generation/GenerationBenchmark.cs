@@ -20,6 +20,10 @@ namespace Dyno.Runtime.Generation;
 /// </summary>
 public static class GenerationBenchmark
 {
+    /// <summary>Runs every point of the sweep on <paramref name="modelPath"/> (an ONNX file or its directory).</summary>
+    /// <exception cref="FileNotFoundException">No model at the path.</exception>
+    /// <exception cref="InvalidDataException">The graph has no recognisable cache layout, a config beside it is not JSON, or a prompt id is outside the vocabulary.</exception>
+    /// <exception cref="ArgumentException">An option is out of range, or a prompt needs more positions than the model has.</exception>
     public static GenerationBenchResult Run(string modelPath, GenerationOptions o, CalibrationResult? calibration = null,
         IProgress<BenchProgress>? progress = null, CancellationToken ct = default)
     {
