@@ -58,9 +58,26 @@ public static class BenchCommand
         hwArgs.Hardware.Description = "Also state utilization against this device's datasheet peak (dyno hardware list), at --precision.";
         hwArgs.AddTo(cmd);
         modelArgs.AddTo(cmd, withBatch: false);
+        var generate = new BenchGenerate();
+        generate.AddTo(cmd);
         common.AddTo(cmd);
         cmd.SetAction(parse => CommandRunner.Run(() =>
         {
+            if (parse.GetValue(generate.Generate))
+            {
+                if (parse.GetValue(modelArgs.Example) is not null || parse.GetValue(inputs) is not null || parse.GetValue(concurrency) != 1 || parse.GetValue(scenario) != "single-stream"
+                    || parse.GetValue(modelArgs.Shape) is { Length: > 0 } || parse.GetValue(modelArgs.Dim) is { Length: > 0 } || parse.GetValue(saveModel) is not null
+                    || parse.GetValue(tPreset) is not null || parse.GetValue(tConfig) is not null)
+                    throw new UsageException("--generate takes a MODEL file or directory and none of --example, --inputs, --concurrency, --scenario, --shape, --dim, --save-model, --transformer-preset/--transformer-config (the architecture comes from config.json beside the model)");
+                var session = new BenchOptions
+                {
+                    Provider = parse.GetValue(provider)!, IntraOpThreads = parse.GetValue(threads), InterOpThreads = parse.GetValue(interOp),
+                    GraphOptimization = parse.GetValue(graphOpt)!, ExecutionMode = parse.GetValue(execMode)!, Batches = ParseBatches(parse.GetValue(batch)!),
+                    Iterations = parse.GetValue(iterations), MaxTimeSeconds = parse.GetValue(maxTime), TargetRelativeCi = parse.GetValue(targetCi), Seed = parse.GetValue(seed),
+                };
+                var q = parse.GetValue(common.Quiet);
+                return generate.Run(parse, common, parse.GetValue(modelArgs.Model), session, parse.GetValue(noCalibration), q, body => WithProgress(q, body));
+            }
             var device = hwArgs.Device(parse);
             var devicePrecision = hwArgs.GetPrecision(parse);
             var (file, ex) = modelArgs.Source(parse);

@@ -85,7 +85,8 @@ public sealed class OnnxBuilder
         o.WriteTag(20, WireFormat.WireType.Varint); o.WriteInt32(5);
     });
 
-    public static byte[] Tensor(string name, int elemType, long[] dims, long[]? int64Data = null, string? externalFile = null) => Message(o =>
+    /// <summary>A TensorProto: int64 values, float values (<paramref name="floatData"/>, as raw little-endian bytes), external data, or zeros.</summary>
+    public static byte[] Tensor(string name, int elemType, long[] dims, long[]? int64Data = null, string? externalFile = null, float[]? floatData = null) => Message(o =>
     {
         foreach (var d in dims) { o.WriteTag(1, WireFormat.WireType.Varint); o.WriteInt64(d); }
         o.WriteTag(2, WireFormat.WireType.Varint); o.WriteInt32(elemType);
@@ -100,6 +101,12 @@ public sealed class OnnxBuilder
                 e.WriteTag(2, WireFormat.WireType.LengthDelimited); e.WriteString(externalFile);
             })));
             o.WriteTag(14, WireFormat.WireType.Varint); o.WriteInt32(1);
+        }
+        else if (floatData is not null)
+        {
+            var raw = new byte[floatData.Length * 4];
+            Buffer.BlockCopy(floatData, 0, raw, 0, raw.Length);
+            o.WriteTag(9, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(raw));
         }
         else if (int64Data is null)
         {

@@ -14,6 +14,7 @@ public static class ReportBuilder
         if (Text(r, "kind") is { } kind && kind is "val" or "matrix") return kind;
         if (ProfileSection.Matches(r)) return "profile";
         if (JsonPaths.At(r, "latency_ms") is not null) return "bench";
+        if (JsonPaths.At(r, "generation.ttft_ms") is not null) return "bench-generate";
         if (JsonPaths.At(r, "stats.AP") is not null) return "eval-det";
         if (JsonPaths.At(r, "metrics.MOTA") is not null || JsonPaths.At(r, "metrics.HOTA") is not null) return "eval-mot";
         if (JsonPaths.At(r, "metrics.miou") is not null) return "eval-seg";

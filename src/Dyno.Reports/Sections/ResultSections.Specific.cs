@@ -14,6 +14,7 @@ public static partial class ResultSections
         "eval-det" => Detection(r, source, id),
         "eval-mot" => Tracking(r, source, id),
         "bench" => Bench(r, source, id),
+        "bench-generate" => Generation(r, source, id),
         "llm" => Llm(r, source),
         "val" => Val(r, source, id),
         "matrix" => MatrixSection(r, source, id),

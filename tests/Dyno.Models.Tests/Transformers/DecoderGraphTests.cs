@@ -24,4 +24,30 @@ public class DecoderGraphTests
         Assert.Equal(macs, p.Totals.DenseMacs);
         Assert.True(p.Model.ExternalDataMissing);
     }
+    /// <summary>The cache-layout graph at a concrete prefill (batch 2, 16 tokens, empty past) has the calculator's parameters
+    /// (with a learned position table) and its MACs: the projections per token plus QKᵀ and PV over 16 × 16 per head.</summary>
+    [Fact]
+    public void CacheLayoutGraphHasTheCalculatorsParametersAndPrefillMacs()
+    {
+        var c = new DecoderConfig(Layers: 3, Hidden: 128, Heads: 8, KvHeads: 2, Intermediate: 352, Vocab: 1000);
+        const int batch = 2, seq = 16, maxPositions = 256;
+        var path = DecoderGraph.BuildWithCache(c, maxPositions).Save();
+        try
+        {
+            using var model = OnnxModel.Load(path);
+            var shapes = new Dictionary<string, long[]> { ["input_ids"] = [batch, seq], ["attention_mask"] = [batch, seq], ["position_ids"] = [batch, seq] };
+            for (var l = 0; l < c.Layers; l++)
+                foreach (var t in new[] { "key", "value" }) shapes[$"past_key_values.{l}.{t}"] = [batch, c.KvHeads, 0, c.HeadDim];
+            var p = ModelProfiler.Profile(model, new ProfileOptions { InputShapes = shapes });
+            Assert.Empty(p.Unresolved);
+            var config = TransformerConfig.FromDecoder(c) with { PositionEmbeddings = maxPositions, MaxPositions = maxPositions };
+            Assert.Equal(LlmCalculator.Parameters(config).Total, p.Totals.Weights);
+            var estimate = LlmCalculator.Estimate(config, LlmScenario.Resolve(config, new LlmWorkload { Seq = seq, Batch = batch }, Dyno.Models.Hardware.Precision.Fp32));
+            Assert.Equal(estimate.MatmulMacs, p.Totals.DenseMacs);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
