@@ -58,7 +58,7 @@ public class VariantsCommandTests
 
     [Theory]
     [InlineData("convert", "--to", "int4", "only fp16 is supported")]
-    [InlineData("quantize", "--calib", "/nonexistent-dir", "--calib /nonexistent-dir: no such directory")]
+    [InlineData("quantize", "--calib", "/nonexistent-dir", "/nonexistent-dir: calibration data not found (--calib)")]
     [InlineData("quantize", "--method", "entropy", "--method entropy: expected minmax or percentile")]
     [InlineData("quantize", "--activation-type", "int16", "--activation-type int16: expected uint8 or int8")]
     public void BadArgumentsAreOneLineErrors(string command, string option, string value, string message)

@@ -175,34 +175,49 @@ public sealed class ImagePreprocessor
         float[] l0 = _lut[0], l1 = _lut[1], l2 = _lut[2];
         var basePtr = (byte*)img.Data;
         var step = (long)img.Step();
-        var nchw = _o.Layout == TensorLayout.Nchw;
-        for (var y = 0; y < sh; y++)
+        // columns of the canvas covered by the image
+        int x0 = Math.Clamp(left, 0, sw), x1 = Math.Clamp(left + iw, 0, sw);
+        if (_o.Layout == TensorLayout.Nchw)
         {
-            var sy = y - top;
-            var rowIn = sy >= 0 && sy < ih;
-            var row = rowIn ? basePtr + sy * step : null;
-            for (var x = 0; x < sw; x++)
+            for (var y = 0; y < sh; y++)
             {
-                var sx = x - left;
-                float v0, v1, v2;
-                if (rowIn && sx >= 0 && sx < iw)
+                var d0 = dst.Slice(y * sw, sw);
+                var d1 = dst.Slice(plane + y * sw, sw);
+                var d2 = dst.Slice(2 * plane + y * sw, sw);
+                var sy = y - top;
+                if (sy < 0 || sy >= ih || x0 >= x1)
                 {
-                    var p = row + sx * 3;
-                    v0 = l0[p[s0]]; v1 = l1[p[s1]]; v2 = l2[p[s2]];
+                    d0.Fill(pad[0]); d1.Fill(pad[1]); d2.Fill(pad[2]);
+                    continue;
                 }
-                else
+                d0[..x0].Fill(pad[0]); d1[..x0].Fill(pad[1]); d2[..x0].Fill(pad[2]);
+                d0[x1..].Fill(pad[0]); d1[x1..].Fill(pad[1]); d2[x1..].Fill(pad[2]);
+                var p = basePtr + sy * step + (x0 - left) * 3;
+                for (var x = x0; x < x1; x++, p += 3)
                 {
-                    v0 = pad[0]; v1 = pad[1]; v2 = pad[2];
+                    d0[x] = l0[p[s0]];
+                    d1[x] = l1[p[s1]];
+                    d2[x] = l2[p[s2]];
                 }
-                if (nchw)
+            }
+        }
+        else
+        {
+            for (var y = 0; y < sh; y++)
+            {
+                var row = dst.Slice(y * sw * 3, sw * 3);
+                var sy = y - top;
+                for (var x = 0; x < sw; x++)
                 {
-                    var i = y * sw + x;
-                    dst[i] = v0; dst[plane + i] = v1; dst[2 * plane + i] = v2;
-                }
-                else
-                {
-                    var i = (y * sw + x) * 3;
-                    dst[i] = v0; dst[i + 1] = v1; dst[i + 2] = v2;
+                    if (sy >= 0 && sy < ih && x >= x0 && x < x1)
+                    {
+                        var p = basePtr + sy * step + (x - left) * 3;
+                        row[3 * x] = l0[p[s0]]; row[3 * x + 1] = l1[p[s1]]; row[3 * x + 2] = l2[p[s2]];
+                    }
+                    else
+                    {
+                        row[3 * x] = pad[0]; row[3 * x + 1] = pad[1]; row[3 * x + 2] = pad[2];
+                    }
                 }
             }
         }
