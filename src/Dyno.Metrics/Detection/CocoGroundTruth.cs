@@ -68,9 +68,16 @@ public sealed class CocoGroundTruth
                 throw JsonInput.Bad(source, "top level", $"is {JsonInput.Describe(reader.TokenType)}; a COCO ground-truth file is an object with 'images', 'annotations' and 'categories'");
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
-                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; ReadImages(ref reader, source, images); }
-                else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); ReadCategories(ref reader, source, cats); }
-                else if (reader.ValueTextEquals("annotations"u8)) { reader.Read(); sawAnns = true; anns.ReadAll(ref reader, source); }
+                // A repeated key: the last one wins, as in Python's json (and so pycocotools), never a merge.
+                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; images.Clear(); ReadImages(ref reader, source, images); }
+                else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); cats.Clear(); ReadCategories(ref reader, source, cats); }
+                else if (reader.ValueTextEquals("annotations"u8))
+                {
+                    reader.Read();
+                    sawAnns = true;
+                    anns = new AnnBuilder(withSegmentation, iouType == CocoIouType.Keypoints);
+                    anns.ReadAll(ref reader, source);
+                }
                 else { reader.Read(); JsonInput.SkipValue(ref reader); }
             }
             if (reader.Read()) throw JsonInput.Bad(source, "after the top-level object", "unexpected extra content");
@@ -184,13 +191,7 @@ public sealed class CocoGroundTruth
                     else if (r.ValueTextEquals("iscrowd"u8))
                     {
                         r.Read();
-                        crowd = r.TokenType switch
-                        {
-                            JsonTokenType.True => true,
-                            JsonTokenType.Number => r.TryGetDouble(out var c) && c != 0,
-                            _ => false,
-                        };
-                        if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
+                        crowd = Crowd(ref r, source, index);
                     }
                     else if (withSegmentation && r.ValueTextEquals("segmentation"u8)) { r.Read(); sawSegm = true; segm = JsonInput.ReadSegmentation(ref r, out segmError); }
                     else if (withKeypoints && r.ValueTextEquals("keypoints"u8))
@@ -206,6 +207,7 @@ public sealed class CocoGroundTruth
                 if (!hasId) throw JsonInput.Bad(source, $"annotations[{index}]", "no 'id'");
                 if (!hasImg) throw JsonInput.Bad(source, where(), "no 'image_id'");
                 if (!hasCat) throw JsonInput.Bad(source, where(), "no 'category_id'");
+                if (!hasBox && !withSegmentation) throw JsonInput.Bad(source, where(), "no 'bbox' (pycocotools reads every ground-truth box for bbox and keypoints evaluation)");
                 if (double.IsNaN(area)) throw JsonInput.Bad(source, where(), "no finite 'area' (COCO's area ranges use the ground truth's 'area' field)");
                 if (area < 0) throw JsonInput.Bad(source, where(), $"negative 'area' {area}");
                 if (hasBox && (w < 0 || h < 0)) throw JsonInput.Bad(source, where(), $"negative box size (width {w}, height {h})");
@@ -228,6 +230,34 @@ public sealed class CocoGroundTruth
                 }
                 index++;
             }
+        }
+
+        /// <summary>
+        /// iscrowd as pycocotools uses it, both as a truth value (ignore) and through int() (the crowd IoU):
+        /// true/false, integers and integer strings such as "1" agree on both; values where the two disagree
+        /// ("0", 0.5) or where int() raises (null, "yes", lists) are refused.
+        /// </summary>
+        private static bool Crowd(ref Utf8JsonReader r, string source, int index)
+        {
+            switch (r.TokenType)
+            {
+                case JsonTokenType.True: return true;
+                case JsonTokenType.False: return false;
+                case JsonTokenType.Number when r.TryGetDouble(out var c) && double.IsFinite(c) && Math.Floor(c) == c: return c != 0;
+                case JsonTokenType.String:
+                {
+                    var s = (r.GetString() ?? "").Trim().Replace("_", "", StringComparison.Ordinal);
+                    if (long.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v))
+                    {
+                        if (v != 0) return true;
+                        throw JsonInput.Bad(source, $"annotations[{index}]", "'iscrowd' is the string \"0\": pycocotools treats it as ignored (a non-empty string is true) but not as crowd (int(\"0\") is 0); write 0 or 1");
+                    }
+                    break;
+                }
+            }
+            var what = JsonInput.Describe(r.TokenType);
+            if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
+            throw JsonInput.Bad(source, $"annotations[{index}]", $"'iscrowd' is {what} that pycocotools cannot use as both a truth value and an integer; write 0 or 1");
         }
 
         private static string Where(int index, long id, bool hasId) => hasId ? $"annotations[{index}] (id {id})" : $"annotations[{index}]";
