@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dyno.Models.Onnx;
+
+namespace Dyno.Cli.Tests;
+
+/// <summary>Issue 15 at the command line: hostile input and outputs give one line and exit 2, never a wrong number or a damaged file.</summary>
+public class ReliabilityTests
+{
+    private const int F32 = 1;
+
+    private static string Dir() => Directory.CreateTempSubdirectory("dyno-rel").FullName;
+
+    private static void AssertOneLineError(int code, string stderr, params string[] expected)
+    {
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        var lines = stderr.Trim().Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith("dyno: error: ", lines[0], StringComparison.Ordinal);
+        foreach (var e in expected) Assert.Contains(e, lines[0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("profile")]
+    [InlineData("fit")]
+    public void ExternalDataEscapingTheModelFolderIsRefusedWithoutAProbe(string command)
+    {
+        var dir = Dir();
+        var model = new OnnxBuilder().Input("x", F32, 1, 4).Initializer("secret_w", F32, [4, 4], externalFile: "../../../../etc/passwd")
+            .Node("MatMul", ["x", "secret_w"], ["y"]).Output("y", F32, 1, 4).Save(Path.Combine(dir, "m.onnx"));
+        string[] args = command == "fit" ? ["fit", model, "--device", "h100", "--format", "json"] : ["profile", model, "--format", "json"];
+        var (code, stdout, stderr) = DynoProcess.Run(args);
+        AssertOneLineError(code, stderr, "'secret_w'", "'../../../../etc/passwd'", "leaves the model's folder");
+        Assert.Equal("", stdout); // no external_data_missing true/false to learn from
+    }
+
+    [Fact]
+    public void WrappedElementCountsAreRefused()
+    {
+        var model = new OnnxBuilder().Input("x", F32, 1L << 62, 4).Node("Relu", ["x"], ["y"], name: "relu").Output("y", F32, 1L << 62, 4).Save(Path.Combine(Dir(), "big.onnx"));
+        var (code, stdout, stderr) = DynoProcess.Run("profile", model, "--format", "json");
+        AssertOneLineError(code, stderr, "'relu'", "2^63");
+        Assert.Equal("", stdout);
+    }
+
+    [Theory]
+    [InlineData("--margin", "NaN")]
+    [InlineData("--margin", "-0.5")]
+    [InlineData("--overhead-mb", "-100")]
+    [InlineData("--overhead-mb", "NaN")]
+    public void FitRefusesNegativeAndNaNOptions(string option, string value)
+    {
+        var (code, _, stderr) = DynoProcess.Run("fit", "--example", "resnet18", "--device", "h100", option, value);
+        AssertOneLineError(code, stderr, option);
+    }
+
+    [Fact]
+    public void CompareFailIfFromABaselineOfZeroFails()
+    {
+        var dir = Dir();
+        var a = Path.Combine(dir, "a.json");
+        var (code, _, stderr) = DynoProcess.Run("profile", "--example", "resnet18", "--format", "json", "--out", a);
+        Assert.True(code == 0, stderr);
+        var text = File.ReadAllText(a);
+        Assert.Contains("\"constant_weights\": 0,", text, StringComparison.Ordinal);
+        var b = Path.Combine(dir, "b.json");
+        File.WriteAllText(b, text.Replace("\"constant_weights\": 0,", "\"constant_weights\": 7,", StringComparison.Ordinal));
+        (code, _, stderr) = DynoProcess.Run("compare", a, b, "--fail-if", "totals.constant_weights > +5%", "--format", "json");
+        Assert.True(code == 1, stderr);
+        Assert.Contains("changed from 0 to 7", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = DynoProcess.Run("compare", a, a, "--fail-if", "totals.constant_weights > +5%", "--format", "json");
+        Assert.True(code == 0, stderr);
+    }
+
+    [Fact]
+    public void OutEqualToAnInputOrAnotherOutputIsRefused()
+    {
+        var dir = Dir();
+        var model = Path.Combine(dir, "m.onnx");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "fixtures", "models", "squeezenet1_1_op13.onnx"), model);
+        var before = File.ReadAllBytes(model);
+        var (code, _, stderr) = DynoProcess.Run("profile", model, "--out", model);
+        AssertOneLineError(code, stderr, "--out", "the input MODEL");
+        Assert.Equal(before, File.ReadAllBytes(model));
+        // through a symbolic link to the input, too
+        var link = Path.Combine(dir, "link.json");
+        File.CreateSymbolicLink(link, model);
+        (code, _, stderr) = DynoProcess.Run("profile", model, "--out", link);
+        AssertOneLineError(code, stderr, "--out");
+        Assert.Equal(before, File.ReadAllBytes(model));
+        var r = Path.Combine(dir, "r.json");
+        (code, _, stderr) = DynoProcess.Run("profile", model, "--hardware", "h100", "--out", r, "--roofline-chart", r);
+        AssertOneLineError(code, stderr, "two outputs would overwrite each other");
+    }
+
+    [Fact]
+    public async Task OutToDevicesAndFifosIsWrittenThroughAndSymlinksStayLinks()
+    {
+        var dir = Dir();
+        var (code, stdout, stderr) = DynoProcess.Run("profile", "--example", "resnet18", "--format", "json", "--out", "/dev/stdout", "--quiet");
+        Assert.True(code == 0, stderr);
+        using (var doc = JsonDocument.Parse(stdout)) Assert.Equal("example:resnet18", doc.RootElement.GetProperty("model").GetProperty("source").GetString());
+        (code, _, stderr) = DynoProcess.Run("profile", "--example", "resnet18", "--out", "/dev/null");
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists("/dev/null") && new FileInfo("/dev/null").Length == 0);
+
+        var fifo = Path.Combine(dir, "fifo");
+        using (var mk = Process.Start("mkfifo", fifo)) mk.WaitForExit();
+        var reader = Task.Run(() => File.ReadAllText(fifo));
+        (code, _, stderr) = DynoProcess.Run("profile", "--example", "resnet18", "--format", "csv", "--out", fifo);
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("# Model\n", await reader, StringComparison.Ordinal);
+        using (var test = Process.Start("test", ["-p", fifo])) { test.WaitForExit(); Assert.Equal(0, test.ExitCode); } // still a FIFO
+
+        var target = Path.Combine(dir, "target.csv");
+        File.WriteAllText(target, "old");
+        var link = Path.Combine(dir, "link.csv");
+        File.CreateSymbolicLink(link, target);
+        (code, _, stderr) = DynoProcess.Run("profile", "--example", "resnet18", "--format", "csv", "--out", link);
+        Assert.True(code == 0, stderr);
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.StartsWith("# Model\n", File.ReadAllText(target), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StaleTempFilesOfAKilledRunAreCleanedOnTheNextRun()
+    {
+        var dir = Dir();
+        var stale = Path.Combine(dir, $".r.csv.{int.MaxValue - 1}.{Guid.NewGuid():N}.tmp"); // a pid no process has
+        var other = Path.Combine(dir, $".other.csv.{int.MaxValue - 1}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(stale, "half a report");
+        File.WriteAllText(other, "someone else's");
+        var (code, _, stderr) = DynoProcess.Run("profile", "--example", "resnet18", "--format", "csv", "--out", Path.Combine(dir, "r.csv"));
+        Assert.True(code == 0, stderr);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(other));
+    }
+
+    [Fact]
+    public void ReportMdIntoAMissingFolderIsRefused()
+    {
+        var dir = Dir();
+        var a = Path.Combine(dir, "a.json");
+        var (code, _, stderr) = DynoProcess.Run("profile", "--example", "resnet18", "--format", "json", "--out", a);
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = DynoProcess.Run("report", a, "--out", Path.Combine(dir, "r.html"), "--md", Path.Combine(dir, "missing", "r.md"));
+        AssertOneLineError(code, stderr, "does not exist");
+        Assert.False(Directory.Exists(Path.Combine(dir, "missing")));
+    }
+
+    [Theory]
+    [InlineData("--threads", "1000")]
+    [InlineData("--inter-op-threads", "1000")]
+    [InlineData("--input-pool", "100000000")]
+    [InlineData("--max-time", "NaN")]
+    [InlineData("--target-ci", "-1")]
+    public void BenchRefusesAbsurdResourceOptionsAtOnce(string option, string value)
+    {
+        var sw = Stopwatch.StartNew();
+        var (code, _, stderr) = DynoProcess.Run("bench", "--example", "resnet18", option, value, "--no-calibration");
+        AssertOneLineError(code, stderr, option);
+        Assert.True(sw.Elapsed.TotalSeconds < 30);
+    }
+
+    [Fact]
+    public void OnnxRuntimeRefusalsAreOneLineErrors()
+    {
+        var dir = Dir();
+        var model = new OnnxBuilder().Input("x", F32, 1, 4).Node("NoSuchOperator", ["x"], ["y"], name: "mystery").Output("y", F32, 1, 4)
+            .Save(Path.Combine(dir, "unknown-op.onnx"));
+        var (code, _, stderr) = DynoProcess.Run("bench", model, "--no-calibration", "--no-profile", "--iterations", "1");
+        AssertOneLineError(code, stderr, model + ": onnxruntime refused the model: ");
+        var good = new OnnxBuilder().Input("x", F32, 1, 4).Node("Relu", ["x"], ["y"]).Output("y", F32, 1, 4).Save(Path.Combine(dir, "relu.onnx"));
+        (code, _, stderr) = DynoProcess.Run("bench", good, "--no-calibration", "--no-profile", "--iterations", "1", "--shape", "x=1x5");
+        Assert.True(code == 2, stderr);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+}
