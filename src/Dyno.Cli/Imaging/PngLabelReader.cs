@@ -81,7 +81,7 @@ public sealed class PngLabelReader
             if (pos + 8 > png.Length) throw new InvalidDataException("truncated PNG (no IEND chunk)");
             var len = BinaryPrimitives.ReadUInt32BigEndian(png[pos..]);
             var type = png.Slice(pos + 4, 4);
-            if (len > (uint)(png.Length - pos - 12)) throw new InvalidDataException($"truncated PNG (chunk {System.Text.Encoding.ASCII.GetString(type)} runs past the end)");
+            if (pos + 12 > png.Length || len > (uint)(png.Length - pos - 12)) throw new InvalidDataException($"truncated PNG (chunk {System.Text.Encoding.ASCII.GetString(type)} runs past the end)");
             var data = png.Slice(pos + 8, (int)len);
             var stored = BinaryPrimitives.ReadUInt32BigEndian(png[(pos + 8 + (int)len)..]);
             if (System.IO.Hashing.Crc32.HashToUInt32(png.Slice(pos + 4, 4 + (int)len)) != stored)
@@ -90,6 +90,7 @@ public sealed class PngLabelReader
             if (type.SequenceEqual("IHDR"u8))
             {
                 if (len != 13) throw new InvalidDataException("bad IHDR chunk");
+                if (sawHeader) throw new InvalidDataException("two IHDR chunks");
                 Width = checked((int)BinaryPrimitives.ReadUInt32BigEndian(data));
                 Height = checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[4..]));
                 bitDepth = data[8];

@@ -28,16 +28,21 @@ public static class OutputGuard
             files.Add((name, AtomicFile.ResolveTarget(full), output));
         }
         var cmd = parse.CommandResult.Command;
+        T? Value<T>(Func<T?> get)
+        {
+            try { return get(); }
+            catch (InvalidOperationException) { return default; } // a required value not given (--help): nothing to compare
+        }
         foreach (var o in cmd.Options)
         {
             var output = OutputOptions.Contains(o.Name);
-            if (o is Option<FileInfo> fo) Add(o.Name, parse.GetValue(fo), output);
-            else if (o is Option<FileInfo[]> fa) foreach (var f in parse.GetValue(fa) ?? []) Add(o.Name, f, output);
+            if (o is Option<FileInfo> fo) Add(o.Name, Value(() => parse.GetValue(fo)), output);
+            else if (o is Option<FileInfo[]> fa) foreach (var f in Value(() => parse.GetValue(fa)) ?? []) Add(o.Name, f, output);
         }
         foreach (var a in cmd.Arguments)
         {
-            if (a is Argument<FileInfo> fa) Add(a.Name, parse.GetValue(fa), false);
-            else if (a is Argument<FileInfo[]> faa) foreach (var f in parse.GetValue(faa) ?? []) Add(a.Name, f, false);
+            if (a is Argument<FileInfo> fa) Add(a.Name, Value(() => parse.GetValue(fa)), false);
+            else if (a is Argument<FileInfo[]> faa) foreach (var f in Value(() => parse.GetValue(faa)) ?? []) Add(a.Name, f, false);
         }
         for (var i = 0; i < files.Count; i++)
         for (var j = i + 1; j < files.Count; j++)
