@@ -175,4 +175,56 @@ public class ReliabilityTests
         Assert.True(code == 2, stderr);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
+
+    private static readonly string Coco = Path.Combine(AppContext.BaseDirectory, "fixtures", "coco");
+
+    [Theory]
+    [InlineData("--max-dets", "99999999999", "from 1 to 2147483647")]
+    [InlineData("--max-dets", "0,10", "from 1 to")]
+    [InlineData("--iou-thrs", "0.5:0.95:1e-300", "at most 1000")]
+    [InlineData("--iou-thrs", "0.5,NaN", "from 0 to 1")]
+    [InlineData("--area-ranges", "all=0:1e10,all=0:100", "appears twice")]
+    public void EvalDetRefusesAbsurdProtocolOptions(string option, string value, string expected)
+    {
+        var (code, _, stderr) = DynoProcess.Run("eval", "det", "--gt", Path.Combine(Coco, "tiny_gt.json"), "--dt", Path.Combine(Coco, "tiny_dt.json"), option, value);
+        AssertOneLineError(code, stderr, option, expected);
+    }
+
+    [Fact]
+    public void EvalClsRefusesHugeBinCountsAndClassCounts()
+    {
+        var dir = Dir();
+        var small = Path.Combine(dir, "s.csv");
+        File.WriteAllText(small, "label,score_0,score_1\n0,0.9,0.1\n1,0.2,0.8\n");
+        var (code, _, stderr) = DynoProcess.Run("eval", "cls", small, "--ece-bins", "2147483647");
+        AssertOneLineError(code, stderr, "--ece-bins");
+        // 20,000 classes x 5 rows: refused at once instead of allocating classes^2 counts per worker
+        var wide = Path.Combine(dir, "wide.csv");
+        var header = "label," + string.Join(",", Enumerable.Range(0, 20_000).Select(i => $"score_{i}"));
+        var row = string.Join(",", Enumerable.Repeat("0.00005", 20_000));
+        File.WriteAllText(wide, header + "\n" + string.Join("\n", Enumerable.Range(0, 5).Select(i => i + "," + row)) + "\n");
+        var sw = Stopwatch.StartNew();
+        (code, _, stderr) = DynoProcess.Run("eval", "cls", wide);
+        AssertOneLineError(code, stderr, "20000 classes is more than the limit of 4096", "--max-classes");
+        Assert.True(sw.Elapsed.TotalSeconds < 30);
+    }
+
+    [Fact]
+    public void LlmContextShorterThanTheSequenceIsRefused()
+    {
+        var (code, _, stderr) = DynoProcess.Run("llm", "--preset", "llama-2-7b", "--seq", "100", "--context", "10");
+        AssertOneLineError(code, stderr, "--context 10 is shorter than --seq 100");
+    }
+
+    [Theory]
+    [InlineData("[{\"name\": 5}]")]
+    [InlineData("{\"devices\": \"x\"}")]
+    [InlineData("{\"devices\": [null]}")]
+    public void WrongJsonShapesInAHardwareFileAreOneLineErrors(string json)
+    {
+        var f = Path.Combine(Dir(), "hw.json");
+        File.WriteAllText(f, json);
+        var (code, _, stderr) = DynoProcess.Run("hardware", "list", "--hardware-file", f);
+        AssertOneLineError(code, stderr, f);
+    }
 }
