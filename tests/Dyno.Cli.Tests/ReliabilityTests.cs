@@ -227,4 +227,38 @@ public class ReliabilityTests
         var (code, _, stderr) = DynoProcess.Run("hardware", "list", "--hardware-file", f);
         AssertOneLineError(code, stderr, f);
     }
+
+    [Theory]
+    [InlineData("truncated", "truncated .npy file")]
+    [InlineData("1L", "'1L' is not a non-negative integer")]
+    public void NpyHeadersGiveMessagesNamingTheFile(string kind, string expected)
+    {
+        var dir = Dir();
+        var model = new OnnxBuilder().Input("x", F32, 1, 4).Node("Relu", ["x"], ["y"]).Output("y", F32, 1, 4).Save(Path.Combine(dir, "relu.onnx"));
+        var inputs = Directory.CreateDirectory(Path.Combine(dir, "inputs")).FullName;
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1L, 4L), }";
+        if (kind != "1L") header = header.Replace("1L, 4L", "1, 4", StringComparison.Ordinal);
+        var head = System.Text.Encoding.Latin1.GetBytes(header.PadRight(118) + "\n");
+        byte[] npy = [0x93, .. "NUMPY"u8.ToArray(), 1, 0, (byte)head.Length, 0, .. head, .. new byte[16]];
+        var path = Path.Combine(inputs, "x.npy");
+        File.WriteAllBytes(path, kind == "truncated" ? npy[..40] : npy);
+        var (code, _, stderr) = DynoProcess.Run("bench", model, "--inputs", inputs, "--no-calibration", "--no-profile", "--iterations", "1");
+        AssertOneLineError(code, stderr, path, expected);
+    }
+
+    [Fact]
+    public void ReportRefusesDynoShapedJsonWithWrongTypes()
+    {
+        var dir = Dir();
+        var a = Path.Combine(dir, "a.json");
+        var (code, _, stderr) = DynoProcess.Run("profile", "--example", "resnet18", "--format", "json", "--out", a);
+        Assert.True(code == 0, stderr);
+        var text = File.ReadAllText(a);
+        var weights = System.Text.RegularExpressions.Regex.Match(text, "\"weights\": [0-9]+").Value;
+        File.WriteAllText(a, text.Replace(weights, "\"weights\": \"lots\"", StringComparison.Ordinal));
+        var html = Path.Combine(dir, "r.html");
+        (code, _, stderr) = DynoProcess.Run("report", a, "--out", html);
+        AssertOneLineError(code, stderr, a, "'totals.weights' is string \"lots\", expected a number");
+        Assert.False(File.Exists(html));
+    }
 }

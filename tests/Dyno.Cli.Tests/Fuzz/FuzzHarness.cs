@@ -77,8 +77,25 @@ public sealed class FuzzHarness
         }
         var hardware = """{"devices":[{"name":"fuzz-gpu","title":"Fuzz GPU","source":"test","vendor":"x","kind":"gpu","memory_gb":16,"memory_bandwidth_gbps":900,"peak_tflops":{"fp32":20,"fp16":80}}]}"""u8.ToArray();
         var png = File.ReadAllBytes(Path.Combine(Fixtures, "segmentation", "gt", "d_filters8.png"));
+        var yolo = new StringBuilder();
+        for (var i = 0; i < 12; i++)
+            yolo.Append(i % 3).Append(' ').Append((0.1 + 0.07 * i).ToString("R")).Append(' ').Append((0.9 - 0.06 * i).ToString("R")).Append(" 0.1 0.15\n");
         return
         [
+            new("yolo-labels", Encoding.UTF8.GetBytes(yolo.ToString()), true, data =>
+            {
+                var root = Directory.CreateTempSubdirectory("dyno-fuzz").FullName;
+                try
+                {
+                    var labels = Directory.CreateDirectory(Path.Combine(root, "labels")).FullName;
+                    var preds = Directory.CreateDirectory(Path.Combine(root, "preds")).FullName;
+                    File.WriteAllBytes(Path.Combine(labels, "img.txt"), data);
+                    File.WriteAllText(Path.Combine(preds, "img.txt"), "0 0.1 0.9 0.1 0.15 0.9\n1 0.17 0.84 0.1 0.15 0.8\n2 0.5 0.5 0.3 0.3 0.4\n");
+                    var (g, d) = YoloFormat.Load(labels, preds, _ => (640, 480), classNames: ["a", "b", "c"]);
+                    return string.Join(",", CocoEvaluator.Evaluate(g, d).Stats.Values.Select(v => v.ToString("R")));
+                }
+                finally { Directory.Delete(root, recursive: true); }
+            }),
             new("onnx", File.ReadAllBytes(Path.Combine(Fixtures, "models", "squeezenet1_1_op13.onnx")), false, data =>
             {
                 var path = TempFile(data, "m.onnx");
@@ -207,7 +224,7 @@ public sealed class FuzzHarness
                 var iend = t.Clean.Length - 12;
                 return [.. t.Clean[..iend], .. chunk, .. t.Clean[iend..]];
             }
-            case "mot" or "cls-csv":
+            case "mot" or "cls-csv" or "yolo-labels":
                 return [.. t.Clean, .. "\n\n"u8.ToArray()];
             default:
                 return null;
