@@ -86,6 +86,11 @@ public sealed class CocoGroundTruth
         {
             throw JsonInput.Malformed(source, data, e);
         }
+        catch (InvalidOperationException e)
+        {
+            // the reader's complaint about a value, e.g. a string that is not valid UTF-8 (Python's json refuses it too)
+            throw JsonInput.Bad(source, $"byte {reader.BytesConsumed}", "malformed JSON: " + e.Message);
+        }
         if (!sawImages) throw JsonInput.Bad(source, "top level", "no 'images' list");
         if (!sawAnns) throw JsonInput.Bad(source, "top level", "no 'annotations' list (is this a results file? pass it as --dt)");
 
@@ -118,14 +123,20 @@ public sealed class CocoGroundTruth
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
                 if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "'id' is not an integer"); }
-                else if (r.ValueTextEquals("width"u8)) { r.Read(); w = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; }
-                else if (r.ValueTextEquals("height"u8)) { r.Read(); h = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; }
+                else if (r.ValueTextEquals("width"u8)) { r.Read(); w = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; SkipContainer(ref r); }
+                else if (r.ValueTextEquals("height"u8)) { r.Read(); h = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; SkipContainer(ref r); }
                 else { r.Read(); JsonInput.SkipValue(ref r); }
             }
             if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "no 'id'");
             images.Add(new CocoImage(id, w, h));
             index++;
         }
+    }
+
+    /// <summary>A list or object where a scalar was expected is skipped whole: its items must never be read as keys.</summary>
+    private static void SkipContainer(ref Utf8JsonReader r)
+    {
+        if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
     }
 
     private static void ReadCategories(ref Utf8JsonReader r, string source, List<CocoCategory> cats)
@@ -200,7 +211,12 @@ public sealed class CocoGroundTruth
                         kp = JsonInput.ReadNumbers(ref r);
                         if (kp is null) throw JsonInput.Bad(source, where(), "'keypoints' is not a list of finite numbers");
                     }
-                    else if (withKeypoints && r.ValueTextEquals("num_keypoints"u8)) { r.Read(); numKp = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var nk) ? nk : -1; }
+                    else if (withKeypoints && r.ValueTextEquals("num_keypoints"u8))
+                    {
+                        r.Read();
+                        numKp = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var nk) ? nk : -1;
+                        SkipContainer(ref r);
+                    }
                     else { r.Read(); JsonInput.SkipValue(ref r); }
                 }
                 string where() => Where(index, id, hasId);

@@ -58,6 +58,28 @@ public class HostileInputTests
     }
 
     [Fact]
+    public void AListWhereAScalarIsExpectedIsSkippedWholeNotReadAsKeys()
+    {
+        // found by the fuzz harness: the list's items were read as property names (InvalidOperationException)
+        Assert.Contains("\"width\":480", GtText, StringComparison.Ordinal);
+        var clean = Eval(GtText);
+        var mutated = Eval(GtText.Replace("\"width\":480", "\"width\":[4,8,0]", StringComparison.Ordinal));
+        Assert.Equal(clean.Stats, mutated.Stats); // bbox evaluation does not use the image size
+    }
+
+    [Fact]
+    public void InvalidUtf8InAStringIsRefused()
+    {
+        // found by the fuzz harness (InvalidOperationException from the reader); Python's json raises UnicodeDecodeError
+        var bytes = Encoding.UTF8.GetBytes(GtText);
+        var name = GtText.IndexOf("\"name\":\"", StringComparison.Ordinal) + 8;
+        Assert.True(name > 8);
+        bytes[name] = 0xC3; // a lead byte followed by an ASCII letter
+        var e = Assert.Throws<InvalidDataException>(() => CocoGroundTruth.Parse(bytes, "gt.json"));
+        Assert.StartsWith("gt.json: ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AGroundTruthAnnotationWithoutABoxIsRefused()
     {
         var i = GtText.IndexOf(",\"bbox\":[", StringComparison.Ordinal);
