@@ -38,6 +38,15 @@ public static class Program
             Console.Error.WriteLine("Run 'dyno --help' (or 'dyno COMMAND --help') for usage.");
             return Infrastructure.CommandRunner.BadInput;
         }
+        try
+        {
+            Infrastructure.OutputGuard.Check(parse);
+        }
+        catch (Infrastructure.UsageException e)
+        {
+            Console.Error.WriteLine("dyno: error: " + e.Message);
+            return Infrastructure.CommandRunner.BadInput;
+        }
         return parse.Invoke();
     }
 }

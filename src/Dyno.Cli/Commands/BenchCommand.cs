@@ -14,6 +14,12 @@ namespace Dyno.Cli.Commands;
 /// <summary><c>dyno bench</c>: measured speed of an ONNX model with ONNX Runtime, joined to its static costs.</summary>
 public static class BenchCommand
 {
+    /// <summary>Most random input sets <c>--input-pool</c> may ask for.</summary>
+    public const int MaxInputPool = 1024;
+
+    /// <summary>Most parallel requests <c>--concurrency</c> may ask for.</summary>
+    public const int MaxConcurrency = 256;
+
     public static Command Create()
     {
         var common = new CommonOptions();
@@ -41,12 +47,13 @@ public static class BenchCommand
         var noCalibration = new Option<bool>("--no-calibration") { Description = "Do not calibrate the machine when no cached roofs exist (utilization is then omitted)." };
         var pool = new Option<int>("--input-pool") { Description = "Distinct random input sets cycled through (default 8), so consecutive runs see different data.", DefaultValueFactory = _ => 8 };
         var seed = new Option<int>("--seed") { Description = "Seed of random inputs and weights.", DefaultValueFactory = _ => 1 };
+        var forceThreads = new Option<bool>("--force-threads") { Description = "Allow --threads/--inter-op-threads above this machine's logical cores." };
         var saveModel = new Option<FileInfo?>("--save-model") { Description = "Also save the model as run (symbolic batch, materialized weights) to this file, e.g. to run it in another harness." };
 
         var cmd = new Command("bench", "Measured speed with ONNX Runtime: cold start, latency distribution with CIs, throughput sweep, memory, per-op time joined to static costs, utilization of the measured roofs.")
         {
             batch, concurrency, threads, interOp, graphOpt, execMode, provider, iterations, maxTime, targetCi,
-            inputs, scenario, qps, latencyTarget, noProfile, noCalibration, pool, seed, saveModel,
+            inputs, scenario, qps, latencyTarget, noProfile, noCalibration, pool, seed, saveModel, forceThreads,
         };
         var tPreset = new Option<string?>("--transformer-preset") { Description = "The model is this transformer (dyno llm presets): adds model FLOPs utilization (MFU) in the PaLM sense." };
         var tConfig = new Option<FileInfo?>("--transformer-config") { Description = "As --transformer-preset, from a Hugging Face config.json or a dyno llm config." };
@@ -75,13 +82,26 @@ public static class BenchCommand
                     GraphOptimization = parse.GetValue(graphOpt)!, ExecutionMode = parse.GetValue(execMode)!, Batches = ParseBatches(parse.GetValue(batch)!),
                     Iterations = parse.GetValue(iterations), MaxTimeSeconds = parse.GetValue(maxTime), TargetRelativeCi = parse.GetValue(targetCi), Seed = parse.GetValue(seed),
                 };
-                var q = parse.GetValue(common.Quiet);
-                return generate.Run(parse, common, parse.GetValue(modelArgs.Model), session, parse.GetValue(noCalibration), q, body => WithProgress(q, body));
+                var quietGen = parse.GetValue(common.Quiet);
+                return generate.Run(parse, common, parse.GetValue(modelArgs.Model), session, parse.GetValue(noCalibration), quietGen, body => WithProgress(quietGen, body));
             }
             var device = hwArgs.Device(parse);
             var devicePrecision = hwArgs.GetPrecision(parse);
             var (file, ex) = modelArgs.Source(parse);
             var source = ex is not null ? ModelSource.Embedded(ex) : ModelSource.File(file!.FullName);
+            var cores = Environment.ProcessorCount;
+            foreach (var (name, n) in new[] { ("--threads", parse.GetValue(threads)), ("--inter-op-threads", parse.GetValue(interOp)) })
+                if (n > cores && !parse.GetValue(forceThreads))
+                    throw new UsageException($"{name} {n}: this machine has {cores} logical cores; more threads only oversubscribe them (add --force-threads to insist)");
+            if (parse.GetValue(pool) is > MaxInputPool and var big)
+                throw new UsageException($"--input-pool {big}: at most {MaxInputPool} random input sets (each is a full set of model inputs held in memory)");
+            if (parse.GetValue(concurrency) is > MaxConcurrency and var many)
+                throw new UsageException($"--concurrency {many}: at most {MaxConcurrency} parallel requests");
+            if (!(parse.GetValue(maxTime) is > 0 and <= 86_400)) throw new UsageException($"--max-time {parse.GetValue(maxTime)}: expected seconds in (0, 86400]");
+            if (!(parse.GetValue(targetCi) is > 0 and < 1)) throw new UsageException($"--target-ci {parse.GetValue(targetCi)}: expected a fraction in (0, 1) such as 0.01");
+            if (parse.GetValue(qps) is { } q && !(q is > 0 and < 1e9)) throw new UsageException($"--qps {q}: expected a positive, finite query rate");
+            if (parse.GetValue(latencyTarget) is { } lt && !(lt is > 0 and < 1e9)) throw new UsageException($"--latency-target {lt}: expected a positive, finite number of ms");
+            var modelName = ex is not null ? "example:" + ex : file!.FullName;
             var options = new BenchOptions
             {
                 Provider = parse.GetValue(provider)!, IntraOpThreads = parse.GetValue(threads), InterOpThreads = parse.GetValue(interOp),
@@ -102,7 +122,7 @@ public static class BenchCommand
                 calibration = MachineCalibration.Run(quick: true);
                 MachineCalibration.Save(calibration);
             }
-            var result = WithProgress(quiet, p => InferenceBenchmark.Run(source, options, calibration, p));
+            var result = OrtErrors.Translate(modelName, () => WithProgress(quiet, p => InferenceBenchmark.Run(source, options, calibration, p)));
             if (parse.GetValue(tPreset) is not null || parse.GetValue(tConfig) is not null)
                 result = result with { Utilization = result.Utilization with { Mfu = Mfu(result, parse.GetValue(tPreset), parse.GetValue(tConfig), parse.GetValue(tSeq), device, devicePrecision) } };
             if (device is not null)

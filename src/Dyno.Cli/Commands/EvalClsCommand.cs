@@ -10,6 +10,9 @@ namespace Dyno.Cli.Commands;
 /// <summary><c>dyno eval cls</c>: image-classification metrics from a CSV or JSON-lines file of labels and scores.</summary>
 public static class EvalClsCommand
 {
+    /// <summary>Most calibration bins accepted (each is a row of the reliability table).</summary>
+    public const int MaxEceBins = 10_000;
+
     public static Command Create()
     {
         var common = new CommonOptions();
@@ -35,11 +38,16 @@ public static class EvalClsCommand
             Description = "Also output the confusion matrix normalized over rows (true), columns (pred) or all cells.",
             DefaultValueFactory = _ => ConfusionNormalization.None,
         };
+        var maxClasses = new Option<int>("--max-classes")
+        {
+            Description = "Largest number of classes accepted (a memory limit: each worker holds a classes x classes confusion matrix).",
+            DefaultValueFactory = _ => ClassificationFile.DefaultMaxClasses,
+        };
         var svg = new Option<FileInfo?>("--reliability-svg") { Description = "Write the reliability diagram as an SVG chart to this file." };
         var cmd = new Command("cls", "Classification metrics: top-k accuracy, precision/recall/F1 (micro, macro, weighted), balanced accuracy, " +
                                      "confusion matrix, ROC-AUC and PR-AUC one-vs-rest, log loss, calibration (ECE, MCE); multi-label variants.")
         {
-            file, classes, numClasses, logits, topK, eceBins, beta, noAuc, normalize, svg,
+            file, classes, numClasses, logits, topK, eceBins, beta, noAuc, normalize, svg, maxClasses,
         };
         common.AddTo(cmd);
         cmd.SetAction(parse => CommandRunner.Run(() =>
@@ -50,7 +58,7 @@ public static class EvalClsCommand
             foreach (var k in ks)
                 if (k < 1) throw new UsageException($"--top-k must be at least 1, got {k}");
             var bins = parse.GetValue(eceBins);
-            if (bins < 1) throw new UsageException($"--ece-bins must be at least 1, got {bins}");
+            if (bins is < 1 or > MaxEceBins) throw new UsageException($"--ece-bins must be from 1 to {MaxEceBins}, got {bins}");
             var b = parse.GetValue(beta);
             if (!(b > 0) || !double.IsFinite(b)) throw new UsageException($"--beta must be positive, got {b}");
             var nc = parse.GetValue(numClasses);
@@ -63,7 +71,9 @@ public static class EvalClsCommand
                 Beta = b,
                 Ranking = !parse.GetValue(noAuc),
             };
-            var result = ClassificationFile.Evaluate(path, names, nc, options);
+            var limit = parse.GetValue(maxClasses);
+            if (limit < 2) throw new UsageException($"--max-classes must be at least 2, got {limit}");
+            var result = ClassificationFile.Evaluate(path, names, nc, options, limit);
             var svgFile = parse.GetValue(svg);
             if (svgFile is not null)
             {

@@ -300,11 +300,13 @@ public static class EvalDetCommand
     {
         try
         {
-            return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+            var values = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+            if (values.Length == 0 || values.Any(v => v < 1)) throw new FormatException();
+            return values;
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new UsageException($"{option}: '{text}' is not a comma-separated list of integers");
+            throw new UsageException($"{option}: '{text}' is not a comma-separated list of integers from 1 to {int.MaxValue}");
         }
     }
 
@@ -319,21 +321,35 @@ public static class EvalDetCommand
             double start = ParseDouble(parts[0], "--iou-thrs"), stop = ParseDouble(parts[1], "--iou-thrs"), step = ParseDouble(parts[2], "--iou-thrs");
             if (!(step > 0) || stop < start) throw new UsageException($"--iou-thrs: '{text}' is not start:stop:step with step > 0");
             // as pycocotools: np.linspace(start, stop, int(np.round((stop - start) / step)) + 1)
-            var num = (int)Math.Round((stop - start) / step, MidpointRounding.ToEven) + 1;
-            return CocoEvalOptions.Linspace(start, stop, num);
+            var count = Math.Round((stop - start) / step, MidpointRounding.ToEven) + 1;
+            if (!(count <= MaxIouThresholds))
+                throw new UsageException($"--iou-thrs: '{text}' gives {count:G3} thresholds; at most {MaxIouThresholds} (each adds a full pass of matching)");
+            return CheckThresholds(text, CocoEvalOptions.Linspace(start, stop, (int)count));
         }
-        return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => ParseDouble(s, "--iou-thrs")).ToArray();
+        var list = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => ParseDouble(s, "--iou-thrs")).ToArray();
+        if (list.Length > MaxIouThresholds) throw new UsageException($"--iou-thrs: {list.Length} thresholds; at most {MaxIouThresholds}");
+        return CheckThresholds(text, list);
     }
+
+    /// <summary>Most IoU thresholds accepted (COCO uses 10).</summary>
+    public const int MaxIouThresholds = 1000;
+
+    private static double[] CheckThresholds(string text, double[] t) =>
+        t.Length > 0 && t.All(x => x is >= 0 and <= 1) ? t : throw new UsageException($"--iou-thrs: '{text}': thresholds must be IoUs from 0 to 1");
 
     private static AreaRange[] ParseAreas(string text)
     {
         var list = new List<AreaRange>();
+        var labels = new HashSet<string>(StringComparer.Ordinal);
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = part.IndexOf('=');
             var colon = part.IndexOf(':', Math.Max(eq, 0));
             if (eq <= 0 || colon < 0) throw new UsageException($"--area-ranges: '{part}' is not label=min:max");
-            list.Add(new AreaRange(part[..eq], ParseDouble(part[(eq + 1)..colon], "--area-ranges"), ParseDouble(part[(colon + 1)..], "--area-ranges")));
+            var (label, min, max) = (part[..eq], ParseDouble(part[(eq + 1)..colon], "--area-ranges"), ParseDouble(part[(colon + 1)..], "--area-ranges"));
+            if (!labels.Add(label)) throw new UsageException($"--area-ranges: the label '{label}' appears twice (results are keyed by label)");
+            if (!(min >= 0 && max >= min)) throw new UsageException($"--area-ranges: '{part}' needs 0 <= min <= max");
+            list.Add(new AreaRange(label, min, max));
         }
         return list.ToArray();
     }

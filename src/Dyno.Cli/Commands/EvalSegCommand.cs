@@ -26,11 +26,16 @@ public static class EvalSegCommand
         var perImage = new Option<bool>("--per-image") { Description = "Also report each image's figures and their mean over images (torchmetrics-style)." };
         var classes = new Option<FileInfo?>("--classes") { Description = "Class names, one per line." };
         var gtSuffix = new Option<string>("--gt-suffix") { Description = "Suffix stripped from ground-truth file names for matching.", DefaultValueFactory = _ => ".png" };
+        var maxPixels = new Option<long>("--max-image-pixels")
+        {
+            Description = "Largest label map accepted, in pixels (Pillow's decompression-bomb limit by default).",
+            DefaultValueFactory = _ => PngLabelReader.DefaultMaxPixels,
+        };
         var predSuffix = new Option<string>("--pred-suffix") { Description = "Suffix stripped from prediction file names for matching.", DefaultValueFactory = _ => ".png" };
         var cmd = new Command("seg", "Segmentation metrics: per-class IoU, mIoU, Dice, pixel accuracy, mean class accuracy, frequency-weighted IoU " +
                                      "(dataset-level accumulation as mmsegmentation; optional per-image mean).")
         {
-            pred, gt, numClasses, ignore, reduceZero, perImage, classes, gtSuffix, predSuffix,
+            pred, gt, numClasses, ignore, reduceZero, perImage, classes, gtSuffix, predSuffix, maxPixels,
         };
         common.AddTo(cmd);
         cmd.SetAction(parse => CommandRunner.Run(() =>
@@ -49,7 +54,9 @@ public static class EvalSegCommand
             var (pairs, extra) = SegmentationFolders.Match(parse.GetValue(gt)!.FullName, parse.GetValue(pred)!.FullName,
                 parse.GetValue(gtSuffix)!, parse.GetValue(predSuffix)!);
             if (extra > 0 && !quiet) Console.Error.WriteLine($"dyno: warning: {extra} prediction file(s) have no ground truth and are not evaluated");
-            var report = SegmentationFolders.Evaluate(pairs, n, options);
+            var limit = parse.GetValue(maxPixels);
+            if (limit < 1) throw new UsageException($"--max-image-pixels {limit}: must be at least 1");
+            var report = SegmentationFolders.Evaluate(pairs, n, options, maxPixels: limit);
             if (!quiet) Console.Error.WriteLine($"dyno: evaluated {report.Images} image pairs ({Fmt.Si(report.Pixels)}pixels) in {sw.Elapsed.TotalSeconds:F2} s");
             common.Emit(parse, SegmentationOutput.Build(report, options, names));
             return CommandRunner.Ok;

@@ -29,7 +29,9 @@ public static class FitCommand
             var device = hwArgs.Device(parse)!;
             var precision = hwArgs.GetPrecision(parse);
             var m = parse.GetValue(margin);
-            if (m is < 0 or > 10) throw new UsageException($"--margin {m}: expected a fraction such as 0.1");
+            if (!(m is >= 0 and <= 10)) throw new UsageException($"--margin {m}: expected a fraction from 0 to 10 such as 0.1");
+            if (parse.GetValue(overhead) is { } ov && !(ov is >= 0 and <= 1 << 30))
+                throw new UsageException($"--overhead-mb {ov}: expected a non-negative number of MiB");
             var options = new FitOptions
             {
                 SafetyMargin = m,

@@ -47,6 +47,8 @@ public static class LlmCommand
             });
             var compute = HardwareProfile.ParsePrecision(parse.GetValue(precision) ?? "fp16");
             var scenario = LlmScenario.Resolve(loaded.Config, workload, compute);
+            if (workload.Context is { } ctx && ctx < scenario.Seq)
+                throw new UsageException($"--context {ctx} is shorter than --seq {scenario.Seq}: the KV cache at the decode step holds the whole prompt (context >= seq)");
 
             HardwareProfile? device = null;
             var deviceName = parse.GetValue(hardware);

@@ -32,6 +32,10 @@ public static class ReportCommand
     /// <summary>Writes the HTML (and Markdown) files of a report atomically.</summary>
     public static void Write(ReportDocument doc, FileInfo html, FileInfo? md, bool quiet)
     {
+        // every folder is checked before anything is written: a report is never half written
+        foreach (var f in new[] { html, md })
+            if (f?.Directory is { Exists: false } missing)
+                throw new DirectoryNotFoundException($"{f.FullName}: the folder '{missing.FullName}' does not exist");
         AtomicFile.WriteAllText(html.FullName, HtmlReportWriter.Render(doc));
         if (!quiet) Console.Error.WriteLine($"dyno: wrote {html.FullName}");
         if (md is null) return;

@@ -28,6 +28,12 @@ public static class CommandRunner
             Console.Error.WriteLine("dyno: error: " + OneLine(e.Message));
             return BadInput;
         }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions is [var first, ..] && IsUserError(first))
+        {
+            // parallel readers: the first worker's message is the user's problem
+            Console.Error.WriteLine("dyno: error: " + OneLine(first.Message));
+            return BadInput;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("dyno: cancelled");

@@ -13,6 +13,11 @@ public sealed class ModelArgs
     public Option<string[]> Shape { get; } = new("--shape") { Description = "Set an input's shape: NAME=1x3x640x640 (repeatable)." };
     public Option<string[]> Dim { get; } = new("--dim") { Description = "Set a symbolic dimension: NAME=VALUE (repeatable). Unset dynamic dims default to 1." };
     public Option<int?> Batch { get; } = new("--batch") { Description = "Set the first dimension of every model input (after --shape)." };
+    public Option<int> MaxGraphDepth { get; } = new("--max-graph-depth")
+    {
+        Description = $"Deepest nesting of If/Loop/Scan subgraphs accepted (a resource limit against hostile files; at most {OnnxReadLimits.MaxGraphDepthCeiling}).",
+        DefaultValueFactory = _ => OnnxReadLimits.DefaultMaxGraphDepth,
+    };
 
     /// <summary>Adds the options; <paramref name="withBatch"/> false for commands with a --batch of their own (bench's sweep list).</summary>
     public void AddTo(Command cmd, bool withBatch = true)
@@ -21,6 +26,7 @@ public sealed class ModelArgs
         cmd.Options.Add(Example);
         cmd.Options.Add(Shape);
         cmd.Options.Add(Dim);
+        cmd.Options.Add(MaxGraphDepth);
         if (withBatch) cmd.Options.Add(Batch);
     }
 
@@ -38,7 +44,10 @@ public sealed class ModelArgs
     public OnnxModel Open(ParseResult parse)
     {
         var (file, ex) = Source(parse);
-        return ex is not null ? ExampleModels.Open(ex) : OnnxModel.Load(file!.FullName);
+        var depth = parse.GetValue(MaxGraphDepth);
+        if (depth is < 1 or > OnnxReadLimits.MaxGraphDepthCeiling)
+            throw new UsageException($"--max-graph-depth {depth}: expected 1 to {OnnxReadLimits.MaxGraphDepthCeiling}");
+        return ex is not null ? ExampleModels.Open(ex) : OnnxModel.Load(file!.FullName, new OnnxReadLimits { MaxGraphDepth = depth });
     }
 
     /// <summary>Profile options from --shape/--dim/--batch; <paramref name="batchOverride"/> replaces --batch.</summary>

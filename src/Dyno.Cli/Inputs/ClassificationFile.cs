@@ -58,11 +58,23 @@ public sealed class ClassificationFile
         _numClasses = names?.Count ?? numClasses ?? 0;
     }
 
-    /// <summary>Reads and evaluates <paramref name="path"/>.</summary>
-    public static ClassificationFileResult Evaluate(string path, IReadOnlyList<string>? classNames, int? numClasses, ClassificationOptions options)
+    /// <summary>Reads and evaluates <paramref name="path"/>; more than <c>maxClasses</c> classes are refused (each worker holds a classes x classes confusion matrix).</summary>
+    public static ClassificationFileResult Evaluate(string path, IReadOnlyList<string>? classNames, int? numClasses, ClassificationOptions options,
+        int maxClasses = DefaultMaxClasses)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
-        return new ClassificationFile(path, classNames, numClasses).Run(options);
+        return new ClassificationFile(path, classNames, numClasses) { _maxClasses = maxClasses }.Run(options);
+    }
+
+    /// <summary>Default limit on the number of classes (4096² counts per worker is 128 MiB).</summary>
+    public const int DefaultMaxClasses = 4096;
+
+    private int _maxClasses = DefaultMaxClasses;
+
+    private void Limit()
+    {
+        if (_numClasses > _maxClasses)
+            throw new InvalidDataException($"{_path}: {_numClasses} classes is more than the limit of {_maxClasses} (each worker holds a classes x classes confusion matrix); raise it with --max-classes");
     }
 
     private ClassificationFileResult Run(ClassificationOptions options)
@@ -75,6 +87,7 @@ public sealed class ClassificationFile
         {
             case ClassificationInputKind.Scores:
             {
+                Limit();
                 var acc = new ClassificationAccumulator[workers];
                 var rows = new double[workers][];
                 for (var w = 0; w < workers; w++) { acc[w] = new ClassificationAccumulator(_numClasses, options); rows[w] = new double[_numClasses]; }
@@ -109,6 +122,7 @@ public sealed class ClassificationFile
                 var allPred = pred.SelectMany(x => x).ToArray();
                 if (all.Length == 0) throw new InvalidDataException($"{_path}: no samples");
                 if (_numClasses == 0) _numClasses = Math.Max(2, Math.Max(all.Max(), allPred.Max()) + 1);
+                Limit();
                 var acc = new ClassificationAccumulator(_numClasses, options with { TopK = [] });
                 for (var i = 0; i < all.Length; i++) acc.Add(all[i], allPred[i]);
                 return new ClassificationFileResult(kind, _numClasses, Names(), acc.Compute(), null);
@@ -133,6 +147,7 @@ public sealed class ClassificationFile
                 var p = pred.SelectMany(x => x).ToArray();
                 if (t.Length == 0) throw new InvalidDataException($"{_path}: no samples");
                 if (_numClasses == 0) _numClasses = t.Concat(p).SelectMany(x => x).DefaultIfEmpty(0).Max() + 1;
+                Limit();
                 var acc = new MultiLabelAccumulator(_numClasses, options.Beta);
                 for (var i = 0; i < t.Length; i++)
                 {

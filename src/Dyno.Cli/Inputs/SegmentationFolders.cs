@@ -47,7 +47,8 @@ public static class SegmentationFolders
     }
 
     /// <summary>Decodes and accumulates every pair in parallel.</summary>
-    public static SegmentationReport Evaluate(IReadOnlyList<Pair> pairs, int numClasses, SegmentationOptions options, int? threads = null)
+    public static SegmentationReport Evaluate(IReadOnlyList<Pair> pairs, int numClasses, SegmentationOptions options, int? threads = null,
+        long maxPixels = PngLabelReader.DefaultMaxPixels)
     {
         var total = new SegmentationAccumulator(numClasses, options);
         var gate = new object();
@@ -55,7 +56,7 @@ public static class SegmentationFolders
         try
         {
             Parallel.For(0, pairs.Count, po,
-                () => new Worker(numClasses, options),
+                () => new Worker(numClasses, options, maxPixels),
                 (i, _, w) => { w.Add(pairs[i]); return w; },
                 w => { lock (gate) total.Merge(w.Acc); });
         }
@@ -66,10 +67,10 @@ public static class SegmentationFolders
         return total.Compute();
     }
 
-    private sealed class Worker(int numClasses, SegmentationOptions options)
+    private sealed class Worker(int numClasses, SegmentationOptions options, long maxPixels)
     {
         public readonly SegmentationAccumulator Acc = new(numClasses, options);
-        private readonly PngLabelReader _gt = new(), _pred = new();
+        private readonly PngLabelReader _gt = new() { MaxPixels = maxPixels }, _pred = new() { MaxPixels = maxPixels };
         private ushort[] _widen = [];
 
         public void Add(Pair p)

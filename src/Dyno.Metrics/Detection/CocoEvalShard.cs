@@ -11,7 +11,10 @@ namespace Dyno.Metrics.Detection;
 /// </summary>
 public sealed class CocoEvalShard
 {
-    private const string Magic = "DYNO-COCO-SHARD/1";
+    // Version 2 appends a SHA-256 of everything before it: a shard with one flipped byte is refused, never merged.
+    private const string Magic = "DYNO-COCO-SHARD/2";
+    private const string MagicV1 = "DYNO-COCO-SHARD/1";
+    private const int HashBytes = 32;
 
     private CocoEvalShard(CocoEvaluator.EvalState state, IReadOnlyList<CocoCategory> categories, long[] images, CocoCounts counts)
     {
@@ -179,8 +182,17 @@ public sealed class CocoEvalShard
         public Dictionary<string, int>? Skipped { get; set; }
     }
 
-    /// <summary>Writes the shard (a JSON header, then the per-category arrays, little-endian binary).</summary>
+    /// <summary>Writes the shard (a JSON header, then the per-category arrays, little-endian binary, then a SHA-256 of all of it).</summary>
     public void Save(Stream stream)
+    {
+        using var body = new MemoryStream();
+        SaveBody(body);
+        var bytes = body.GetBuffer().AsSpan(0, (int)body.Length);
+        stream.Write(bytes);
+        stream.Write(System.Security.Cryptography.SHA256.HashData(bytes));
+    }
+
+    private void SaveBody(Stream stream)
     {
         var s = State;
         var header = new Header
@@ -208,6 +220,26 @@ public sealed class CocoEvalShard
     /// <summary>Reads a shard written by <see cref="Save"/>; <paramref name="source"/> names it in errors.</summary>
     public static CocoEvalShard Load(Stream stream, string source)
     {
+        using var all = new MemoryStream();
+        stream.CopyTo(all);
+        var data = all.GetBuffer().AsSpan(0, (int)all.Length);
+        var magic = Encoding.UTF8.GetBytes(Magic);
+        if (data.Length < 1 + magic.Length || data[0] != magic.Length || !data.Slice(1, magic.Length).SequenceEqual(magic))
+        {
+            var v1 = Encoding.UTF8.GetBytes(MagicV1);
+            if (data.Length > v1.Length && data[0] == v1.Length && data.Slice(1, v1.Length).SequenceEqual(v1))
+                throw new InvalidDataException($"{source}: a shard written by an older dyno without a checksum; re-run 'dyno eval det --shard' to write it again");
+            throw new InvalidDataException($"{source}: not a dyno COCO shard (written by 'dyno eval det --shard')");
+        }
+        if (data.Length < 1 + magic.Length + HashBytes
+            || !System.Security.Cryptography.SHA256.HashData(data[..^HashBytes]).AsSpan().SequenceEqual(data[^HashBytes..]))
+            throw new InvalidDataException($"{source}: the shard's checksum does not match its content (corrupted or truncated); write it again with 'dyno eval det --shard'");
+        using var body = new MemoryStream(all.GetBuffer(), 0, data.Length - HashBytes, writable: false);
+        return LoadBody(body, source);
+    }
+
+    private static CocoEvalShard LoadBody(MemoryStream stream, string source)
+    {
         try
         {
             using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
@@ -228,6 +260,8 @@ public sealed class CocoEvalShard
             for (var k = 0; k < K; k++)
             {
                 var n = r.ReadInt32();
+                if (n < 0 || (long)n * (20 + AT) > stream.Length - stream.Position)
+                    throw new InvalidDataException($"{source}: category state {k} declares {n} detections, more than the file holds");
                 var c = new CocoEvaluator.CategoryState
                 {
                     Count = n, Capacity = n, NumGt = r.ReadInt32(), NumDt = r.ReadInt32(), NumPos = new long[A],
@@ -251,9 +285,10 @@ public sealed class CocoEvalShard
             {
                 Images = h.Images.Length, Categories = categories.Length, GtAnnotations = h.GtAnnotations, GtCrowd = h.GtCrowd, Detections = h.Detections, Skipped = h.Skipped,
             };
+            if (stream.Position != stream.Length) throw new InvalidDataException($"{source}: {stream.Length - stream.Position} bytes after the last category state");
             return new CocoEvalShard(state, categories, h.Images, counts);
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException or FormatException)
+        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException or FormatException or NullReferenceException or IndexOutOfRangeException or OverflowException)
         {
             throw new InvalidDataException($"{source}: truncated or corrupt shard ({e.Message})");
         }

@@ -68,9 +68,16 @@ public sealed class CocoGroundTruth
                 throw JsonInput.Bad(source, "top level", $"is {JsonInput.Describe(reader.TokenType)}; a COCO ground-truth file is an object with 'images', 'annotations' and 'categories'");
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
-                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; ReadImages(ref reader, source, images); }
-                else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); ReadCategories(ref reader, source, cats); }
-                else if (reader.ValueTextEquals("annotations"u8)) { reader.Read(); sawAnns = true; anns.ReadAll(ref reader, source); }
+                // A repeated key: the last one wins, as in Python's json (and so pycocotools), never a merge.
+                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; images.Clear(); ReadImages(ref reader, source, images); }
+                else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); cats.Clear(); ReadCategories(ref reader, source, cats); }
+                else if (reader.ValueTextEquals("annotations"u8))
+                {
+                    reader.Read();
+                    sawAnns = true;
+                    anns = new AnnBuilder(withSegmentation, iouType == CocoIouType.Keypoints);
+                    anns.ReadAll(ref reader, source);
+                }
                 else { reader.Read(); JsonInput.SkipValue(ref reader); }
             }
             if (reader.Read()) throw JsonInput.Bad(source, "after the top-level object", "unexpected extra content");
@@ -78,6 +85,11 @@ public sealed class CocoGroundTruth
         catch (JsonException e)
         {
             throw JsonInput.Malformed(source, data, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // the reader's complaint about a value, e.g. a string that is not valid UTF-8 (Python's json refuses it too)
+            throw JsonInput.Bad(source, $"byte {reader.BytesConsumed}", "malformed JSON: " + e.Message);
         }
         if (!sawImages) throw JsonInput.Bad(source, "top level", "no 'images' list");
         if (!sawAnns) throw JsonInput.Bad(source, "top level", "no 'annotations' list (is this a results file? pass it as --dt)");
@@ -111,14 +123,20 @@ public sealed class CocoGroundTruth
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
                 if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "'id' is not an integer"); }
-                else if (r.ValueTextEquals("width"u8)) { r.Read(); w = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; }
-                else if (r.ValueTextEquals("height"u8)) { r.Read(); h = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; }
+                else if (r.ValueTextEquals("width"u8)) { r.Read(); w = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; SkipContainer(ref r); }
+                else if (r.ValueTextEquals("height"u8)) { r.Read(); h = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; SkipContainer(ref r); }
                 else { r.Read(); JsonInput.SkipValue(ref r); }
             }
             if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "no 'id'");
             images.Add(new CocoImage(id, w, h));
             index++;
         }
+    }
+
+    /// <summary>A list or object where a scalar was expected is skipped whole: its items must never be read as keys.</summary>
+    private static void SkipContainer(ref Utf8JsonReader r)
+    {
+        if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
     }
 
     private static void ReadCategories(ref Utf8JsonReader r, string source, List<CocoCategory> cats)
@@ -184,13 +202,7 @@ public sealed class CocoGroundTruth
                     else if (r.ValueTextEquals("iscrowd"u8))
                     {
                         r.Read();
-                        crowd = r.TokenType switch
-                        {
-                            JsonTokenType.True => true,
-                            JsonTokenType.Number => r.TryGetDouble(out var c) && c != 0,
-                            _ => false,
-                        };
-                        if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
+                        crowd = Crowd(ref r, source, index);
                     }
                     else if (withSegmentation && r.ValueTextEquals("segmentation"u8)) { r.Read(); sawSegm = true; segm = JsonInput.ReadSegmentation(ref r, out segmError); }
                     else if (withKeypoints && r.ValueTextEquals("keypoints"u8))
@@ -199,13 +211,19 @@ public sealed class CocoGroundTruth
                         kp = JsonInput.ReadNumbers(ref r);
                         if (kp is null) throw JsonInput.Bad(source, where(), "'keypoints' is not a list of finite numbers");
                     }
-                    else if (withKeypoints && r.ValueTextEquals("num_keypoints"u8)) { r.Read(); numKp = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var nk) ? nk : -1; }
+                    else if (withKeypoints && r.ValueTextEquals("num_keypoints"u8))
+                    {
+                        r.Read();
+                        numKp = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var nk) ? nk : -1;
+                        SkipContainer(ref r);
+                    }
                     else { r.Read(); JsonInput.SkipValue(ref r); }
                 }
                 string where() => Where(index, id, hasId);
                 if (!hasId) throw JsonInput.Bad(source, $"annotations[{index}]", "no 'id'");
                 if (!hasImg) throw JsonInput.Bad(source, where(), "no 'image_id'");
                 if (!hasCat) throw JsonInput.Bad(source, where(), "no 'category_id'");
+                if (!hasBox && !withSegmentation) throw JsonInput.Bad(source, where(), "no 'bbox' (pycocotools reads every ground-truth box for bbox and keypoints evaluation)");
                 if (double.IsNaN(area)) throw JsonInput.Bad(source, where(), "no finite 'area' (COCO's area ranges use the ground truth's 'area' field)");
                 if (area < 0) throw JsonInput.Bad(source, where(), $"negative 'area' {area}");
                 if (hasBox && (w < 0 || h < 0)) throw JsonInput.Bad(source, where(), $"negative box size (width {w}, height {h})");
@@ -228,6 +246,34 @@ public sealed class CocoGroundTruth
                 }
                 index++;
             }
+        }
+
+        /// <summary>
+        /// iscrowd as pycocotools uses it, both as a truth value (ignore) and through int() (the crowd IoU):
+        /// true/false, integers and integer strings such as "1" agree on both; values where the two disagree
+        /// ("0", 0.5) or where int() raises (null, "yes", lists) are refused.
+        /// </summary>
+        private static bool Crowd(ref Utf8JsonReader r, string source, int index)
+        {
+            switch (r.TokenType)
+            {
+                case JsonTokenType.True: return true;
+                case JsonTokenType.False: return false;
+                case JsonTokenType.Number when r.TryGetDouble(out var c) && double.IsFinite(c) && Math.Floor(c) == c: return c != 0;
+                case JsonTokenType.String:
+                {
+                    var s = (r.GetString() ?? "").Trim().Replace("_", "", StringComparison.Ordinal);
+                    if (long.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v))
+                    {
+                        if (v != 0) return true;
+                        throw JsonInput.Bad(source, $"annotations[{index}]", "'iscrowd' is the string \"0\": pycocotools treats it as ignored (a non-empty string is true) but not as crowd (int(\"0\") is 0); write 0 or 1");
+                    }
+                    break;
+                }
+            }
+            var what = JsonInput.Describe(r.TokenType);
+            if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
+            throw JsonInput.Bad(source, $"annotations[{index}]", $"'iscrowd' is {what} that pycocotools cannot use as both a truth value and an integer; write 0 or 1");
         }
 
         private static string Where(int index, long id, bool hasId) => hasId ? $"annotations[{index}] (id {id})" : $"annotations[{index}]";

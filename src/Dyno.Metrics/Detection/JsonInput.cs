@@ -11,7 +11,8 @@ using Segmentation = Dyno.Metrics.Masks.Segmentation;
 /// <summary>Reading helpers shared by the COCO loaders: whole-file UTF-8 input, typed values and errors that name the file and position.</summary>
 internal static class JsonInput
 {
-    public static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false, MaxDepth = 64 };
+    // No comments: Python's json (and so pycocotools) rejects them.
+    public static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false, MaxDepth = 64 };
 
     public static byte[] ReadFile(string path)
     {

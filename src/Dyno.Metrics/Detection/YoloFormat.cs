@@ -42,6 +42,7 @@ public static class YoloFormat
             if (!File.Exists(file)) continue; // a background image
             foreach (var (line, cls, x, y, w, h, _) in ReadLines(file, sizes[i], withConfidence: false))
             {
+                CheckClass(file, line, cls, classNames);
                 maxClass = Math.Max(maxClass, cls);
                 if (annId > 0) gt.Append(',');
                 gt.Append(CultureInfo.InvariantCulture, $"{{\"id\":{++annId},\"image_id\":{i + 1},\"category_id\":{cls + 1},\"bbox\":[{x:R},{y:R},{w:R},{h:R}],\"area\":{w * h:R},\"iscrowd\":0}}");
@@ -57,8 +58,9 @@ public static class YoloFormat
                 if (policy == BadRecordPolicy.Error) throw new InvalidDataException($"{file}: no image '{stem}' among the evaluated images (use --lenient to skip)");
                 continue;
             }
-            foreach (var (_, cls, x, y, w, h, conf) in ReadLines(file, sizes[imageId - 1], withConfidence: true))
+            foreach (var (line, cls, x, y, w, h, conf) in ReadLines(file, sizes[imageId - 1], withConfidence: true))
             {
+                CheckClass(file, line, cls, classNames);
                 maxClass = Math.Max(maxClass, cls);
                 if (!first) dt.Append(',');
                 first = false;
@@ -77,6 +79,12 @@ public static class YoloFormat
         gt.Append("]}");
         var g = CocoGroundTruth.Parse(Encoding.UTF8.GetBytes(gt.ToString()), labelsDir);
         return (g, CocoDetections.Parse(Encoding.UTF8.GetBytes(dt.ToString()), predictionsDir, g, CocoIouType.Bbox, policy));
+    }
+
+    private static void CheckClass(string file, int line, int cls, IReadOnlyList<string>? classNames)
+    {
+        if (classNames is not null && cls >= classNames.Count)
+            throw new InvalidDataException($"{file}: line {line}: class {cls} is beyond the {classNames.Count} names given (classes are 0..{classNames.Count - 1})");
     }
 
     private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s);
@@ -98,6 +106,10 @@ public static class YoloFormat
             for (var k = 1; k < want; k++)
                 if (!double.TryParse(parts[k], NumberStyles.Float, CultureInfo.InvariantCulture, out v[k - 1]) || !double.IsFinite(v[k - 1]))
                     throw new InvalidDataException($"{file}: line {n}: '{parts[k]}' is not a finite number");
+            // Ultralytics refuses labels outside [0, 1] ("non-normalized or out of bounds coordinates"): pixel labels would
+            // otherwise be scaled by the image size a second time.
+            if (!withConfidence && v.Any(c => c is < 0 or > 1))
+                throw new InvalidDataException($"{file}: line {n}: coordinates '{string.Join(" ", parts[1..])}' are not normalised to [0, 1] (YOLO labels are fractions of the image size, not pixels)");
             double w = v[2] * size.Width, h = v[3] * size.Height;
             if (w < 0 || h < 0) throw new InvalidDataException($"{file}: line {n}: negative box size");
             yield return (n, cls, v[0] * size.Width - w / 2, v[1] * size.Height - h / 2, w, h, withConfidence ? v[4] : 1);
@@ -109,7 +121,16 @@ public static class YoloFormat
     /// format is not recognised or a JPEG has no frame header. JPEG segments are skipped by seeking, so a
     /// frame header after large EXIF data is still found.
     /// </summary>
+    /// <exception cref="InvalidDataException">The header gives a zero or negative width or height.</exception>
     public static (int Width, int Height)? ReadImageSize(string path)
+    {
+        var size = ReadHeaderSize(path);
+        if (size is { } s && (s.Width <= 0 || s.Height <= 0))
+            throw new InvalidDataException($"{path}: the image header gives a size of {s.Width}x{s.Height}; boxes in it would be scaled to nothing");
+        return size;
+    }
+
+    private static (int Width, int Height)? ReadHeaderSize(string path)
     {
         using var f = File.OpenRead(path);
         Span<byte> head = stackalloc byte[26];

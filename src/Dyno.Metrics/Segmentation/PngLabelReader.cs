@@ -17,6 +17,15 @@ public sealed class PngLabelReader
 {
     private static ReadOnlySpan<byte> Signature => [137, 80, 78, 71, 13, 10, 26, 10];
 
+    /// <summary>
+    /// Pillow's decompression-bomb limit (<c>Image.MAX_IMAGE_PIXELS</c> x 2, where it raises
+    /// DecompressionBombError): a tiny file must not make dyno allocate gigabytes.
+    /// </summary>
+    public const long DefaultMaxPixels = 178_956_970;
+
+    /// <summary>Largest width x height accepted (a resource limit; raise it for genuinely huge maps).</summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
     private byte[] _file = [];
     private byte[] _idat = [];
     private byte[] _raw = [];
@@ -72,12 +81,16 @@ public sealed class PngLabelReader
             if (pos + 8 > png.Length) throw new InvalidDataException("truncated PNG (no IEND chunk)");
             var len = BinaryPrimitives.ReadUInt32BigEndian(png[pos..]);
             var type = png.Slice(pos + 4, 4);
-            if (len > (uint)(png.Length - pos - 12)) throw new InvalidDataException($"truncated PNG (chunk {System.Text.Encoding.ASCII.GetString(type)} runs past the end)");
+            if (pos + 12 > png.Length || len > (uint)(png.Length - pos - 12)) throw new InvalidDataException($"truncated PNG (chunk {System.Text.Encoding.ASCII.GetString(type)} runs past the end)");
             var data = png.Slice(pos + 8, (int)len);
+            var stored = BinaryPrimitives.ReadUInt32BigEndian(png[(pos + 8 + (int)len)..]);
+            if (System.IO.Hashing.Crc32.HashToUInt32(png.Slice(pos + 4, 4 + (int)len)) != stored)
+                throw new InvalidDataException($"corrupt PNG: the CRC of chunk {System.Text.Encoding.ASCII.GetString(type)} at byte {pos} does not match its data");
             pos += 12 + (int)len;
             if (type.SequenceEqual("IHDR"u8))
             {
                 if (len != 13) throw new InvalidDataException("bad IHDR chunk");
+                if (sawHeader) throw new InvalidDataException("two IHDR chunks");
                 Width = checked((int)BinaryPrimitives.ReadUInt32BigEndian(data));
                 Height = checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[4..]));
                 bitDepth = data[8];
@@ -88,6 +101,9 @@ public sealed class PngLabelReader
                 if (!((colorType == 0 && bitDepth is 8 or 16) || (colorType == 3 && bitDepth == 8)))
                     throw new InvalidDataException($"{bitDepth}-bit {(colorType == 3 ? "palette" : "grayscale")} PNGs are not supported; label maps must be 8- or 16-bit grayscale or 8-bit palette");
                 if (Width <= 0 || Height <= 0 || (long)Width * Height > int.MaxValue / 2) throw new InvalidDataException($"unsupported image size {Width}x{Height}");
+                if ((long)Width * Height > MaxPixels)
+                    throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{Width}x{Height} = {(long)Width * Height:N0} pixels is more than the limit of {MaxPixels:N0} (Pillow's decompression-bomb limit; raise it with --max-image-pixels)"));
                 sawHeader = true;
             }
             else if (type.SequenceEqual("IDAT"u8))
@@ -111,6 +127,12 @@ public sealed class PngLabelReader
             try { got = z.ReadAtLeast(_raw.AsSpan(0, rawLength), rawLength, throwOnEndOfStream: false); }
             catch (InvalidDataException e) { throw new InvalidDataException("corrupt image data: " + e.Message); }
             if (got < rawLength) throw new InvalidDataException($"truncated image data ({got} of {rawLength} bytes)");
+            // Read to the end of the zlib stream so that its Adler-32 checksum is verified, and refuse data past the image.
+            Span<byte> probe = stackalloc byte[1];
+            int extra;
+            try { extra = z.Read(probe); }
+            catch (InvalidDataException e) { throw new InvalidDataException("corrupt image data (zlib checksum): " + e.Message); }
+            if (extra > 0) throw new InvalidDataException($"the image data holds more than the {Width}x{Height} pixels its header declares");
         }
         var outLength = Height * stride;
         if (_pixels.Length < outLength) _pixels = new byte[outLength];

@@ -40,9 +40,11 @@ public static class TrackFileReader
             var fields = SplitNumbers(line, f, name, lineNo);
             if (fields == 0) continue;
             if (fields < 6) throw new InvalidDataException($"{name}: line {lineNo}: {fields} fields, a MOTChallenge row needs at least 6 (frame, id, x, y, w, h)");
-            frame[n] = ToInt(f[0], name, lineNo, "frame");
+            frame[n] = Frame(f[0], name, lineNo);
             id[n] = ToInt(f[1], name, lineNo, "id");
             x[n] = f[2]; y[n] = f[3]; w[n] = f[4]; h[n] = f[5];
+            if (!(f[4] >= 0 && f[5] >= 0))
+                throw new InvalidDataException($"{name}: line {lineNo}: negative box size (width {f[4].ToString(CultureInfo.InvariantCulture)}, height {f[5].ToString(CultureInfo.InvariantCulture)})");
             conf[n] = fields > 6 ? f[6] : 1.0;
             // MOT16/17/20 ground truth has class and visibility in columns 8-9; MOT15 has world
             // coordinates there (TUD-Stadtmitte: 4.4852, 5.5016), so they only count as classes when
@@ -88,7 +90,7 @@ public static class TrackFileReader
             if (classes is not null && !classes.Contains(type, StringComparer.OrdinalIgnoreCase)) continue;
             double Num(int i, string what) => double.TryParse(p[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
                 ? v : throw new InvalidDataException($"{path}: line {lineNo}: {what} '{p[i]}' is not a number");
-            frame.Add(ToInt(Num(0, "frame"), path, lineNo, "frame") + 1);
+            frame.Add(Frame(Num(0, "frame") + 1, path, lineNo));
             id.Add(ToInt(Num(1, "track id"), path, lineNo, "track id"));
             double x1 = Num(6, "x1"), y1 = Num(7, "y1"), x2 = Num(8, "x2"), y2 = Num(9, "y2");
             x.Add(x1); y.Add(y1); w.Add(x2 - x1); h.Add(y2 - y1);
@@ -97,6 +99,17 @@ public static class TrackFileReader
         }
         return new TrackTable(frame.ToArray(), id.ToArray(), x.ToArray(), y.ToArray(), w.ToArray(), h.ToArray(),
             conf.ToArray(), null, null, lines.ToArray());
+    }
+
+    /// <summary>Largest frame number accepted: per-frame tables are sized by it (ten million frames is 46 hours at 60 fps).</summary>
+    public const int MaxFrame = 10_000_000;
+
+    private static int Frame(double v, string name, int line)
+    {
+        var frame = ToInt(v, name, line, "frame");
+        if (frame is < 0 or > MaxFrame)
+            throw new InvalidDataException($"{name}: line {line}: frame {frame} is outside 0..{MaxFrame:D} (frames are video frame numbers)");
+        return frame;
     }
 
     private static int ToInt(double v, string name, int line, string what)

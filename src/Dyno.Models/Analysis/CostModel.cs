@@ -41,8 +41,11 @@ public static class CostModel
     private static readonly HashSet<string> Variadic = ["Sum", "Max", "Min", "Mean"];
 
     /// <summary>Dense MACs and FLOPs of one node, from its inferred input/output infos.</summary>
+    /// <exception cref="OverflowException">A count exceeds 2^63: refused rather than wrapped.</exception>
     public static (long Macs, long Flops) Cost(OnnxNode node, IReadOnlyList<TensorInfo?> ins, IReadOnlyList<TensorInfo?> outs)
     {
+        checked
+        {
         var op = node.OpType;
         long OutElems(int i = 0) => i < outs.Count && outs[i] is { IsStatic: true } o ? o.ElementCount : 0;
         long InElems(int i) => i < ins.Count && ins[i] is { IsStatic: true } t ? t.ElementCount : 0;
@@ -140,6 +143,7 @@ public static class CostModel
         }
         if (PerElement.TryGetValue(op, out var per)) return (0, (long)Math.Round(OutElems() * per));
         return (0, 0);
+        }
     }
 
     /// <summary>Ops whose output is metadata only (they read no tensor data).</summary>

@@ -26,8 +26,25 @@ public sealed record ProfileOptions
 public static class ModelProfiler
 {
     /// <summary>Profiles <paramref name="model"/>.</summary>
+    /// <exception cref="InvalidDataException">The graph is not well-formed (<see cref="OnnxChecker"/>), or a count exceeds 2^63 (it is refused, never wrapped).</exception>
     public static ModelProfile Profile(OnnxModel model, ProfileOptions? options = null)
     {
+        OnnxChecker.Check(model);
+        try
+        {
+            return checked(ProfileChecked(model, options));
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException($"{model.Source}: a tensor's element count, bytes or FLOPs exceed 2^63, more than any real model; " +
+                                           "refused rather than reported wrapped (check the input shapes, --shape and --dim)");
+        }
+    }
+
+    private static ModelProfile ProfileChecked(OnnxModel model, ProfileOptions? options)
+    {
+        checked
+        {
         options ??= new ProfileOptions();
         var shapes = new ShapeInferenceEngine(model) { PropagateConstants = !options.OnnxCompatibleShapes }.Run(options.InputShapes, options.Dims);
         var g = model.Graph;
@@ -63,6 +80,7 @@ public static class ModelProfiler
         void Walk(OnnxGraph graph, Func<string, TensorInfo?> lookup, string path)
         {
             foreach (var node in graph.Nodes)
+            try
             {
                 var ins = node.Inputs.Select(n => n.Length == 0 ? null : lookup(n)).ToList();
                 var outs = node.Outputs.Select(n => n.Length == 0 ? null : lookup(n)).ToList();
@@ -131,6 +149,12 @@ public static class ModelProfiler
                     Walk(sub, n => local is not null && local.TryGetValue(n, out var v) ? v : lookup(n), $"{(path.Length > 0 ? path + "/" : "")}{label}/{attr}");
                 }
             }
+            catch (OverflowException)
+            {
+                var shapesText = string.Join(", ", node.Inputs.Concat(node.Outputs).Where(n => n.Length > 0).Select(n => $"{n} {lookup(n)?.ShapeText ?? "?"}"));
+                throw new InvalidDataException($"{model.Source}: node '{(node.Name.Length > 0 ? node.Name : $"#{node.Index}")}' ({node.OpType}): " +
+                                               $"its element counts, bytes or FLOPs exceed 2^63 ({shapesText}); refused rather than reported wrapped");
+            }
         }
         Walk(g, n => shapes[n], "");
 
@@ -170,5 +194,6 @@ public static class ModelProfiler
             Notes = notes,
             Memory = MemoryPlanner.Plan(g, n => shapes[n]),
         };
+        }
     }
 }

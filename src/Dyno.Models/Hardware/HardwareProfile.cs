@@ -108,7 +108,8 @@ public sealed class HardwareDatabase
             for (var i = 0; i < list.Count; i++)
             {
                 var d = list[i];
-                if (d.MemoryBandwidthGbps <= 0 || d.PeakTflops.Count == 0 || d.PeakTflops.Values.Any(v => v <= 0))
+                if (d is null) throw new InvalidDataException($"{what}: device #{i} is null");
+                if (!(d.MemoryBandwidthGbps is > 0 and < 1e9) || d.PeakTflops is null || d.PeakTflops.Count == 0 || d.PeakTflops.Values.Any(v => !(v is > 0 and < 1e9)))
                     throw new InvalidDataException($"{what}: device #{i} '{d.Name}' needs positive memory_bandwidth_gbps and peak_tflops");
                 foreach (var k in d.PeakTflops.Keys) _ = HardwareProfile.ParsePrecision(k);
             }
@@ -121,6 +122,11 @@ public sealed class HardwareDatabase
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{what}: {e.Message}");
+        }
+        catch (InvalidOperationException e)
+        {
+            // JsonElement of the wrong kind, e.g. "devices": "x" or a list at the top level
+            throw new InvalidDataException($"{what}: not a hardware file (an object with 'devices': [...] or one device object): {e.Message}");
         }
     }
 }

@@ -25,7 +25,12 @@ public static class DataTypes
     };
 
     /// <summary>Bytes taken by <paramref name="elements"/> elements (4-bit types round up).</summary>
-    public static long Bytes(DataType t, long elements) => (elements * Bits(t) + 7) / 8;
+    /// <exception cref="OverflowException">The size exceeds 2^63 bits: refused rather than wrapped.</exception>
+    public static long Bytes(DataType t, long elements)
+    {
+        var bits = Bits(t);
+        return checked(bits % 8 == 0 ? elements * (bits / 8) : elements / 8 * bits + (elements % 8 * bits + 7) / 8);
+    }
 
     public static bool IsFloat(DataType t) => t is DataType.Float or DataType.Double or DataType.Float16 or DataType.BFloat16
         or DataType.Float8E4M3FN or DataType.Float8E4M3FNUZ or DataType.Float8E5M2 or DataType.Float8E5M2FNUZ or DataType.Float4E2M1;

@@ -16,6 +16,9 @@ public sealed class OnnxBuilder
     private readonly List<byte[]> _functions = [];
     public long Opset { get; set; } = 13;
 
+    /// <summary>False writes no opset_import at all (an ill-formed model, for validation tests).</summary>
+    public bool ImportOpset { get; set; } = true;
+
     /// <summary>Adds a graph input; dims are numbers or symbolic names.</summary>
     public OnnxBuilder Input(string name, int elemType, params object[] dims) { _inputs.Add(ValueInfo(name, elemType, dims)); return this; }
     public OnnxBuilder Output(string name, int elemType, params object[] dims) { _outputs.Add(ValueInfo(name, elemType, dims)); return this; }
@@ -24,6 +27,19 @@ public sealed class OnnxBuilder
     public OnnxBuilder Initializer(string name, int elemType, long[] dims, long[]? int64Data = null, string? externalFile = null)
     {
         _inits.Add(Tensor(name, elemType, dims, int64Data, externalFile));
+        return this;
+    }
+
+    /// <summary>An initializer whose raw_data is exactly <paramref name="raw"/> (whatever its length).</summary>
+    public OnnxBuilder RawInitializer(string name, int elemType, long[] dims, byte[] raw)
+    {
+        _inits.Add(Message(o =>
+        {
+            foreach (var d in dims) { o.WriteTag(1, WireFormat.WireType.Varint); o.WriteInt64(d); }
+            o.WriteTag(2, WireFormat.WireType.Varint); o.WriteInt32(elemType);
+            o.WriteTag(8, WireFormat.WireType.LengthDelimited); o.WriteString(name);
+            o.WriteTag(9, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(raw));
+        }));
         return this;
     }
 
@@ -129,7 +145,7 @@ public sealed class OnnxBuilder
         o.WriteTag(1, WireFormat.WireType.Varint); o.WriteInt64(8);
         o.WriteTag(2, WireFormat.WireType.LengthDelimited); o.WriteString("dyno-tests");
         o.WriteTag(7, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(GraphBytes()));
-        o.WriteTag(8, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(Opset13()));
+        if (ImportOpset) { o.WriteTag(8, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(Opset13())); }
         foreach (var f in _functions) { o.WriteTag(25, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(f)); }
     });
 

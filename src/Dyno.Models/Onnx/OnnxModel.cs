@@ -55,12 +55,12 @@ public sealed class OnnxModel : IDisposable
     /// <summary>Reads an ONNX file (memory-mapped).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a readable ONNX model (truncated, not protobuf, no graph).</exception>
-    public static OnnxModel Load(string path)
+    public static OnnxModel Load(string path, OnnxReadLimits? limits = null)
     {
         var buffer = ModelBuffer.Map(path);
         try
         {
-            return OnnxParser.Parse(buffer, path, Path.GetDirectoryName(Path.GetFullPath(path)));
+            return OnnxParser.Parse(buffer, path, Path.GetDirectoryName(Path.GetFullPath(path)), limits);
         }
         catch
         {
@@ -93,6 +93,22 @@ public sealed class OnnxModel : IDisposable
     }
 
     public void Dispose() => _buffer.Dispose();
+}
+
+/// <summary>Resource limits applied while reading an untrusted ONNX file (docs/reliability.md).</summary>
+public sealed record OnnxReadLimits
+{
+    /// <summary>Default nesting depth of subgraphs (If/Loop/Scan bodies); real models nest a handful deep.</summary>
+    public const int DefaultMaxGraphDepth = 64;
+
+    /// <summary>The most <see cref="MaxGraphDepth"/> may be raised to: readers recurse once per level, and the stack is finite.</summary>
+    public const int MaxGraphDepthCeiling = 1000;
+
+    /// <summary>The limits used when none are given.</summary>
+    public static OnnxReadLimits Default { get; } = new();
+
+    /// <summary>Deepest subgraph nesting accepted (the main graph is depth 1).</summary>
+    public int MaxGraphDepth { get; init; } = DefaultMaxGraphDepth;
 }
 
 /// <summary>The reference models embedded in Dyno (weightless ONNX graphs), usable with no files.</summary>

@@ -7,17 +7,21 @@ internal sealed class OnnxParser
     private readonly string _source;
     private readonly string? _baseDir;
     private readonly Dictionary<string, bool> _fileExists = new(StringComparer.Ordinal);
+    private readonly int _maxDepth;
+    private int _depth;
+    private long? _negativeDim;
 
-    private OnnxParser(ModelBuffer buf, string source, string? baseDir)
+    private OnnxParser(ModelBuffer buf, string source, string? baseDir, int maxDepth = OnnxReadLimits.DefaultMaxGraphDepth)
     {
         _buf = buf;
         _source = source;
         _baseDir = baseDir;
+        _maxDepth = maxDepth;
     }
 
-    public static OnnxModel Parse(ModelBuffer buf, string source, string? baseDir)
+    public static OnnxModel Parse(ModelBuffer buf, string source, string? baseDir, OnnxReadLimits? limits = null)
     {
-        var p = new OnnxParser(buf, source, baseDir);
+        var p = new OnnxParser(buf, source, baseDir, (limits ?? OnnxReadLimits.Default).MaxGraphDepth);
         var model = new OnnxModel(buf, source);
         if (buf.Length == 0) throw new InvalidDataException($"{source}: the file is empty, not an ONNX model");
         var opsets = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -95,6 +99,21 @@ internal sealed class OnnxParser
     }
 
     private OnnxGraph ParseGraph(Region region, string where)
+    {
+        if (++_depth > _maxDepth)
+            throw new InvalidDataException($"{_source}: subgraphs (If/Loop/Scan bodies) are nested more than {_maxDepth} deep; " +
+                                           "refused as a resource limit (raise it with --max-graph-depth, at most " + OnnxReadLimits.MaxGraphDepthCeiling + ")");
+        try
+        {
+            return ParseGraphBody(region, where);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private OnnxGraph ParseGraphBody(Region region, string where)
     {
         var nodes = new List<OnnxNode>();
         var inits = new List<OnnxTensor>();
@@ -234,6 +253,8 @@ internal sealed class OnnxParser
             else if (r.Field == 2) type = ParseType(r.Bytes());
             else r.Skip();
         }
+        if (_negativeDim is { } neg)
+            throw new InvalidDataException($"{_source}: value '{name}' declares a negative dimension {neg}; dimensions are sizes (>= 0) or symbolic names");
         return new OnnxValueInfo(name, type.Kind, type.Elem, type.Shape);
     }
 
@@ -295,7 +316,12 @@ internal sealed class OnnxParser
             var dim = Dim.Unknown;
             while (d.Next())
             {
-                if (d.Field == 1) dim = Dim.Of(d.Varint());
+                if (d.Field == 1)
+                {
+                    var v = d.Varint();
+                    if (v < 0) _negativeDim ??= v;
+                    dim = Dim.Of(v);
+                }
                 else if (d.Field == 2) dim = Dim.Sym(d.String());
                 else d.Skip();
             }
@@ -373,6 +399,7 @@ internal sealed class OnnxParser
         {
             if (file is null) throw new InvalidDataException($"{_source}: {where} '{name}' declares external data without a location");
             location = DataLocation.External;
+            CheckExternalLocation(file, name, where);
             present = ExternalExists(file);
         }
         foreach (var d in dims)
@@ -438,6 +465,26 @@ internal sealed class OnnxParser
             Name = name, Domain = domain, Inputs = inputs.ToArray(), Outputs = outputs.ToArray(),
             AttributeNames = attrs.ToArray(), Nodes = nodes, OpsetImports = opsets,
         };
+    }
+
+    /// <summary>
+    /// Refuses an external-data location that is absolute or climbs out of the model's folder, as
+    /// onnx.checker and ONNX Runtime do, before anything tests whether it exists: otherwise the
+    /// answer (absent or not) would tell an untrusted model's author which paths exist on this machine.
+    /// </summary>
+    private void CheckExternalLocation(string file, string name, string where)
+    {
+        var parts = file.Split('/', '\\');
+        var bad = file.Length == 0 || Path.IsPathRooted(file) || (file.Length > 1 && file[1] == ':') || file.Contains('\0')
+                  || parts.Any(p => p == "..");
+        if (!bad && _baseDir is not null)
+        {
+            var baseFull = Path.GetFullPath(_baseDir).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+            bad = !Path.GetFullPath(Path.Combine(baseFull, file)).StartsWith(baseFull, StringComparison.Ordinal);
+        }
+        if (bad)
+            throw new InvalidDataException(
+                $"{_source}: {where} '{name}': external data location '{file}' is absolute or leaves the model's folder; refused (ONNX requires a path relative to the model's folder)");
     }
 
     private bool ExternalExists(string file)

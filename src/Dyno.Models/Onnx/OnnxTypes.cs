@@ -58,7 +58,7 @@ public sealed class OnnxTensor
         get
         {
             long n = 1;
-            foreach (var d in Dims) n *= d;
+            foreach (var d in Dims) n = checked(n * d); // never wrap around 2^64: an absurd shape is refused
             return n;
         }
     }

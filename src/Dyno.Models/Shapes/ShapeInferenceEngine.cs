@@ -195,6 +195,10 @@ public sealed class ShapeInferenceEngine
                 reason = e.Message;
                 kind = UnresolvedKind.InconsistentShapes;
             }
+            catch (OverflowException)
+            {
+                throw new InvalidDataException($"{_model?.Source ?? "model"}: node {node}: a shape or value exceeds 2^63 elements; refused rather than wrapped");
+            }
             for (var i = 0; i < node.Outputs.Length; i++)
             {
                 var name = node.Outputs[i];

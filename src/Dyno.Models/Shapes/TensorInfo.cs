@@ -73,7 +73,7 @@ public sealed class TensorInfo
         {
             if (!IsStatic) return -1;
             long n = 1;
-            foreach (var d in Shape!) n *= d.Value;
+            foreach (var d in Shape!) n = checked(n * d.Value); // never wrap around 2^64: an absurd shape is refused
             return n;
         }
     }

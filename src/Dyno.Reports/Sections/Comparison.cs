@@ -81,9 +81,12 @@ public static partial class Comparer
                 $"{key} = {v.ToString("G6", CultureInfo.InvariantCulture)}, {(b.Value != 0 ? (v / b.Value).ToString("0.####", CultureInfo.InvariantCulture) : "-")} x the baseline's {b.Value.ToString("G6", CultureInfo.InvariantCulture)} (bound {bound.ToString("G6", CultureInfo.InvariantCulture)})");
         }
         if (isChange && b is null) throw new ArgumentException($"--fail-if '{rule}': the baseline has no value at '{key}'");
-        double lhs = !isChange ? v : relative ? (b!.Value == 0 ? 0 : (v - b.Value) / Math.Abs(b.Value) * 100) : v - b!.Value;
+        // From a baseline of 0 any change is infinitely large in relative terms (never 0%, which would pass every rule).
+        double lhs = !isChange ? v : relative ? (b!.Value == 0 ? (v == 0 ? 0 : v > 0 ? double.PositiveInfinity : double.NegativeInfinity)
+            : (v - b.Value) / Math.Abs(b.Value) * 100) : v - b!.Value;
         var failed = op switch { ">" => lhs > num, "<" => lhs < num, ">=" => lhs >= num, _ => lhs <= num };
         var what = !isChange ? $"{key} = {v.ToString("G6", CultureInfo.InvariantCulture)}"
+            : relative && double.IsInfinity(lhs) ? $"{key} changed from 0 to {v.ToString("G6", CultureInfo.InvariantCulture)} (an infinite relative change)"
             : relative ? $"{key} changed {lhs.ToString("+0.##;-0.##;0", CultureInfo.InvariantCulture)}% ({b!.Value.ToString("G6", CultureInfo.InvariantCulture)} -> {v.ToString("G6", CultureInfo.InvariantCulture)})"
             : $"{key} changed {lhs.ToString("+0.######;-0.######;0", CultureInfo.InvariantCulture)} ({b!.Value.ToString("G6", CultureInfo.InvariantCulture)} -> {v.ToString("G6", CultureInfo.InvariantCulture)})";
         return new RuleResult(rule, file, b, v, failed, what);

@@ -19,8 +19,20 @@ public static class JsonPaths
         return cur;
     }
 
-    public static double? Number(JsonElement root, string path) =>
-        At(root, path) is { ValueKind: JsonValueKind.Number } e ? e.GetDouble() : null;
+    /// <summary>The number at <paramref name="path"/>; null when absent or null (NaN is written as null).</summary>
+    /// <exception cref="InvalidDataException">The key holds something else (a string, a list...): a report never draws it as missing.</exception>
+    public static double? Number(JsonElement root, string path) => At(root, path) switch
+    {
+        { ValueKind: JsonValueKind.Number } e => e.GetDouble(),
+        null or { ValueKind: JsonValueKind.Null } => null,
+        { } e => throw new InvalidDataException($"'{path}' is {e.ValueKind.ToString().ToLowerInvariant()} {Short(e)}, expected a number"),
+    };
+
+    private static string Short(JsonElement e)
+    {
+        var raw = e.GetRawText();
+        return raw.Length <= 40 ? raw : raw[..40] + "...";
+    }
 
     public static string? Text(JsonElement root, string path) =>
         At(root, path) is { ValueKind: JsonValueKind.String } e ? e.GetString() : null;

@@ -66,7 +66,14 @@ public static class ReportBuilder
         for (var i = 0; i < paths.Count; i++)
         {
             using var json = LoadResult(paths[i]);
-            doc.Sections.Add(Section(json.RootElement, paths[i], i));
+            try
+            {
+                doc.Sections.Add(Section(json.RootElement, paths[i], i));
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{paths[i]}: {e.Message}", e);
+            }
         }
         return doc;
     }

@@ -210,15 +210,36 @@ public static class InferenceBenchmark
         };
     }
 
+    /// <summary>Copies through a temporary file and a rename, so a reader never sees half a file.</summary>
+    private static void CopyAtomically(string from, string to)
+    {
+        var tmp = Path.Combine(Path.GetDirectoryName(to)!, $".{Path.GetFileName(to)}.{System.Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.Copy(from, tmp);
+            File.Move(tmp, to, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(tmp);
+            throw;
+        }
+    }
+
     private static void SaveRunnable(RunnableModel runnable, string target, List<string> notes)
     {
         target = Path.GetFullPath(target);
         var dir = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(dir);
-        File.Copy(runnable.Path, target, overwrite: true);
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--save-model {target}: the folder '{dir}' does not exist");
         if (runnable.TempDirectory is not null)
             foreach (var f in Directory.EnumerateFiles(runnable.TempDirectory, "*", SearchOption.AllDirectories))
-                if (f != runnable.Path) File.Copy(f, Path.Combine(dir, Path.GetRelativePath(runnable.TempDirectory, f)), overwrite: true);
+                if (f != runnable.Path)
+                {
+                    var to = Path.Combine(dir, Path.GetRelativePath(runnable.TempDirectory, f));
+                    Directory.CreateDirectory(Path.GetDirectoryName(to)!); // the external-data layout the model names
+                    CopyAtomically(f, to);
+                }
+        CopyAtomically(runnable.Path, target); // the model last: it is never visible before its weights
         notes.Add($"the model as run was saved to {target}");
     }
 

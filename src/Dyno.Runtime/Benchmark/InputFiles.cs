@@ -43,11 +43,14 @@ public static partial class InputFiles
     {
         if (bytes.Length < 10 || bytes[0] != 0x93 || Encoding.ASCII.GetString(bytes, 1, 5) != "NUMPY")
             throw new InvalidDataException($"{path}: not a .npy file (missing \\x93NUMPY magic)");
-        int major = bytes[6], headerLen, start;
+        int major = bytes[6], start;
+        long headerLen;
         if (major == 1) { headerLen = BitConverter.ToUInt16(bytes, 8); start = 10; }
-        else { headerLen = (int)BitConverter.ToUInt32(bytes, 8); start = 12; }
-        if (start + headerLen > bytes.Length) throw new InvalidDataException($"{path}: truncated .npy header");
-        var header = Encoding.Latin1.GetString(bytes, start, headerLen);
+        else if (major is 2 or 3 && bytes.Length >= 12) { headerLen = BitConverter.ToUInt32(bytes, 8); start = 12; }
+        else throw new InvalidDataException($"{path}: .npy format version {major} is not 1, 2 or 3");
+        if (start + headerLen > bytes.Length)
+            throw new InvalidDataException($"{path}: truncated .npy file (its header says {headerLen} bytes, the file has {bytes.Length - start} after the preamble)");
+        var header = Encoding.Latin1.GetString(bytes, start, (int)headerLen);
         var descr = DescrRegex().Match(header);
         var shapeM = ShapeRegex().Match(header);
         if (!descr.Success || !shapeM.Success) throw new InvalidDataException($"{path}: unreadable .npy header '{header.Trim()}'");
@@ -59,8 +62,9 @@ public static partial class InputFiles
             var d => throw new InvalidDataException($"{path}: dtype '{d}' is not supported (little-endian float/int/bool only)"),
         };
         var shape = shapeM.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-        return (type, shape, bytes.AsMemory(start + headerLen));
+            .Select(x => long.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var d) ? d
+                : throw new InvalidDataException($"{path}: .npy shape entry '{x}' is not a non-negative integer (header '{header.Trim()}')")).ToArray();
+        return (type, shape, bytes.AsMemory((int)(start + headerLen)));
     }
 
     private static (string, OrtValue, long[]) LoadTensorProto(string path, InputSpec s)
