@@ -70,6 +70,8 @@ public static class ValCommand
             var savePath = parse.GetValue(save) is { } sp ? Path.GetFullPath(sp) : null;
             if (savePath is not null && parse.GetValue(common.Out) is { } outFile && Path.GetFullPath(outFile.FullName) == savePath)
                 throw new UsageException("--save-predictions and --out name the same file");
+            if (savePath is not null && (savePath == modelPath || savePath == dataPath || (parse.GetValue(images) is { } imgDir && savePath == imgDir.FullName.TrimEnd('/'))))
+                throw new UsageException($"--save-predictions {savePath}: is also an input (the model, --data or --images); writing it would destroy the input");
             string? segTemp = null;
             if (t == ValTask.Segment && savePath is not null)
             {

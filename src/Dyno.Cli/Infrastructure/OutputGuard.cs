@@ -13,7 +13,7 @@ public static class OutputGuard
     /// <summary>The file-valued options through which commands write.</summary>
     public static readonly IReadOnlySet<string> OutputOptions = new HashSet<string>(StringComparer.Ordinal)
     {
-        "--out", "--html", "--md", "--pareto-chart", "--reliability-svg", "--roofline-chart", "--save-model", "--shard",
+        "--out", "--html", "--md", "--pareto-chart", "--reliability-svg", "--roofline-chart", "--save-model", "--shard", "--state",
     };
 
     /// <summary>Throws <see cref="UsageException"/> when two file values of the parsed command name the same file and one of them is an output.</summary>
