@@ -72,12 +72,7 @@ public static class MatrixCommand
                 Baseline = parse.GetValue(baseline) ?? p.Baseline,
             };
             if (!File.Exists(p.Data) && !Directory.Exists(p.Data)) throw new FileNotFoundException($"{p.Data}: data not found");
-            var c = parse.GetValue(conf);
-            if (!(c >= 0 && c < 1)) throw new UsageException($"--conf must be in [0, 1), got {c}");
-            var io = parse.GetValue(iou);
-            if (!(io > 0 && io <= 1)) throw new UsageException($"--iou must be in (0, 1], got {io}");
-            var md = parse.GetValue(maxDet);
-            if (md is < 1 or > 100_000) throw new UsageException($"--max-det must be in 1..100000, got {md}");
+            var decode = ValCommand.BuildDecode(parse, conf, iou, maxDet);
             var th = parse.GetValue(threads);
             if (th < 0 || th > 4 * System.Environment.ProcessorCount) throw new UsageException($"--threads must be in 0..{4 * System.Environment.ProcessorCount}, got {th}");
             var wk = parse.GetValue(workers);
@@ -91,7 +86,7 @@ public static class MatrixCommand
             {
                 Val = new ValOptions
                 {
-                    Decode = new DetectionDecodeOptions { Confidence = c, Iou = io, MaxDetections = md }, IntraOpThreads = th,
+                    Decode = decode, IntraOpThreads = th,
                     Workers = wk > 0 ? wk : Math.Max(1, System.Environment.ProcessorCount - 1),
                 },
                 Preprocess = ValCommand.BuildRequest(parse, imgsz, preprocess, cropFraction, pad, normalize, bgr),

@@ -151,9 +151,8 @@ public static class ValCommand
         return new PreprocessRequest { Size = size, Mode = mode, Normalize = norm, PadValue = padValue, CropFraction = cf, Bgr = parse.GetValue(bgr) };
     }
 
-    private static ValOptions BuildOptions(ParseResult parse, Option<float> conf, Option<float> iou, Option<int> maxDet, Option<string> decoder, Option<string> scores,
-        Option<int[]> topK, Option<string> ignore, Option<bool> reduceZero, Option<int> batch, Option<int> workers, Option<int> threads, Option<int> interOp,
-        Option<string> graphOpt, Option<bool> lenient, Option<long> maxPixels)
+    /// <summary>The detection thresholds (--conf, --iou, --max-det), checked.</summary>
+    internal static DetectionDecodeOptions BuildDecode(ParseResult parse, Option<float> conf, Option<float> iou, Option<int> maxDet)
     {
         var c = parse.GetValue(conf);
         if (!(c >= 0 && c < 1)) throw new UsageException($"--conf must be in [0, 1), got {c}");
@@ -161,6 +160,14 @@ public static class ValCommand
         if (!(i > 0 && i <= 1)) throw new UsageException($"--iou must be in (0, 1], got {i}");
         var md = parse.GetValue(maxDet);
         if (md is < 1 or > 100_000) throw new UsageException($"--max-det must be in 1..100000, got {md}");
+        return new DetectionDecodeOptions { Confidence = c, Iou = i, MaxDetections = md };
+    }
+
+    private static ValOptions BuildOptions(ParseResult parse, Option<float> conf, Option<float> iou, Option<int> maxDet, Option<string> decoder, Option<string> scores,
+        Option<int[]> topK, Option<string> ignore, Option<bool> reduceZero, Option<int> batch, Option<int> workers, Option<int> threads, Option<int> interOp,
+        Option<string> graphOpt, Option<bool> lenient, Option<long> maxPixels)
+    {
+        var decode = BuildDecode(parse, conf, iou, maxDet);
         var b = parse.GetValue(batch);
         if (b is < 1 or > 4096) throw new UsageException($"--batch must be in 1..4096, got {b}");
         var wk = parse.GetValue(workers);
@@ -181,7 +188,7 @@ public static class ValCommand
         if (mp < 1) throw new UsageException($"--max-image-pixels must be positive, got {mp}");
         return new ValOptions
         {
-            Decode = new DetectionDecodeOptions { Confidence = c, Iou = i, MaxDetections = md },
+            Decode = decode,
             Layout = parse.GetValue(decoder) switch
             {
                 "auto" => null, "yolov8" => DetectionLayout.YoloV8, "yolov5" => DetectionLayout.YoloV5, "e2e" => DetectionLayout.EndToEnd, "e2e6" => DetectionLayout.EndToEnd6,

@@ -178,20 +178,10 @@ public static class ValRunner
     /// <summary>Creates the ONNX Runtime session with the run's thread and optimisation settings.</summary>
     public static InferenceSession CreateSession(string modelPath, ValOptions o)
     {
-        using var so = new SessionOptions
+        using var so = Benchmark.InferenceBenchmark.CreateSessionOptions(new Benchmark.BenchOptions
         {
-            IntraOpNumThreads = o.IntraOpThreads,
-            InterOpNumThreads = o.InterOpThreads,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = o.GraphOptimization switch
-            {
-                "disable" => GraphOptimizationLevel.ORT_DISABLE_ALL,
-                "basic" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
-                "extended" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-                "all" => GraphOptimizationLevel.ORT_ENABLE_ALL,
-                _ => throw new ArgumentException($"graph optimisation must be disable, basic, extended or all, got '{o.GraphOptimization}'"),
-            },
-        };
+            IntraOpThreads = o.IntraOpThreads, InterOpThreads = o.InterOpThreads, GraphOptimization = o.GraphOptimization, ExecutionMode = "sequential",
+        });
         try
         {
             return new InferenceSession(modelPath, so);
