@@ -15,6 +15,7 @@ public class ValStages
     private float[] _v8 = [], _v5 = [];
     private float[] _tensor = [];
     private ImagePreprocessor _pre = null!;
+    private OpenCvSharp.Mat _decoded = null!;
     private readonly DetectionDecodeOptions _decode = new();
 
     private static string Fixture(params string[] parts)
@@ -43,7 +44,11 @@ public class ValStages
         _v5 = Npy(Fixture("expected", "tensors", "det_shapes_det_n_v5_output0_000.npy"));
         _pre = new ImagePreprocessor(new PreprocessOptions { Width = 320, Height = 320 });
         _tensor = new float[_pre.Options.ImageElements];
+        _decoded = ImageDecoder.DecodeBgr(_image);
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _decoded.Dispose();
 
     [Benchmark]
     public ImageTransform DecodeAndLetterbox()
@@ -51,6 +56,16 @@ public class ValStages
         using var m = ImageDecoder.DecodeBgr(_image);
         return _pre.Run(m, _tensor);
     }
+
+    [Benchmark]
+    public int JpegDecodeOnly()
+    {
+        using var m = ImageDecoder.DecodeBgr(_image);
+        return m.Rows;
+    }
+
+    [Benchmark]
+    public ImageTransform LetterboxOnly() => _pre.Run(_decoded, _tensor);
 
     [Benchmark]
     public int DecodeYoloV8WithNms() => DetectionDecoder.DecodeYoloV8(_v8, 5, 2100, _decode).Count;

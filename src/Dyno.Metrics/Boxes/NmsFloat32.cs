@@ -48,78 +48,53 @@ public static class NmsFloat32
         var order = new int[n];
         for (var i = 0; i < n; i++) order[i] = (int)(uint)packed[i];
 
-        // Group the ranked candidates by class (rank order kept inside each class), as contiguous corner arrays.
-        var byClass = new Dictionary<int, List<int>>();
-        foreach (var i in order)
-        {
-            if (!byClass.TryGetValue(classes[i], out var list)) byClass[classes[i]] = list = [];
-            list.Add(i);
-        }
-        var keptAll = new bool[n];
-        var m = 0;
-        foreach (var list in byClass.Values) m = Math.Max(m, list.Count);
-        float[] cx1 = new float[m], cy1 = new float[m], cx2 = new float[m], cy2 = new float[m], carea = new float[m];
-        var suppressed = new int[m];
-        foreach (var list in byClass.Values)
-        {
-            var count = list.Count;
-            for (var a = 0; a < count; a++)
-            {
-                var i = list[a];
-                cx1[a] = x1[i]; cy1[a] = y1[i]; cx2[a] = x2[i]; cy2[a] = y2[i];
-                carea[a] = (x2[i] - x1[i]) * (y2[i] - y1[i]);
-                suppressed[a] = 0;
-            }
-            for (var a = 0; a < count; a++)
-            {
-                if (suppressed[a] != 0) continue;
-                keptAll[list[a]] = true;
-                SuppressAfter(a, count, cx1, cy1, cx2, cy2, carea, suppressed, iouThreshold);
-            }
-        }
-        var kept = new List<int>(Math.Min(n, maxKept == int.MaxValue ? n : maxKept));
-        foreach (var i in order)
+        // Visit candidates in rank order; each is tested against the kept boxes of its class, which are exactly
+        // the boxes greedy NMS would have suppressed it with (they all rank higher). The result is the kept boxes in
+        // rank order, so once maxKept are kept nothing later can enter the cut: stop there.
+        var kept = new List<int>(Math.Min(n, maxKept));
+        var byClass = new Dictionary<int, KeptBoxes>();
+        foreach (var j in order)
         {
             if (kept.Count == maxKept) break;
-            if (keptAll[i]) kept.Add(i);
+            if (!byClass.TryGetValue(classes[j], out var k)) byClass[classes[j]] = k = new KeptBoxes();
+            float jx1 = x1[j], jy1 = y1[j], jx2 = x2[j], jy2 = y2[j];
+            var ja = (jx2 - jx1) * (jy2 - jy1);
+            if (k.Suppresses(jx1, jy1, jx2, jy2, ja, iouThreshold)) continue;
+            k.Add(jx1, jy1, jx2, jy2, ja);
+            kept.Add(j);
         }
         return kept.ToArray();
     }
 
-    /// <summary>
-    /// Marks every box after <paramref name="a"/> whose IoU with box a exceeds the threshold. Vectorised; every lane
-    /// does the scalar float32 operations in the same order, so the marks equal the scalar loop's.
-    /// </summary>
-    private static void SuppressAfter(int a, int count, float[] x1, float[] y1, float[] x2, float[] y2, float[] area, int[] suppressed, float threshold)
+    /// <summary>The kept boxes of one class, as corner arrays.</summary>
+    private sealed class KeptBoxes
     {
-        float ix1 = x1[a], iy1 = y1[a], ix2 = x2[a], iy2 = y2[a], ia = area[a];
-        var j = a + 1;
-        if (System.Numerics.Vector.IsHardwareAccelerated && count - j >= System.Numerics.Vector<float>.Count)
+        private float[] _x1 = new float[16], _y1 = new float[16], _x2 = new float[16], _y2 = new float[16], _area = new float[16];
+        private int _n;
+
+        public void Add(float x1, float y1, float x2, float y2, float area)
         {
-            var w = System.Numerics.Vector<float>.Count;
-            var vx1 = new System.Numerics.Vector<float>(ix1);
-            var vy1 = new System.Numerics.Vector<float>(iy1);
-            var vx2 = new System.Numerics.Vector<float>(ix2);
-            var vy2 = new System.Numerics.Vector<float>(iy2);
-            var va = new System.Numerics.Vector<float>(ia);
-            var vt = new System.Numerics.Vector<float>(threshold);
-            var zero = System.Numerics.Vector<float>.Zero;
-            for (; j + w <= count; j += w)
+            if (_n == _x1.Length)
             {
-                var ww = System.Numerics.Vector.Max(zero, System.Numerics.Vector.Min(vx2, new System.Numerics.Vector<float>(x2, j)) - System.Numerics.Vector.Max(vx1, new System.Numerics.Vector<float>(x1, j)));
-                var hh = System.Numerics.Vector.Max(zero, System.Numerics.Vector.Min(vy2, new System.Numerics.Vector<float>(y2, j)) - System.Numerics.Vector.Max(vy1, new System.Numerics.Vector<float>(y1, j)));
-                var inter = ww * hh;
-                var iou = inter / ((va + new System.Numerics.Vector<float>(area, j)) - inter);
-                var hit = System.Numerics.Vector.GreaterThan(iou, vt);
-                (new System.Numerics.Vector<int>(suppressed, j) | hit).CopyTo(suppressed, j);
+                var m = 2 * _n;
+                Array.Resize(ref _x1, m); Array.Resize(ref _y1, m); Array.Resize(ref _x2, m); Array.Resize(ref _y2, m); Array.Resize(ref _area, m);
             }
+            _x1[_n] = x1; _y1[_n] = y1; _x2[_n] = x2; _y2[_n] = y2; _area[_n] = area;
+            _n++;
         }
-        for (; j < count; j++)
+
+        /// <summary>Whether a kept box i overlaps box j by more than the threshold: <c>inter / ((area_i + area_j) - inter)</c> in float32, as torchvision.</summary>
+        public bool Suppresses(float jx1, float jy1, float jx2, float jy2, float ja, float threshold)
         {
-            var ww = Math.Max(0f, Math.Min(ix2, x2[j]) - Math.Max(ix1, x1[j]));
-            var hh = Math.Max(0f, Math.Min(iy2, y2[j]) - Math.Max(iy1, y1[j]));
-            var inter = ww * hh;
-            if (inter / ((ia + area[j]) - inter) > threshold) suppressed[j] = -1;
+            for (var i = 0; i < _n; i++)
+            {
+                var w = Math.Max(0f, Math.Min(_x2[i], jx2) - Math.Max(_x1[i], jx1));
+                if (w <= 0f && threshold >= 0f) continue; // inter = 0, IoU 0 (or NaN for two empty boxes): not above a threshold >= 0
+                var h = Math.Max(0f, Math.Min(_y2[i], jy2) - Math.Max(_y1[i], jy1));
+                var inter = w * h;
+                if (inter / ((_area[i] + ja) - inter) > threshold) return true;
+            }
+            return false;
         }
     }
 }
