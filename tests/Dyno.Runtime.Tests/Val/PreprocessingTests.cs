@@ -68,4 +68,22 @@ public sealed class PreprocessingTests
         }
         Assert.Equal(30, n);
     }
+
+    [Fact]
+    public void Header_sizes_equal_the_decoded_sizes_and_bombs_are_refused_before_decoding()
+    {
+        foreach (var f in Directory.GetFiles(ValFixtures.Path_("det", "images")).Take(20).Concat(Directory.GetFiles(ValFixtures.Path_("seg", "images")).Take(5)))
+        {
+            using var m = ImageDecoder.DecodeBgr(f);
+            Assert.Equal((m.Width, m.Height), ImageDecoder.HeaderSize(File.ReadAllBytes(f)));
+        }
+        // a PNG whose header claims 30000 x 30000 pixels
+        var png = File.ReadAllBytes(Directory.GetFiles(ValFixtures.Path_("seg", "images"))[0]);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), 30000);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), 30000);
+        var e = Assert.Throws<InvalidDataException>(() => ImageDecoder.DecodeBgr(png, "bomb.png"));
+        Assert.Contains("bomb.png: image of 30000x30000 pixels is over the limit", e.Message);
+        var corrupt = Assert.Throws<InvalidDataException>(() => ImageDecoder.DecodeBgr([0xFF, 0xD8, 0xFF, 0xE0, 0, 2, 1, 2, 3], "bad.jpg"));
+        Assert.StartsWith("bad.jpg: ", corrupt.Message);
+    }
 }
