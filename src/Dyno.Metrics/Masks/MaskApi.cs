@@ -194,17 +194,20 @@ public static class MaskApi
     }
 
     /// <summary>The tight box (x, y, w, h) of a mask, like COCO's <c>rleToBbox</c>.</summary>
+    public static (double X, double Y, double W, double H) ToBox(Rle r) => ToBox(r.Counts, r.Height, r.Width);
+
+    /// <summary>The tight box of run lengths <paramref name="counts"/> on a <paramref name="height"/> × <paramref name="width"/> mask (<c>rleToBbox</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static (double X, double Y, double W, double H) ToBox(Rle r)
+    internal static (double X, double Y, double W, double H) ToBox(ReadOnlySpan<uint> counts, int height, int width)
     {
-        var h = (uint)r.Height;
-        var w = (uint)r.Width;
-        var m = r.Counts.Length / 2 * 2;
+        var h = (uint)height;
+        var w = (uint)width;
+        var m = counts.Length / 2 * 2;
         if (m == 0 || h == 0) return (0, 0, 0, 0);
         uint xs = w, ys = h, xe = 0, ye = 0, cc = 0, xp = 0;
         for (var j = 0; j < m; j++)
         {
-            cc += r.Counts[j];
+            cc += counts[j];
             var t = cc - (uint)(j % 2);
             var y = t % h;
             var x = (t - y) / h;
@@ -215,31 +218,47 @@ public static class MaskApi
         return (xs, ys, xe - xs + 1, ye - ys + 1);
     }
 
+    /// <summary>Foreground pixel count of run lengths (<c>rleArea</c>).</summary>
+    internal static uint Area(ReadOnlySpan<uint> counts)
+    {
+        uint a = 0;
+        for (var j = 1; j < counts.Length; j += 2) a += counts[j];
+        return a;
+    }
+
     /// <summary>
     /// IoU of two masks, like COCO's <c>rleIou</c> for one pair: for a crowd ground truth the union is
     /// the detection's area; −1 when the sizes differ (COCO's convention); 0 when the tight boxes do not overlap.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Iou(Rle dt, Rle gt, bool gtIsCrowd)
     {
-        var (dx, dy, dw, dh) = ToBox(dt);
-        var (gx, gy, gw, gh) = ToBox(gt);
-        var bw = Math.Min(dw + dx, gw + gx) - Math.Max(dx, gx);
-        if (bw <= 0) return 0;
-        var bh = Math.Min(dh + dy, gh + gy) - Math.Max(dy, gy);
-        if (bh <= 0) return 0;
-        if (dt.Height != gt.Height || dt.Width != gt.Width) return -1;
-        var walk = new RunPair(dt.Counts, gt.Counts);
-        uint inter = 0, uni = 0, ct = 1;
-        while (ct > 0)
+        var d = new MaskSet();
+        var g = new MaskSet();
+        d.Add(dt.Counts, dt.Height, dt.Width);
+        g.Add(gt.Counts, gt.Height, gt.Width);
+        return MaskSet.Iou(d, 0, g, 0, gtIsCrowd);
+    }
+
+    /// <summary>The compressed string of <see cref="ToCompressedString"/> as ASCII bytes.</summary>
+    internal static byte[] ToCompressedBytes(ReadOnlySpan<uint> counts)
+    {
+        var buf = new byte[counts.Length * 7];
+        var n = 0;
+        for (var i = 0; i < counts.Length; i++)
         {
-            bool va = walk.Va, vb = walk.Vb;
-            ct = walk.Step(out var c);
-            if (va || vb) { uni += c; if (va && vb) inter += c; }
+            long x = counts[i];
+            if (i > 2) x -= counts[i - 2];
+            var more = true;
+            while (more)
+            {
+                var c = (int)(x & 0x1f);
+                x >>= 5;
+                more = (c & 0x10) != 0 ? x != -1 : x != 0;
+                if (more) c |= 0x20;
+                buf[n++] = (byte)(c + 48);
+            }
         }
-        if (inter == 0) uni = 1;
-        else if (gtIsCrowd) uni = dt.Area;
-        return (double)inter / uni;
+        return buf.AsSpan(0, n).ToArray();
     }
 
     /// <summary>COCO's compressed RLE string (LEB128-like, 5 bits per char, deltas from the count two back after index 2).</summary>
@@ -263,11 +282,32 @@ public static class MaskApi
         return sb.ToString();
     }
 
-    /// <summary>Parses COCO's compressed RLE string (the <c>counts</c> of a compressed RLE).</summary>
+    /// <summary>
+    /// Parses COCO's compressed RLE string (the <c>counts</c> of a compressed RLE), bounded by the mask
+    /// size: a byte outside COCO's alphabet ('0'..'o'), a number longer than any 32-bit run needs, a
+    /// negative or oversized run, or runs that do not add up to exactly height × width pixels is an
+    /// <see cref="InvalidDataException"/> (pycocotools reads such strings without a check and can then
+    /// loop forever in <c>rleIou</c>/<c>rleMerge</c> or write past the mask in <c>rleDecode</c>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Rle FromCompressedString(ReadOnlySpan<byte> s, int height, int width)
     {
-        var cnts = new List<uint>(s.Length);
+        // every number takes at least one byte, so the string's length bounds the run count
+        var cnts = new uint[s.Length];
+        var n = DecodeCompressed(s, height, width, cnts);
+        return new Rle(height, width, n == cnts.Length ? cnts : cnts.AsSpan(0, n).ToArray());
+    }
+
+    /// <summary>
+    /// Decodes a compressed RLE string into <paramref name="cnts"/> (at least <c>s.Length</c> long) with
+    /// the checks of <see cref="FromCompressedString(ReadOnlySpan{byte}, int, int)"/>; returns the run count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int DecodeCompressed(ReadOnlySpan<byte> s, int height, int width, Span<uint> cnts)
+    {
+        var total = (long)height * width;
+        var n = 0;
+        long sum = 0;
         var p = 0;
         while (p < s.Length)
         {
@@ -277,17 +317,28 @@ public static class MaskApi
             while (more)
             {
                 if (p >= s.Length) throw new InvalidDataException("compressed RLE string ends inside a number");
-                long c = s[p] - 48;
+                var b = s[p];
+                if (b < 48 || b > 111)
+                    throw new InvalidDataException($"compressed RLE string has byte 0x{b:x2} at offset {p}, outside COCO's alphabet '0'..'o'");
+                if (k == 7) throw new InvalidDataException($"compressed RLE string has a number longer than 7 characters at offset {p}");
+                long c = b - 48;
                 x |= (c & 0x1f) << (5 * k);
                 more = (c & 0x20) != 0;
                 p++;
                 k++;
                 if (!more && (c & 0x10) != 0) x |= -1L << (5 * k);
             }
-            if (cnts.Count > 2) x += cnts[^2];
-            cnts.Add((uint)x);
+            if (n > 2) x += cnts[n - 2];
+            if (x < 0 || x > uint.MaxValue)
+                throw new InvalidDataException($"compressed RLE string decodes to run length {x} (run {n})");
+            sum += x;
+            if (sum > total)
+                throw new InvalidDataException($"compressed RLE string decodes past the {height}x{width} mask ({total} pixels) at run {n}");
+            cnts[n++] = (uint)x;
         }
-        return new Rle(height, width, cnts.ToArray());
+        if (sum != total)
+            throw new InvalidDataException($"compressed RLE string decodes to {sum} pixels, not height*width = {total}");
+        return n;
     }
 
     /// <summary>Parses COCO's compressed RLE string.</summary>

@@ -62,4 +62,27 @@ public class MaskApiTests
         Assert.Equal((0.0, 0.0, 10.0, 10.0), MaskApi.ToBox(sq));
         Assert.Equal(sq.Counts, MaskApi.FromBox(0, 0, 10, 10, 20, 20).Counts);
     }
+
+    [Theory]
+    [InlineData("2 2", "byte 0x20 at offset 1")]        // space
+    [InlineData("2p2", "byte 0x70 at offset 1")]        // 'p' is one past 'o'
+    [InlineData("ooooooo0", "longer than 7 characters")] // a run of continuation bytes (the old reader shifted past 64 bits)
+    [InlineData("9", "decodes past the 2x3 mask (6 pixels) at run 0")]
+    [InlineData("32", "decodes to 5 pixels, not height*width = 6")]
+    [InlineData("000O", "run length -1 (run 3)")]      // a delta below zero
+    [InlineData("2[", "ends inside a number")]
+    public void Compressed_rle_outside_the_mask_or_alphabet_is_a_clear_error(string s, string message)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => MaskApi.FromCompressedString(s, 2, 3));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Compressed_rle_with_short_runs_does_not_reach_iou()
+    {
+        // Before the bound a string summing short of h*w made the IoU walk spin forever on the longer mask.
+        var full = MaskApi.Encode(new byte[] { 0, 1, 1, 1, 1, 1 }, 2, 3);
+        Assert.Equal(1.0, MaskApi.Iou(full, MaskApi.FromCompressedString(full.ToCompressedString(), 2, 3), false));
+        Assert.Throws<InvalidDataException>(() => MaskApi.FromCompressedString("01", 2, 3));
+    }
 }
