@@ -5,7 +5,7 @@ namespace Dyno.Bench;
 
 /// <summary>
 /// BenchmarkDotNet suites: <c>dotnet run -c Release --project bench/Dyno.Bench -- --filter '*'</c>.
-/// <c>-- onnx-node-tests [DIR]</c> instead reports shape-inference agreement with ONNX's node tests;
+/// <c>-- mask-phases</c> times segm evaluation's phases in CPU seconds; <c>-- onnx-node-tests [DIR]</c> instead reports shape-inference agreement with ONNX's node tests;
 /// <c>-- make-big-model PATH BYTES</c> and <c>-- make-decoder PATH</c> write models for bench/profile.sh.
 /// </summary>
 public static class Program
@@ -20,6 +20,11 @@ public static class Program
         if (args.Length > 1 && args[0] == "make-decoder")
         {
             Dyno.Models.Transformers.DecoderGraph.Build(Dyno.Models.Transformers.DecoderConfig.TinyLlama1B, 1, 128).Save(args[1]);
+            return 0;
+        }
+        if (args.Length > 0 && args[0] == "mask-phases")
+        {
+            Detection.MaskEvalBenchmarks.PrintPhaseCpu();
             return 0;
         }
         if (args.Length > 0 && args[0] == "onnx-node-tests")

@@ -49,27 +49,72 @@ public class MaskEvalBenchmarks
         return area;
     }
 
+    private readonly System.Diagnostics.Stopwatch _tg = new(), _td = new(), _ti = new();
+    private long _pairs, _overlapping;
+
     [Benchmark]
     public double PairIous()
     {
-        var gts = new List<int>[_gt.Images.Count * _gt.Categories.Count];
-        var rle = new Rle[_gt.Count];
-        for (var i = 0; i < _gt.Count; i++)
-        {
-            var im = _gt.Images[_gt.Img[i]];
-            rle[i] = _gt.Segm![i]!.ToRle(im.Height, im.Width);
-            (gts[_gt.Img[i] * _gt.Categories.Count + _gt.Cat[i]] ??= []).Add(i);
-        }
+        // what the evaluator does per image and category: masks decoded once, every pair's IoU
+        var K = _gt.Categories.Count;
+        var gts = new List<int>?[_gt.Images.Count * K];
+        var dts = new List<int>?[_gt.Images.Count * K];
+        for (var i = 0; i < _gt.Count; i++) (gts[_gt.Img[i] * K + _gt.Cat[i]] ??= []).Add(i);
+        for (var i = 0; i < _dt.Count; i++) (dts[_dt.Img[i] * K + _dt.Cat[i]] ??= []).Add(i);
+        var dm = new MaskSet();
+        var gm = new MaskSet();
         double sum = 0;
-        for (var d = 0; d < _dt.Count; d++)
+        for (var q = 0; q < gts.Length; q++)
         {
-            var list = gts[_dt.Img[d] * _gt.Categories.Count + _dt.Cat[d]];
-            if (list is null) continue;
-            var im = _gt.Images[_dt.Img[d]];
-            var dm = _dt.Segm![d]!.ToRle(im.Height, im.Width);
-            foreach (var g in list) sum += MaskApi.Iou(dm, rle[g], _gt.Crowd[g]);
+            if (gts[q] is not { } gl || dts[q] is not { } dl) continue;
+            var im = _gt.Images[q / K];
+            gm.Clear();
+            dm.Clear();
+            _tg.Start();
+            foreach (var g in gl) gm.Add(_gt.Segm![g]!, im.Height, im.Width);
+            _tg.Stop(); _td.Start();
+            foreach (var d in dl) dm.Add(_dt.Segm![d]!, im.Height, im.Width);
+            _td.Stop(); _ti.Start();
+            for (var d = 0; d < dl.Count; d++)
+                for (var g = 0; g < gl.Count; g++)
+                {
+                    var v = MaskSet.Iou(dm, d, gm, g, _gt.Crowd[gl[g]]);
+                    sum += v;
+                    _pairs++;
+                    if (v > 0) _overlapping++;
+                }
+            _ti.Stop();
         }
         return sum;
+    }
+
+    /// <summary>
+    /// Each phase once, timed in CPU seconds (user + system of this process), which a loaded shared
+    /// machine does not inflate the way it does wall time: <c>dotnet run -c Release --project
+    /// bench/Dyno.Bench -- mask-phases</c>.
+    /// </summary>
+    public static void PrintPhaseCpu()
+    {
+        var b = new MaskEvalBenchmarks();
+        var proc = System.Diagnostics.Process.GetCurrentProcess();
+        double Cpu() { proc.Refresh(); return proc.TotalProcessorTime.TotalSeconds; }
+        var t0 = Cpu();
+        b.Setup();
+        Console.WriteLine($"setup (read + parse both files): {Cpu() - t0:F2} s cpu");
+        foreach (var (name, run) in new (string, Func<double>)[]
+                 {
+                     ("ParseGroundTruth", () => b.ParseGroundTruth()), ("ParseResults", () => b.ParseResults()),
+                     ("GroundTruthMasks", () => b.GroundTruthMasks()), ("PairIous", b.PairIous), ("Evaluate", b.Evaluate),
+                 })
+        {
+            var t = Cpu();
+            var w = System.Diagnostics.Stopwatch.StartNew();
+            run();
+            Console.WriteLine($"{name}: {Cpu() - t:F2} s cpu, {w.Elapsed.TotalSeconds:F2} s wall");
+            if (name == "PairIous")
+                Console.WriteLine($"  of which (wall) ground-truth masks {b._tg.Elapsed.TotalSeconds:F2} s, detection masks {b._td.Elapsed.TotalSeconds:F2} s, " +
+                                  $"IoUs {b._ti.Elapsed.TotalSeconds:F2} s; {b._pairs} pairs, {b._overlapping} with IoU > 0");
+        }
     }
 
     [Benchmark]

@@ -19,7 +19,6 @@ internal sealed class MaskSet
     private int[] _h = new int[16], _w = new int[16];
     private uint[] _area = new uint[16];
     private uint[] _bx = new uint[16], _by = new uint[16], _bw = new uint[16], _bh = new uint[16];
-    private uint[] _scratch = new uint[256];
 
     /// <summary>Number of masks added since the last <see cref="Clear"/>.</summary>
     public int Count { get; private set; }
@@ -35,20 +34,9 @@ internal sealed class MaskSet
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Add(ReadOnlySpan<uint> counts, int height, int width)
     {
-        var i = Count++;
-        if (i == _first.Length)
-        {
-            var n = i * 2;
-            Array.Resize(ref _first, n); Array.Resize(ref _count, n); Array.Resize(ref _h, n); Array.Resize(ref _w, n);
-            Array.Resize(ref _area, n); Array.Resize(ref _bx, n); Array.Resize(ref _by, n); Array.Resize(ref _bw, n); Array.Resize(ref _bh, n);
-        }
-        var fg = counts.Length / 2;
-        if (_runs + fg > _start.Length)
-        {
-            var n = Math.Max(_start.Length * 2, _runs + fg);
-            Array.Resize(ref _start, n);
-            Array.Resize(ref _end, n);
-        }
+        var i = Count;
+        Reserve(i, counts.Length / 2);
+        Count++;
         _first[i] = _runs;
         _h[i] = height;
         _w[i] = width;
@@ -76,12 +64,109 @@ internal sealed class MaskSet
         return i;
     }
 
-    /// <summary>Adds a mask given as COCO's compressed RLE string (checked as <see cref="MaskApi.FromCompressedString(ReadOnlySpan{byte}, int, int)"/>).</summary>
+    /// <summary>
+    /// Adds a mask given as COCO's compressed RLE string, decoded, checked (as
+    /// <see cref="MaskApi.FromCompressedString(ReadOnlySpan{byte}, int, int)"/>), boxed and split into
+    /// intervals in one pass, without writing out the run lengths.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int AddCompressed(ReadOnlySpan<byte> s, int height, int width)
     {
-        if (_scratch.Length < s.Length) _scratch = new uint[Math.Max(s.Length, _scratch.Length * 2)];
-        var n = MaskApi.DecodeCompressed(s, height, width, _scratch);
-        return Add(_scratch.AsSpan(0, n), height, width);
+        var i = Count;
+        // at most one foreground run per two bytes
+        Reserve(i, s.Length / 2 + 1);
+        Count++;
+        _first[i] = _runs;
+        _h[i] = height;
+        _w[i] = width;
+        var total = (long)height * width;
+        var h = (uint)height;
+        var magic = h > 1 ? ulong.MaxValue / h + 1 : 0;
+        // rleToBbox's state, fed one run at a time
+        uint xs = (uint)width, ys = h, xe = 0, ye = 0, xp = 0;
+        uint sxs = xs, sxe = xe, sys = ys, sye = ye; // the box before the latest even-index run
+        long sum = 0;
+        uint area = 0;
+        long back2 = 0, back1 = 0; // counts n-2 and n-1
+        var n = 0;
+        var k = _runs;
+        var p = 0;
+        while (p < s.Length)
+        {
+            long x = 0;
+            var shift = 0;
+            while (true)
+            {
+                if (p >= s.Length) throw new InvalidDataException("compressed RLE string ends inside a number");
+                var c = s[p] - 48;
+                if ((uint)c > 63)
+                    throw new InvalidDataException($"compressed RLE string has byte 0x{s[p]:x2} at offset {p}, outside COCO's alphabet '0'..'o'");
+                if (shift == 35) throw new InvalidDataException($"compressed RLE string has a number longer than 7 characters at offset {p}");
+                x |= (long)(c & 0x1f) << shift;
+                p++;
+                shift += 5;
+                if ((c & 0x20) == 0)
+                {
+                    if ((c & 0x10) != 0) x |= -1L << shift;
+                    break;
+                }
+            }
+            if (n > 2) x += back2;
+            if (x < 0 || x > uint.MaxValue)
+                throw new InvalidDataException($"compressed RLE string decodes to run length {x} (run {n})");
+            var start = sum;
+            sum += x;
+            if (sum > total)
+                throw new InvalidDataException($"compressed RLE string decodes past the {height}x{width} mask ({total} pixels) at run {n}");
+            back2 = back1;
+            back1 = x;
+            // rleToBbox counts only the runs of an even count of runs (a trailing background run is left out)
+            var odd = (n & 1) == 1;
+            if (odd && x != 0)
+            {
+                _start[k] = (uint)start;
+                _end[k] = (uint)sum;
+                k++;
+                area += (uint)x;
+            }
+            var t = (uint)sum - (odd ? 1u : 0u);
+            var col = h > 1 ? (uint)Math.BigMul(magic, t, out _) : t;
+            var row = t - col * h;
+            if (!odd) xp = col;
+            else if (xp < col) { ys = 0; ye = h - 1; }
+            if (col < xs) xs = col;
+            if (col > xe) xe = col;
+            if (row < ys) ys = row;
+            if (row > ye) ye = row;
+            n++;
+            if (odd) { sxs = xs; sxe = xe; sys = ys; sye = ye; }
+        }
+        if (sum != total)
+            throw new InvalidDataException($"compressed RLE string decodes to {sum} pixels, not height*width = {total}");
+        // an odd run count: the last (background) run is not part of rleToBbox's loop, so undo it
+        if ((n & 1) == 1) { xs = sxs; xe = sxe; ys = sys; ye = sye; }
+        _count[i] = k - _runs;
+        _runs = k;
+        _area[i] = area;
+        if (n / 2 * 2 == 0 || h == 0) { _bx[i] = _by[i] = _bw[i] = _bh[i] = 0; }
+        else { _bx[i] = xs; _by[i] = ys; _bw[i] = xe - xs + 1; _bh[i] = ye - ys + 1; }
+        return i;
+    }
+
+    private void Reserve(int i, int runs)
+    {
+        if (i == _first.Length)
+        {
+            var n = i * 2;
+            Array.Resize(ref _first, n); Array.Resize(ref _count, n); Array.Resize(ref _h, n); Array.Resize(ref _w, n);
+            Array.Resize(ref _area, n); Array.Resize(ref _bx, n); Array.Resize(ref _by, n); Array.Resize(ref _bw, n); Array.Resize(ref _bh, n);
+        }
+        if (_runs + runs > _start.Length)
+        {
+            var n = Math.Max(_start.Length * 2, _runs + runs);
+            Array.Resize(ref _start, n);
+            Array.Resize(ref _end, n);
+        }
     }
 
     /// <summary>Adds a <see cref="Segmentation"/> the way <see cref="Segmentation.ToRle"/> reads it, on an image of the given size.</summary>
