@@ -5,7 +5,7 @@ namespace Dyno.Bench;
 
 /// <summary>
 /// BenchmarkDotNet suites: <c>dotnet run -c Release --project bench/Dyno.Bench -- --filter '*'</c>.
-/// <c>-- onnx-node-tests [DIR]</c> instead reports shape-inference agreement with ONNX's node tests;
+/// <c>-- mask-phases</c> times segm evaluation's phases in CPU seconds; <c>-- onnx-node-tests [DIR]</c> instead reports shape-inference agreement with ONNX's node tests;
 /// <c>-- make-big-model PATH BYTES</c> and <c>-- make-decoder PATH</c> write models for bench/profile.sh.
 /// </summary>
 public static class Program
@@ -24,6 +24,11 @@ public static class Program
         }
         if (args.Length > 4 && args[0] == "variant-detections")
             return Models.VariantDetections.Run(args[1], args[2], args[3], args[4..]);
+        if (args.Length > 0 && args[0] == "mask-phases")
+        {
+            Detection.MaskEvalBenchmarks.PrintPhaseCpu();
+            return 0;
+        }
         if (args.Length > 0 && args[0] == "onnx-node-tests")
             return NodeTestReport.Run(args.Length > 1 ? args[1] : OnnxNodeTests.DebianPath, args.Contains("--verbose"));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

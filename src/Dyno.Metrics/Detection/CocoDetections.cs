@@ -365,6 +365,7 @@ public sealed class CocoDetections
         {
             var c = chunks[ci];
             var k = outOffsets[ci];
+            var masks = new MaskSet();
             for (var j = 0; j < c.Count; j++)
             {
                 var g = offsets[ci] + j;
@@ -394,16 +395,27 @@ public sealed class CocoDetections
                 }
                 else
                 {
+                    // loadRes: area and box from the mask. An RLE string is decoded here to check it and
+                    // again per image by the evaluator, instead of keeping every decoded mask (4 bytes a
+                    // run); a polygon is rasterised once and kept as its compressed string.
                     var image = gt.Images[img[g]];
-                    Rle rle;
-                    try { rle = segm!.ToRle(image.Height, image.Width); }
+                    masks.Clear();
+                    try
+                    {
+                        if (segm is RleSegmentation) masks.Add(segm, image.Height, image.Width);
+                        else
+                        {
+                            var rle = segm!.ToRle(image.Height, image.Width);
+                            masks.Add(rle.Counts, rle.Height, rle.Width);
+                            segm = new RleSegmentation(rle.Height, rle.Width, null, MaskApi.ToCompressedBytes(rle.Counts));
+                        }
+                    }
                     catch (Exception e) when (e is InvalidDataException or ArgumentException)
                     {
                         throw JsonInput.Bad(source, $"[{g}] (image_id {c.Img[j]}, category_id {c.Cat[j]})", "bad segmentation: " + e.Message);
                     }
-                    area = rle.Area;
-                    (x, y, w, h) = MaskApi.ToBox(rle);
-                    segm = new RleSegmentation(rle.Height, rle.Width, rle.Counts, null);
+                    area = masks.Area(0);
+                    (x, y, w, h) = masks.Box(0);
                 }
                 d.X[k] = x; d.Y[k] = y; d.W[k] = w; d.H[k] = h; d.Area[k] = area;
                 if (wantSegm) d.Segm![k] = segm;

@@ -73,12 +73,14 @@ public static class CocoEvaluator
         var gOrder = GroupOrder(gt.Cat, gt.Img, gt.Count, gt.Categories.Count, nImg, useCats, out var gStart);
         var dOrder = GroupOrder(dt.Cat, dt.Img, dt.Count, gt.Categories.Count, nImg, useCats, out var dStart);
 
-        Rle[]? gRle = null, dRle = null;
+        // Ground-truth masks up front (each is used by one category; errors name the annotation). The
+        // detections' masks are decoded per image inside the category loop, so no run-length copy of
+        // every detection is kept (they were checked when the results were read).
+        Rle[]? gRle = null;
         if (options.IouType == CocoIouType.Segm)
         {
             if (gt.Segm is null || dt.Segm is null) throw new ArgumentException("segm evaluation needs ground truth and detections loaded with their segmentation");
             gRle = new Rle[gt.Count];
-            dRle = new Rle[dt.Count];
             Parallelism.For(0, gt.Count, i =>
             {
                 var im = gt.Images[gt.Img[i]];
@@ -90,21 +92,12 @@ public static class CocoEvaluator
                     throw new InvalidDataException($"{gt.Source}: annotation id {gt.AnnId[i]}: {e.Message}");
                 }
             });
-            Parallelism.For(0, dt.Count, i =>
-            {
-                var im = gt.Images[dt.Img[i]];
-                try { dRle[i] = dt.Segm[i]!.ToRle(im.Height, im.Width); }
-                catch (Exception e) when (e is InvalidDataException or ArgumentException)
-                {
-                    throw new InvalidDataException($"{dt.Source}: detection on image {im.Id}: {e.Message}");
-                }
-            });
         }
 
         var cats = new CategoryState[K];
         Parallelism.For(0, K, k =>
         {
-            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, dRle, A, T, includeImage);
+            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, A, T, includeImage);
         });
         return new EvalState
         {
@@ -150,7 +143,7 @@ public static class CocoEvaluator
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CategoryState EvaluateCategory(int k, CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, double[] thr, int maxDet,
-        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, Rle[]? dRle, int A, int T, bool[]? includeImage)
+        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, int A, int T, bool[]? includeImage)
     {
         int g0 = gStart[k], g1 = gStart[k + 1], d0 = dStart[k], d1 = dStart[k + 1];
         var AT = A * T;
@@ -172,6 +165,7 @@ public static class CocoEvaluator
         int[] candStart = [], cand = [], candA = [];
         bool[] gIg = [], gMatched = [], gCrowd = [];
         var minThr = thrClamped.Min();
+        MaskSet? dMasks = gRle is null ? null : new MaskSet(), gMasks = gRle is null ? null : new MaskSet();
         double[]? kpVars = null;
         if (options.IouType == CocoIouType.Keypoints)
         {
@@ -204,6 +198,25 @@ public static class CocoEvaluator
             if (gIg.Length < G) { gIg = new bool[G * 2]; gMatched = new bool[G * 2]; gCrowd = new bool[G * 2]; }
             if (G > 0 && D > 0)
             {
+                if (gRle is not null)
+                {
+                    var im = gt.Images[img];
+                    gMasks!.Clear();
+                    dMasks!.Clear();
+                    for (var g = 0; g < G; g++)
+                    {
+                        var r = gRle[gOrder[gs + g]];
+                        gMasks.Add(r.Counts, r.Height, r.Width);
+                    }
+                    for (var d = 0; d < D; d++)
+                    {
+                        try { dMasks.Add(dt.Segm![dSorted[d]]!, im.Height, im.Width); }
+                        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+                        {
+                            throw new InvalidDataException($"{dt.Source}: detection on image {im.Id}: {e.Message}");
+                        }
+                    }
+                }
                 for (var d = 0; d < D; d++)
                 {
                     var di2 = dSorted[d];
@@ -214,7 +227,7 @@ public static class CocoEvaluator
                             ? Oks(dt.Keypoints![di2], gt.Keypoints![gj], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Area[gj], kpVars)
                             : gRle is null
                                 ? BoxIouCoco(dt.X[di2], dt.Y[di2], dt.W[di2], dt.H[di2], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Crowd[gj])
-                                : MaskApi.Iou(dRle![di2], gRle[gj], gt.Crowd[gj]);
+                                : MaskSet.Iou(dMasks!, d, gMasks!, g, gt.Crowd[gj]);
                     }
                 }
             }

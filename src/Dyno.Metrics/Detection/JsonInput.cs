@@ -198,7 +198,13 @@ internal static class JsonInput
                     r.Read();
                     if (r.TokenType == JsonTokenType.String)
                     {
-                        compressed = r.HasValueSequence || r.ValueIsEscaped ? Encoding.UTF8.GetBytes(r.GetString()!) : r.ValueSpan.ToArray();
+                        if (r.HasValueSequence || !r.ValueIsEscaped) compressed = r.HasValueSequence ? Encoding.UTF8.GetBytes(r.GetString()!) : r.ValueSpan.ToArray();
+                        else
+                        {
+                            // COCO strings often hold a backslash (escaped in JSON): unescape straight to bytes
+                            var buf = new byte[r.ValueSpan.Length];
+                            compressed = buf.AsSpan(0, r.CopyString(buf)).ToArray();
+                        }
                     }
                     else if (r.TokenType == JsonTokenType.StartArray)
                     {

@@ -43,22 +43,29 @@ public static class MaskApi
     }
 
     /// <summary>Rasterises one polygon (x0, y0, x1, y1, ...) like COCO's <c>rleFrPoly</c>.</summary>
+    /// <remarks>
+    /// The same arithmetic as <c>rleFrPoly</c> in the same order, streamed: the 5× upsampled boundary
+    /// points are turned into column crossings as they are generated (rleFrPoly keeps them all in
+    /// arrays first), and the crossings sit in a per-thread buffer, so a polygon allocates only its result.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Rle FromPolygon(ReadOnlySpan<double> xy, int height, int width)
     {
         var k = xy.Length / 2;
         const double scale = 5;
-        var x = new int[k + 1];
-        var y = new int[k + 1];
+        var x = Scratch(ref t_x, k + 1);
+        var y = Scratch(ref t_y, k + 1);
         for (var j = 0; j < k; j++) x[j] = (int)(scale * xy[j * 2] + .5);
         x[k] = k > 0 ? x[0] : 0;
         for (var j = 0; j < k; j++) y[j] = (int)(scale * xy[j * 2 + 1] + .5);
         y[k] = k > 0 ? y[0] : 0;
         long m = 0;
         for (var j = 0; j < k; j++) m += Math.Max(Math.Abs(x[j] - x[j + 1]), Math.Abs(y[j] - y[j + 1])) + 1;
-        var u = new int[m];
-        var v = new int[m];
-        m = 0;
+        // at most one crossing per boundary point, plus the h*w end marker
+        var a = Scratch(ref t_a, checked((int)m + 1));
+        var n = 0;
+        int pu = 0, pv = 0;
+        var first = true;
         for (var j = 0; j < k; j++)
         {
             int xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
@@ -67,66 +74,67 @@ public static class MaskApi
             var flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
             if (flip) { (xs, xe) = (xe, xs); (ys, ye) = (ye, ys); }
             var s = dx >= dy ? (double)(ye - ys) / dx : (double)(xe - xs) / dy;
-            if (dx >= dy)
+            var steps = dx >= dy ? dx : dy;
+            for (var d = 0; d <= steps; d++)
             {
-                for (var d = 0; d <= dx; d++)
+                var t = flip ? steps - d : d;
+                int u, v;
+                if (dx >= dy) { u = t + xs; v = (int)(ys + s * t + .5); }
+                else { v = t + ys; u = (int)(xs + s * t + .5); }
+                if (!first && u != pu)
                 {
-                    var t = flip ? dx - d : d;
-                    u[m] = t + xs;
-                    v[m] = (int)(ys + s * t + .5);
-                    m++;
+                    // A point on the y-boundary, downsampled (rleFrPoly's second loop) in integers:
+                    // xd = (xi + .5) / 5 - .5 is an integer exactly when xi ≡ 2 (mod 5), and is then
+                    // (xi - 2) / 5 with no rounding (the quotient n + .5 is representable); otherwise it
+                    // is at least 0.2 away from any integer, so rounding cannot make it one. For the
+                    // same reason ceil(clamp((yi + .5) / 5 - .5, 0, h)) = clamp(⌈(yi - 2) / 5⌉, 0, h).
+                    var xr = (u < pu ? u : u - 1) - 2;
+                    if (xr % 5 == 0)
+                    {
+                        var xd = xr / 5;
+                        if (xd >= 0 && xd <= width - 1)
+                        {
+                            var yr = (v < pv ? v : pv) - 2;
+                            var yd = yr >= 0 ? (yr + 4) / 5 : yr / 5; // ⌈yr / 5⌉ (C# division truncates towards 0)
+                            if (yd < 0) yd = 0; else if (yd > height) yd = height;
+                            a[n++] = (uint)(xd * height + yd);
+                        }
+                    }
                 }
-            }
-            else
-            {
-                for (var d = 0; d <= dy; d++)
-                {
-                    var t = flip ? dy - d : d;
-                    v[m] = t + ys;
-                    u[m] = (int)(xs + s * t + .5);
-                    m++;
-                }
+                first = false;
+                pu = u;
+                pv = v;
             }
         }
-        // points on the y-boundary, downsampled
-        var kk = m;
-        var bx = new int[Math.Max(kk, 1)];
-        var by = new int[Math.Max(kk, 1)];
-        m = 0;
-        for (var j = 1; j < kk; j++)
-        {
-            if (u[j] == u[j - 1]) continue;
-            double xd = u[j] < u[j - 1] ? u[j] : u[j] - 1;
-            xd = (xd + .5) / scale - .5;
-            if (Math.Floor(xd) != xd || xd < 0 || xd > width - 1) continue;
-            double yd = v[j] < v[j - 1] ? v[j] : v[j - 1];
-            yd = (yd + .5) / scale - .5;
-            if (yd < 0) yd = 0; else if (yd > height) yd = height;
-            yd = Math.Ceiling(yd);
-            bx[m] = (int)xd;
-            by[m] = (int)yd;
-            m++;
-        }
-        var n = (int)m;
-        var a = new uint[n + 1];
-        for (var j = 0; j < n; j++) a[j] = (uint)(bx[j] * height + by[j]);
         a[n] = (uint)(height * width);
-        Array.Sort(a);
+        var used = a[..(n + 1)];
+        used.Sort();
         uint p = 0;
-        for (var j = 0; j <= n; j++) { var t = a[j]; a[j] -= p; p = t; }
-        var b = new List<uint>(n + 1);
+        for (var j = 0; j <= n; j++) { var t = used[j]; used[j] -= p; p = t; }
+        // runs: zero-length runs merge their neighbours (rleFrPoly's last loop), written in place
+        var q = 0;
         var i = 0;
-        b.Add(a[i++]);
+        used[q++] = used[i++];
         while (i <= n)
         {
-            if (a[i] > 0) b.Add(a[i++]);
+            if (used[i] > 0) used[q++] = used[i++];
             else
             {
                 i++;
-                if (i <= n) b[^1] += a[i++];
+                if (i <= n) used[q - 1] += used[i++];
             }
         }
-        return new Rle(height, width, b.ToArray());
+        return new Rle(height, width, used[..q].ToArray());
+    }
+
+    // FromPolygon's per-thread scratch (ArrayPool.Shared's rent/return cost more than the rasterisation of a small polygon)
+    [ThreadStatic] private static int[]? t_x, t_y;
+    [ThreadStatic] private static uint[]? t_a;
+
+    private static Span<T> Scratch<T>(ref T[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new T[Math.Max(length, Math.Min(2 * length, 1 << 20))];
+        return buffer.AsSpan(0, length);
     }
 
     /// <summary>Rasterises a box (x, y, w, h) like COCO's <c>rleFrBbox</c> (a 4-corner polygon).</summary>
@@ -194,20 +202,25 @@ public static class MaskApi
     }
 
     /// <summary>The tight box (x, y, w, h) of a mask, like COCO's <c>rleToBbox</c>.</summary>
+    public static (double X, double Y, double W, double H) ToBox(Rle r) => ToBox(r.Counts, r.Height, r.Width);
+
+    /// <summary>The tight box of run lengths <paramref name="counts"/> on a <paramref name="height"/> × <paramref name="width"/> mask (<c>rleToBbox</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static (double X, double Y, double W, double H) ToBox(Rle r)
+    internal static (double X, double Y, double W, double H) ToBox(ReadOnlySpan<uint> counts, int height, int width)
     {
-        var h = (uint)r.Height;
-        var w = (uint)r.Width;
-        var m = r.Counts.Length / 2 * 2;
+        var h = (uint)height;
+        var w = (uint)width;
+        var m = counts.Length / 2 * 2;
         if (m == 0 || h == 0) return (0, 0, 0, 0);
         uint xs = w, ys = h, xe = 0, ye = 0, cc = 0, xp = 0;
+        // t / h as a multiply-high (exact for every 32-bit t: Lemire et al., "Faster remainder by direct computation")
+        var magic = ulong.MaxValue / h + 1;
         for (var j = 0; j < m; j++)
         {
-            cc += r.Counts[j];
+            cc += counts[j];
             var t = cc - (uint)(j % 2);
-            var y = t % h;
-            var x = (t - y) / h;
+            var x = h == 1 ? t : (uint)Math.BigMul(magic, t, out _);
+            var y = t - x * h;
             if (j % 2 == 0) xp = x;
             else if (xp < x) { ys = 0; ye = h - 1; }
             xs = Math.Min(xs, x); xe = Math.Max(xe, x); ys = Math.Min(ys, y); ye = Math.Max(ye, y);
@@ -215,31 +228,47 @@ public static class MaskApi
         return (xs, ys, xe - xs + 1, ye - ys + 1);
     }
 
+    /// <summary>Foreground pixel count of run lengths (<c>rleArea</c>).</summary>
+    internal static uint Area(ReadOnlySpan<uint> counts)
+    {
+        uint a = 0;
+        for (var j = 1; j < counts.Length; j += 2) a += counts[j];
+        return a;
+    }
+
     /// <summary>
     /// IoU of two masks, like COCO's <c>rleIou</c> for one pair: for a crowd ground truth the union is
     /// the detection's area; −1 when the sizes differ (COCO's convention); 0 when the tight boxes do not overlap.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Iou(Rle dt, Rle gt, bool gtIsCrowd)
     {
-        var (dx, dy, dw, dh) = ToBox(dt);
-        var (gx, gy, gw, gh) = ToBox(gt);
-        var bw = Math.Min(dw + dx, gw + gx) - Math.Max(dx, gx);
-        if (bw <= 0) return 0;
-        var bh = Math.Min(dh + dy, gh + gy) - Math.Max(dy, gy);
-        if (bh <= 0) return 0;
-        if (dt.Height != gt.Height || dt.Width != gt.Width) return -1;
-        var walk = new RunPair(dt.Counts, gt.Counts);
-        uint inter = 0, uni = 0, ct = 1;
-        while (ct > 0)
+        var d = new MaskSet();
+        var g = new MaskSet();
+        d.Add(dt.Counts, dt.Height, dt.Width);
+        g.Add(gt.Counts, gt.Height, gt.Width);
+        return MaskSet.Iou(d, 0, g, 0, gtIsCrowd);
+    }
+
+    /// <summary>The compressed string of <see cref="ToCompressedString"/> as ASCII bytes.</summary>
+    internal static byte[] ToCompressedBytes(ReadOnlySpan<uint> counts)
+    {
+        var buf = new byte[counts.Length * 7];
+        var n = 0;
+        for (var i = 0; i < counts.Length; i++)
         {
-            bool va = walk.Va, vb = walk.Vb;
-            ct = walk.Step(out var c);
-            if (va || vb) { uni += c; if (va && vb) inter += c; }
+            long x = counts[i];
+            if (i > 2) x -= counts[i - 2];
+            var more = true;
+            while (more)
+            {
+                var c = (int)(x & 0x1f);
+                x >>= 5;
+                more = (c & 0x10) != 0 ? x != -1 : x != 0;
+                if (more) c |= 0x20;
+                buf[n++] = (byte)(c + 48);
+            }
         }
-        if (inter == 0) uni = 1;
-        else if (gtIsCrowd) uni = dt.Area;
-        return (double)inter / uni;
+        return buf.AsSpan(0, n).ToArray();
     }
 
     /// <summary>COCO's compressed RLE string (LEB128-like, 5 bits per char, deltas from the count two back after index 2).</summary>
@@ -263,11 +292,32 @@ public static class MaskApi
         return sb.ToString();
     }
 
-    /// <summary>Parses COCO's compressed RLE string (the <c>counts</c> of a compressed RLE).</summary>
+    /// <summary>
+    /// Parses COCO's compressed RLE string (the <c>counts</c> of a compressed RLE), bounded by the mask
+    /// size: a byte outside COCO's alphabet ('0'..'o'), a number longer than any 32-bit run needs, a
+    /// negative or oversized run, or runs that do not add up to exactly height × width pixels is an
+    /// <see cref="InvalidDataException"/> (pycocotools reads such strings without a check and can then
+    /// loop forever in <c>rleIou</c>/<c>rleMerge</c> or write past the mask in <c>rleDecode</c>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Rle FromCompressedString(ReadOnlySpan<byte> s, int height, int width)
     {
-        var cnts = new List<uint>(s.Length);
+        // every number takes at least one byte, so the string's length bounds the run count
+        var cnts = new uint[s.Length];
+        var n = DecodeCompressed(s, height, width, cnts);
+        return new Rle(height, width, n == cnts.Length ? cnts : cnts.AsSpan(0, n).ToArray());
+    }
+
+    /// <summary>
+    /// Decodes a compressed RLE string into <paramref name="cnts"/> (at least <c>s.Length</c> long) with
+    /// the checks of <see cref="FromCompressedString(ReadOnlySpan{byte}, int, int)"/>; returns the run count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int DecodeCompressed(ReadOnlySpan<byte> s, int height, int width, Span<uint> cnts)
+    {
+        var total = (long)height * width;
+        var n = 0;
+        long sum = 0;
         var p = 0;
         while (p < s.Length)
         {
@@ -277,17 +327,28 @@ public static class MaskApi
             while (more)
             {
                 if (p >= s.Length) throw new InvalidDataException("compressed RLE string ends inside a number");
-                long c = s[p] - 48;
+                var b = s[p];
+                if (b < 48 || b > 111)
+                    throw new InvalidDataException($"compressed RLE string has byte 0x{b:x2} at offset {p}, outside COCO's alphabet '0'..'o'");
+                if (k == 7) throw new InvalidDataException($"compressed RLE string has a number longer than 7 characters at offset {p}");
+                long c = b - 48;
                 x |= (c & 0x1f) << (5 * k);
                 more = (c & 0x20) != 0;
                 p++;
                 k++;
                 if (!more && (c & 0x10) != 0) x |= -1L << (5 * k);
             }
-            if (cnts.Count > 2) x += cnts[^2];
-            cnts.Add((uint)x);
+            if (n > 2) x += cnts[n - 2];
+            if (x < 0 || x > uint.MaxValue)
+                throw new InvalidDataException($"compressed RLE string decodes to run length {x} (run {n})");
+            sum += x;
+            if (sum > total)
+                throw new InvalidDataException($"compressed RLE string decodes past the {height}x{width} mask ({total} pixels) at run {n}");
+            cnts[n++] = (uint)x;
         }
-        return new Rle(height, width, cnts.ToArray());
+        if (sum != total)
+            throw new InvalidDataException($"compressed RLE string decodes to {sum} pixels, not height*width = {total}");
+        return n;
     }
 
     /// <summary>Parses COCO's compressed RLE string.</summary>

@@ -50,4 +50,30 @@ public class EvalDetCommandTests
             File.Delete(bad);
         }
     }
+
+    [Theory]
+    [InlineData("ab c", "byte 0x20 at offset 2")]
+    [InlineData("PPPP1", "decodes past the 640x480 mask (307200 pixels) at run 0")]
+    [InlineData("0oooooooo", "longer than 7 characters")]
+    public void Compressed_rle_outside_the_mask_is_one_line_naming_the_detection(string counts, string message)
+    {
+        var bad = Path.Combine(Path.GetTempPath(), $"dyno-badrle-{Guid.NewGuid():N}.json");
+        File.WriteAllText(bad, "[{\"image_id\": 316716, \"category_id\": 1, \"score\": 0.5, " +
+                               $"\"segmentation\": {{\"size\": [640, 480], \"counts\": \"{counts}\"}}}}]");
+        try
+        {
+            var (code, stdout, stderr) = Dyno("eval", "det", "--gt", Fixture("tiny_gt.json"), "--dt", bad, "--iou-type", "segm", "--format", "json");
+            Assert.Equal(2, code);
+            Assert.Equal("", stdout);
+            Assert.StartsWith("dyno: error: ", stderr);
+            Assert.Contains(Path.GetFileName(bad), stderr);
+            Assert.Contains("image_id 316716", stderr);
+            Assert.Contains(message, stderr);
+            Assert.Single(stderr.TrimEnd().Split('\n'));
+        }
+        finally
+        {
+            File.Delete(bad);
+        }
+    }
 }

@@ -62,4 +62,146 @@ public class MaskApiTests
         Assert.Equal((0.0, 0.0, 10.0, 10.0), MaskApi.ToBox(sq));
         Assert.Equal(sq.Counts, MaskApi.FromBox(0, 0, 10, 10, 20, 20).Counts);
     }
+
+    [Theory]
+    [InlineData("2 2", "byte 0x20 at offset 1")]        // space
+    [InlineData("2p2", "byte 0x70 at offset 1")]        // 'p' is one past 'o'
+    [InlineData("ooooooo0", "longer than 7 characters")] // a run of continuation bytes (the old reader shifted past 64 bits)
+    [InlineData("9", "decodes past the 2x3 mask (6 pixels) at run 0")]
+    [InlineData("32", "decodes to 5 pixels, not height*width = 6")]
+    [InlineData("000O", "run length -1 (run 3)")]      // a delta below zero
+    [InlineData("2[", "ends inside a number")]
+    public void Compressed_rle_outside_the_mask_or_alphabet_is_a_clear_error(string s, string message)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => MaskApi.FromCompressedString(s, 2, 3));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Compressed_rle_with_short_runs_does_not_reach_iou()
+    {
+        // Before the bound a string summing short of h*w made the IoU walk spin forever on the longer mask.
+        var full = MaskApi.Encode(new byte[] { 0, 1, 1, 1, 1, 1 }, 2, 3);
+        Assert.Equal(1.0, MaskApi.Iou(full, MaskApi.FromCompressedString(full.ToCompressedString(), 2, 3), false));
+        Assert.Throws<InvalidDataException>(() => MaskApi.FromCompressedString("01", 2, 3));
+    }
+
+    [Property(MaxTest = 300)]
+    public bool Fused_string_decode_gives_rleToBbox_and_area_of_the_runs(byte[] seed, byte hb, byte wb)
+    {
+        // runs with zeros inside and an odd or even run count: rleToBbox's quirks included
+        int h = hb % 9 + 1, w = wb % 9 + 1, total = h * w;
+        var counts = new List<uint>();
+        var left = total;
+        foreach (var b in seed)
+        {
+            var c = Math.Min(left, b % 5);
+            counts.Add((uint)c);
+            left -= c;
+        }
+        counts.Add((uint)left);
+        var arr = counts.ToArray();
+        var set = new MaskSet();
+        set.Add(new uint[] { (uint)total }, h, w); // a mask before it in the buffers
+        var i = set.AddCompressed(System.Text.Encoding.ASCII.GetBytes(MaskApi.ToCompressedString(arr)), h, w);
+        var j = set.Add(arr, h, w);
+        return set.Box(i) == MaskApi.ToBox(new Rle(h, w, arr)) && set.Box(j) == set.Box(i)
+            && set.Area(i) == new Rle(h, w, arr).Area && set.Area(j) == set.Area(i);
+    }
+
+    /// <summary>pycocotools' rleFrPoly ported literally (the double arithmetic, every array): the oracle for the streamed, integer FromPolygon.</summary>
+    private static uint[] ReferenceFromPolygon(ReadOnlySpan<double> xy, int height, int width)
+    {
+        var k = xy.Length / 2;
+        const double scale = 5;
+        var x = new int[k + 1];
+        var y = new int[k + 1];
+        for (var j = 0; j < k; j++) x[j] = (int)(scale * xy[j * 2] + .5);
+        x[k] = k > 0 ? x[0] : 0;
+        for (var j = 0; j < k; j++) y[j] = (int)(scale * xy[j * 2 + 1] + .5);
+        y[k] = k > 0 ? y[0] : 0;
+        long m = 0;
+        for (var j = 0; j < k; j++) m += Math.Max(Math.Abs(x[j] - x[j + 1]), Math.Abs(y[j] - y[j + 1])) + 1;
+        var u = new int[m];
+        var v = new int[m];
+        m = 0;
+        for (var j = 0; j < k; j++)
+        {
+            int xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
+            var dx = Math.Abs(xe - xs);
+            var dy = Math.Abs(ys - ye);
+            var flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
+            if (flip) { (xs, xe) = (xe, xs); (ys, ye) = (ye, ys); }
+            var s = dx >= dy ? (double)(ye - ys) / dx : (double)(xe - xs) / dy;
+            if (dx >= dy)
+            {
+                for (var d = 0; d <= dx; d++)
+                {
+                    var t = flip ? dx - d : d;
+                    u[m] = t + xs;
+                    v[m] = (int)(ys + s * t + .5);
+                    m++;
+                }
+            }
+            else
+            {
+                for (var d = 0; d <= dy; d++)
+                {
+                    var t = flip ? dy - d : d;
+                    v[m] = t + ys;
+                    u[m] = (int)(xs + s * t + .5);
+                    m++;
+                }
+            }
+        }
+        // points on the y-boundary, downsampled
+        var kk = m;
+        var bx = new int[Math.Max(kk, 1)];
+        var by = new int[Math.Max(kk, 1)];
+        m = 0;
+        for (var j = 1; j < kk; j++)
+        {
+            if (u[j] == u[j - 1]) continue;
+            double xd = u[j] < u[j - 1] ? u[j] : u[j] - 1;
+            xd = (xd + .5) / scale - .5;
+            if (Math.Floor(xd) != xd || xd < 0 || xd > width - 1) continue;
+            double yd = v[j] < v[j - 1] ? v[j] : v[j - 1];
+            yd = (yd + .5) / scale - .5;
+            if (yd < 0) yd = 0; else if (yd > height) yd = height;
+            yd = Math.Ceiling(yd);
+            bx[m] = (int)xd;
+            by[m] = (int)yd;
+            m++;
+        }
+        var n = (int)m;
+        var a = new uint[n + 1];
+        for (var j = 0; j < n; j++) a[j] = (uint)(bx[j] * height + by[j]);
+        a[n] = (uint)(height * width);
+        Array.Sort(a);
+        uint p = 0;
+        for (var j = 0; j <= n; j++) { var t = a[j]; a[j] -= p; p = t; }
+        var b = new List<uint>(n + 1);
+        var i = 0;
+        b.Add(a[i++]);
+        while (i <= n)
+        {
+            if (a[i] > 0) b.Add(a[i++]);
+            else
+            {
+                i++;
+                if (i <= n) b[^1] += a[i++];
+            }
+        }
+        return b.ToArray();
+    }
+
+    [Property(MaxTest = 500)]
+    public bool Streamed_integer_polygon_rasterisation_equals_the_literal_rleFrPoly(int[] coords, byte hb, byte wb, byte frac)
+    {
+        int h = hb % 60 + 1, w = wb % 60 + 1;
+        if (coords.Length < 6) return true;
+        // coordinates inside and outside the image, with fractions on and off the 0.2 grid
+        var xy = coords.Take(coords.Length / 2 * 2).Select((c, i) => (c % 80) - 10 + (i % 3) * (frac / 256.0) + (i % 2) * 0.2).ToArray();
+        return MaskApi.FromPolygon(xy, h, w).Counts.SequenceEqual(ReferenceFromPolygon(xy, h, w));
+    }
 }

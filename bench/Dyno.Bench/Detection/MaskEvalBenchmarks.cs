@@ -1,0 +1,122 @@
+using BenchmarkDotNet.Attributes;
+using Dyno.Metrics.Detection;
+using Dyno.Metrics.Masks;
+
+namespace Dyno.Bench.Detection;
+
+/// <summary>
+/// segm evaluation by phase on gen_coco.py's val2017-like set with masks (bench/coco.sh writes it:
+/// /tmp/dyno-coco-bench/val2017-like/val2017-like_dt_segm.json from bench/gen_coco_masks.py; override
+/// with DYNO_COCO_GT / DYNO_COCO_SEGM): reading the ground truth and the results (RLE strings decoded,
+/// polygons rasterised, area and box), the ground-truth masks, every mask IoU COCO computes (each
+/// detection against the ground truth of its image and category), and the whole evaluation.
+/// Run: <c>dotnet run -c Release --project bench/Dyno.Bench -- --filter '*MaskEvalBenchmarks*' --inProcess --strategy Monitoring --warmupCount 1 --iterationCount 3</c>
+/// </summary>
+[MemoryDiagnoser]
+public class MaskEvalBenchmarks
+{
+    private byte[] _gtBytes = [];
+    private byte[] _dtBytes = [];
+    private CocoGroundTruth _gt = null!;
+    private CocoDetections _dt = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var gtPath = Environment.GetEnvironmentVariable("DYNO_COCO_GT") ?? "/tmp/dyno-coco-bench/val2017-like/val2017-like_gt.json";
+        var dtPath = Environment.GetEnvironmentVariable("DYNO_COCO_SEGM") ?? "/tmp/dyno-coco-bench/val2017-like/val2017-like_dt_segm.json";
+        _gtBytes = File.ReadAllBytes(gtPath);
+        _dtBytes = File.ReadAllBytes(dtPath);
+        _gt = CocoGroundTruth.Parse(_gtBytes, gtPath, CocoIouType.Segm);
+        _dt = CocoDetections.Parse(_dtBytes, dtPath, _gt, CocoIouType.Segm);
+    }
+
+    [Benchmark]
+    public int ParseGroundTruth() => CocoGroundTruth.Parse(_gtBytes, "gt", CocoIouType.Segm).Count;
+
+    [Benchmark]
+    public int ParseResults() => CocoDetections.Parse(_dtBytes, "dt", _gt, CocoIouType.Segm).Count;
+
+    [Benchmark]
+    public long GroundTruthMasks()
+    {
+        long area = 0;
+        for (var i = 0; i < _gt.Count; i++)
+        {
+            var im = _gt.Images[_gt.Img[i]];
+            area += _gt.Segm![i]!.ToRle(im.Height, im.Width).Area;
+        }
+        return area;
+    }
+
+    private readonly System.Diagnostics.Stopwatch _tg = new(), _td = new(), _ti = new();
+    private long _pairs, _overlapping;
+
+    [Benchmark]
+    public double PairIous()
+    {
+        // what the evaluator does per image and category: masks decoded once, every pair's IoU
+        var K = _gt.Categories.Count;
+        var gts = new List<int>?[_gt.Images.Count * K];
+        var dts = new List<int>?[_gt.Images.Count * K];
+        for (var i = 0; i < _gt.Count; i++) (gts[_gt.Img[i] * K + _gt.Cat[i]] ??= []).Add(i);
+        for (var i = 0; i < _dt.Count; i++) (dts[_dt.Img[i] * K + _dt.Cat[i]] ??= []).Add(i);
+        var dm = new MaskSet();
+        var gm = new MaskSet();
+        double sum = 0;
+        for (var q = 0; q < gts.Length; q++)
+        {
+            if (gts[q] is not { } gl || dts[q] is not { } dl) continue;
+            var im = _gt.Images[q / K];
+            gm.Clear();
+            dm.Clear();
+            _tg.Start();
+            foreach (var g in gl) gm.Add(_gt.Segm![g]!, im.Height, im.Width);
+            _tg.Stop(); _td.Start();
+            foreach (var d in dl) dm.Add(_dt.Segm![d]!, im.Height, im.Width);
+            _td.Stop(); _ti.Start();
+            for (var d = 0; d < dl.Count; d++)
+                for (var g = 0; g < gl.Count; g++)
+                {
+                    var v = MaskSet.Iou(dm, d, gm, g, _gt.Crowd[gl[g]]);
+                    sum += v;
+                    _pairs++;
+                    if (v > 0) _overlapping++;
+                }
+            _ti.Stop();
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// Each phase once, timed in CPU seconds (user + system of this process), which a loaded shared
+    /// machine does not inflate the way it does wall time: <c>dotnet run -c Release --project
+    /// bench/Dyno.Bench -- mask-phases</c>.
+    /// </summary>
+    public static void PrintPhaseCpu()
+    {
+        var b = new MaskEvalBenchmarks();
+        var proc = System.Diagnostics.Process.GetCurrentProcess();
+        double Cpu() { proc.Refresh(); return proc.TotalProcessorTime.TotalSeconds; }
+        var t0 = Cpu();
+        b.Setup();
+        Console.WriteLine($"setup (read + parse both files): {Cpu() - t0:F2} s cpu");
+        foreach (var (name, run) in new (string, Func<double>)[]
+                 {
+                     ("ParseGroundTruth", () => b.ParseGroundTruth()), ("ParseResults", () => b.ParseResults()),
+                     ("GroundTruthMasks", () => b.GroundTruthMasks()), ("PairIous", b.PairIous), ("Evaluate", b.Evaluate),
+                 })
+        {
+            var t = Cpu();
+            var w = System.Diagnostics.Stopwatch.StartNew();
+            run();
+            Console.WriteLine($"{name}: {Cpu() - t:F2} s cpu, {w.Elapsed.TotalSeconds:F2} s wall");
+            if (name == "PairIous")
+                Console.WriteLine($"  of which (wall) ground-truth masks {b._tg.Elapsed.TotalSeconds:F2} s, detection masks {b._td.Elapsed.TotalSeconds:F2} s, " +
+                                  $"IoUs {b._ti.Elapsed.TotalSeconds:F2} s; {b._pairs} pairs, {b._overlapping} with IoU > 0");
+        }
+    }
+
+    [Benchmark]
+    public double Evaluate() => CocoEvaluator.Evaluate(_gt, _dt, new CocoEvalOptions { IouType = CocoIouType.Segm }).Stats["AP"];
+}

@@ -1,0 +1,239 @@
+using System.Runtime.CompilerServices;
+
+namespace Dyno.Metrics.Masks;
+
+/// <summary>
+/// Masks prepared for many IoUs: each mask's tight box and area (computed once, not once per pair
+/// as a plain <c>rleIou</c> call would) and its foreground runs as absolute [start, end) pixel
+/// intervals in reusable buffers. The IoU is pycocotools' <c>rleIou</c> to the bit: the box test
+/// first (0 when the tight boxes do not overlap), −1 for masks of different sizes, then the
+/// intersection counted over the runs inside the overlapping columns only; the union is
+/// area(d) + area(g) − intersection (what the run walk adds up, as both masks cover h × w pixels),
+/// or area(d) for a crowd ground truth. Not thread-safe: one set per worker.
+/// </summary>
+internal sealed class MaskSet
+{
+    private uint[] _start = new uint[256], _end = new uint[256];
+    private int _runs;
+    private int[] _first = new int[16], _count = new int[16];
+    private int[] _h = new int[16], _w = new int[16];
+    private uint[] _area = new uint[16];
+    private uint[] _bx = new uint[16], _by = new uint[16], _bw = new uint[16], _bh = new uint[16];
+
+    /// <summary>Number of masks added since the last <see cref="Clear"/>.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Forgets every mask, keeping the buffers.</summary>
+    public void Clear()
+    {
+        Count = 0;
+        _runs = 0;
+    }
+
+    /// <summary>Adds a mask of <paramref name="height"/> × <paramref name="width"/> from its run lengths; returns its index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int Add(ReadOnlySpan<uint> counts, int height, int width)
+    {
+        var i = Count;
+        Reserve(i, counts.Length / 2);
+        Count++;
+        _first[i] = _runs;
+        _h[i] = height;
+        _w[i] = width;
+        // runs -> foreground intervals and the area; rleToBbox for the box
+        uint pos = 0, area = 0;
+        var k = _runs;
+        for (var j = 0; j + 1 < counts.Length; j += 2)
+        {
+            pos += counts[j];
+            var c = counts[j + 1];
+            if (c != 0)
+            {
+                _start[k] = pos;
+                _end[k] = pos + c;
+                k++;
+                area += c;
+            }
+            pos += c;
+        }
+        _count[i] = k - _runs;
+        _runs = k;
+        _area[i] = area;
+        var (bx, by, bw, bh) = MaskApi.ToBox(counts, height, width);
+        _bx[i] = (uint)bx; _by[i] = (uint)by; _bw[i] = (uint)bw; _bh[i] = (uint)bh;
+        return i;
+    }
+
+    /// <summary>
+    /// Adds a mask given as COCO's compressed RLE string, decoded, checked (as
+    /// <see cref="MaskApi.FromCompressedString(ReadOnlySpan{byte}, int, int)"/>), boxed and split into
+    /// intervals in one pass, without writing out the run lengths.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int AddCompressed(ReadOnlySpan<byte> s, int height, int width)
+    {
+        var i = Count;
+        // at most one foreground run per two bytes
+        Reserve(i, s.Length / 2 + 1);
+        Count++;
+        _first[i] = _runs;
+        _h[i] = height;
+        _w[i] = width;
+        var total = (long)height * width;
+        var h = (uint)height;
+        var magic = h > 1 ? ulong.MaxValue / h + 1 : 0;
+        // rleToBbox's state, fed one run at a time
+        uint xs = (uint)width, ys = h, xe = 0, ye = 0, xp = 0;
+        uint sxs = xs, sxe = xe, sys = ys, sye = ye; // the box before the latest even-index run
+        long sum = 0;
+        uint area = 0;
+        long back2 = 0, back1 = 0; // counts n-2 and n-1
+        var n = 0;
+        var k = _runs;
+        var p = 0;
+        while (p < s.Length)
+        {
+            long x = 0;
+            var shift = 0;
+            while (true)
+            {
+                if (p >= s.Length) throw new InvalidDataException("compressed RLE string ends inside a number");
+                var c = s[p] - 48;
+                if ((uint)c > 63)
+                    throw new InvalidDataException($"compressed RLE string has byte 0x{s[p]:x2} at offset {p}, outside COCO's alphabet '0'..'o'");
+                if (shift == 35) throw new InvalidDataException($"compressed RLE string has a number longer than 7 characters at offset {p}");
+                x |= (long)(c & 0x1f) << shift;
+                p++;
+                shift += 5;
+                if ((c & 0x20) == 0)
+                {
+                    if ((c & 0x10) != 0) x |= -1L << shift;
+                    break;
+                }
+            }
+            if (n > 2) x += back2;
+            if (x < 0 || x > uint.MaxValue)
+                throw new InvalidDataException($"compressed RLE string decodes to run length {x} (run {n})");
+            var start = sum;
+            sum += x;
+            if (sum > total)
+                throw new InvalidDataException($"compressed RLE string decodes past the {height}x{width} mask ({total} pixels) at run {n}");
+            back2 = back1;
+            back1 = x;
+            // rleToBbox counts only the runs of an even count of runs (a trailing background run is left out)
+            var odd = (n & 1) == 1;
+            if (odd && x != 0)
+            {
+                _start[k] = (uint)start;
+                _end[k] = (uint)sum;
+                k++;
+                area += (uint)x;
+            }
+            var t = (uint)sum - (odd ? 1u : 0u);
+            var col = h > 1 ? (uint)Math.BigMul(magic, t, out _) : t;
+            var row = t - col * h;
+            if (!odd) xp = col;
+            else if (xp < col) { ys = 0; ye = h - 1; }
+            if (col < xs) xs = col;
+            if (col > xe) xe = col;
+            if (row < ys) ys = row;
+            if (row > ye) ye = row;
+            n++;
+            if (odd) { sxs = xs; sxe = xe; sys = ys; sye = ye; }
+        }
+        if (sum != total)
+            throw new InvalidDataException($"compressed RLE string decodes to {sum} pixels, not height*width = {total}");
+        // an odd run count: the last (background) run is not part of rleToBbox's loop, so undo it
+        if ((n & 1) == 1) { xs = sxs; xe = sxe; ys = sys; ye = sye; }
+        _count[i] = k - _runs;
+        _runs = k;
+        _area[i] = area;
+        if (n / 2 * 2 == 0 || h == 0) { _bx[i] = _by[i] = _bw[i] = _bh[i] = 0; }
+        else { _bx[i] = xs; _by[i] = ys; _bw[i] = xe - xs + 1; _bh[i] = ye - ys + 1; }
+        return i;
+    }
+
+    private void Reserve(int i, int runs)
+    {
+        if (i == _first.Length)
+        {
+            var n = i * 2;
+            Array.Resize(ref _first, n); Array.Resize(ref _count, n); Array.Resize(ref _h, n); Array.Resize(ref _w, n);
+            Array.Resize(ref _area, n); Array.Resize(ref _bx, n); Array.Resize(ref _by, n); Array.Resize(ref _bw, n); Array.Resize(ref _bh, n);
+        }
+        if (_runs + runs > _start.Length)
+        {
+            var n = Math.Max(_start.Length * 2, _runs + runs);
+            Array.Resize(ref _start, n);
+            Array.Resize(ref _end, n);
+        }
+    }
+
+    /// <summary>Adds a <see cref="Segmentation"/> the way <see cref="Segmentation.ToRle"/> reads it, on an image of the given size.</summary>
+    public int Add(Segmentation segm, int imageHeight, int imageWidth) => segm switch
+    {
+        RleSegmentation { Counts: { } c } r => Add(c, r.Height, r.Width),
+        RleSegmentation { Compressed: { } b } r => AddCompressed(b, r.Height, r.Width),
+        _ => AddRle(segm.ToRle(imageHeight, imageWidth)),
+    };
+
+    private int AddRle(Rle r) => Add(r.Counts, r.Height, r.Width);
+
+    /// <summary>Foreground pixel count of mask <paramref name="i"/>.</summary>
+    public uint Area(int i) => _area[i];
+
+    /// <summary>Tight box (x, y, w, h) of mask <paramref name="i"/>, as <c>rleToBbox</c>.</summary>
+    public (double X, double Y, double W, double H) Box(int i) => (_bx[i], _by[i], _bw[i], _bh[i]);
+
+    /// <summary>pycocotools' <c>rleIou</c> of detection mask <paramref name="d"/> against ground-truth mask <paramref name="g"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Iou(MaskSet dts, int d, MaskSet gts, int g, bool gtIsCrowd)
+    {
+        // bbIou > 0, on the tight boxes (the crowd rule does not change whether it is positive)
+        uint dx = dts._bx[d], dw = dts._bw[d], gx = gts._bx[g], gw = gts._bw[g];
+        var x0 = Math.Max(dx, gx);
+        var x1 = Math.Min(dx + dw, gx + gw);
+        if (x1 <= x0) return 0;
+        uint dy = dts._by[d], dh = dts._bh[d], gy = gts._by[g], gh = gts._bh[g];
+        if (Math.Min(dy + dh, gy + gh) <= Math.Max(dy, gy)) return 0;
+        if (dts._h[d] != gts._h[g] || dts._w[d] != gts._w[g]) return -1;
+        var h = (uint)dts._h[d];
+        var inter = Intersection(dts._start.AsSpan(dts._first[d], dts._count[d]), dts._end.AsSpan(dts._first[d], dts._count[d]),
+                                 gts._start.AsSpan(gts._first[g], gts._count[g]), gts._end.AsSpan(gts._first[g], gts._count[g]),
+                                 x0 * h, x1 * h);
+        if (inter == 0) return 0; // pycocotools: i == 0 -> u = 1 -> 0 / 1
+        var uni = gtIsCrowd ? dts._area[d] : dts._area[d] + gts._area[g] - inter;
+        return (double)inter / uni;
+    }
+
+    /// <summary>Pixels in both interval lists, looking only at pixels [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static uint Intersection(ReadOnlySpan<uint> aS, ReadOnlySpan<uint> aE, ReadOnlySpan<uint> bS, ReadOnlySpan<uint> bE, uint from, uint to)
+    {
+        int i = FirstEndingAfter(aE, from), j = FirstEndingAfter(bE, from);
+        uint inter = 0;
+        while (i < aS.Length && j < bS.Length)
+        {
+            uint s1 = aS[i], e1 = aE[i], s2 = bS[j], e2 = bE[j];
+            if (s1 >= to || s2 >= to) break;
+            var lo = Math.Max(s1, s2);
+            var hi = Math.Min(e1, e2);
+            if (hi > lo) inter += hi - lo;
+            if (e1 <= e2) i++;
+            if (e2 <= e1) j++;
+        }
+        return inter;
+    }
+
+    /// <summary>The first interval whose end is past <paramref name="pixel"/> (binary search).</summary>
+    private static int FirstEndingAfter(ReadOnlySpan<uint> ends, uint pixel)
+    {
+        int lo = 0, hi = ends.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (ends[mid] <= pixel) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+}
