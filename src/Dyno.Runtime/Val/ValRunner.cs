@@ -468,7 +468,11 @@ public static class ValRunner
         var gate = new SemaphoreSlim(o.Workers);
         var pool = new System.Collections.Concurrent.ConcurrentBag<float[]>();
         var queue = Channel.CreateBounded<Task<Prepared>>(new BoundedChannelOptions(Math.Max(2, 2 * o.Workers)) { SingleReader = true, SingleWriter = true });
-        var post = Channel.CreateBounded<Inferred>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        // With one worker, one helper thread both prepares and post-processes (two busy threads on two cores, none
+        // preempting inference); its post queue is unbounded because it drains it between batches (depth stays small).
+        var post = o.Workers == 1
+            ? Channel.CreateUnbounded<Inferred>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true })
+            : Channel.CreateBounded<Inferred>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = cts.Token;
         var wall = Stopwatch.StartNew();
@@ -499,52 +503,89 @@ public static class ValRunner
             return p;
         }
 
-        var producer = Task.Run(async () =>
-        {
-            try
-            {
-                for (var b = 0; b < batches; b++)
-                {
-                    await gate.WaitAsync(token).ConfigureAwait(false);
-                    var bb = b;
-                    var task = Task.Run(() =>
-                    {
-                        try { return Prepare(bb); }
-                        finally { gate.Release(); }
-                    }, token);
-                    await queue.Writer.WriteAsync(task, token).ConfigureAwait(false);
-                }
-                queue.Writer.Complete();
-            }
-            catch (Exception e)
-            {
-                queue.Writer.TryComplete(e);
-            }
-        }, token);
-
         var images = 0;
         var postTotal = 0.0;
-        var consumer = Task.Run(async () =>
+        void ConsumeOne(Inferred inf)
         {
-            try
+            var sw = Stopwatch.StartNew();
+            for (var k = 0; k < inf.Input.Count; k++)
             {
-                await foreach (var inf in post.Reader.ReadAllAsync(token).ConfigureAwait(false))
+                if (!inf.Input.Ok[k]) continue;
+                consume(inf, k, inf.Input.Index * o.Batch + k);
+            }
+            postTotal += sw.Elapsed.TotalMilliseconds;
+        }
+
+        Task producer, consumer;
+        if (o.Workers == 1)
+        {
+            producer = Task.CompletedTask;
+            consumer = Task.Run(async () =>
+            {
+                try
                 {
-                    var sw = Stopwatch.StartNew();
-                    for (var k = 0; k < inf.Input.Count; k++)
+                    for (var b = 0; b < batches; b++)
                     {
-                        if (!inf.Input.Ok[k]) continue;
-                        consume(inf, k, inf.Input.Index * o.Batch + k);
+                        while (post.Reader.TryRead(out var ready)) ConsumeOne(ready);
+                        Task<Prepared> task;
+                        try { task = Task.FromResult(Prepare(b)); }
+                        catch (Exception e) when (e is not OperationCanceledException) { task = Task.FromException<Prepared>(e); }
+                        while (!queue.Writer.TryWrite(task))
+                        {
+                            if (post.Reader.TryRead(out var ready)) { ConsumeOne(ready); continue; }
+                            await Task.WhenAny(queue.Writer.WaitToWriteAsync(token).AsTask(), post.Reader.WaitToReadAsync(token).AsTask()).ConfigureAwait(false);
+                            token.ThrowIfCancellationRequested();
+                        }
+                        if (task.IsFaulted) break; // the inference loop reports it in dataset order
                     }
-                    postTotal += sw.Elapsed.TotalMilliseconds;
+                    queue.Writer.TryComplete();
+                    await foreach (var inf in post.Reader.ReadAllAsync(token).ConfigureAwait(false)) ConsumeOne(inf);
                 }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    queue.Writer.TryComplete(e);
+                    cts.Cancel(); // unblocks the inference loop, which then reports this exception
+                    throw;
+                }
+            }, token);
+        }
+        else
+        {
+            producer = Task.Run(async () =>
             {
-                cts.Cancel(); // unblocks the inference loop, which then reports this exception
-                throw;
-            }
-        }, token);
+                try
+                {
+                    for (var b = 0; b < batches; b++)
+                    {
+                        await gate.WaitAsync(token).ConfigureAwait(false);
+                        var bb = b;
+                        var task = Task.Run(() =>
+                        {
+                            try { return Prepare(bb); }
+                            finally { gate.Release(); }
+                        }, token);
+                        await queue.Writer.WriteAsync(task, token).ConfigureAwait(false);
+                    }
+                    queue.Writer.Complete();
+                }
+                catch (Exception e)
+                {
+                    queue.Writer.TryComplete(e);
+                }
+            }, token);
+            consumer = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var inf in post.Reader.ReadAllAsync(token).ConfigureAwait(false)) ConsumeOne(inf);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    cts.Cancel(); // unblocks the inference loop, which then reports this exception
+                    throw;
+                }
+            }, token);
+        }
 
         double preMs = 0, inferMs = 0;
         var batchMs = new List<double>(batches);
