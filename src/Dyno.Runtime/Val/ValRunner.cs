@@ -450,6 +450,25 @@ public static class ValRunner
         };
     }
 
+    /// <summary>Copies a run's outputs into managed arrays for the post-processing thread.</summary>
+    private static Inferred CopyOut(Prepared p, IReadOnlyList<OrtValue> results)
+    {
+        var floats = new float[results.Count][];
+        var longs = new long[results.Count][];
+        var shapes = new long[results.Count][];
+        for (var i = 0; i < results.Count; i++)
+        {
+            var v = results[i];
+            var info = v.GetTensorTypeAndShape();
+            shapes[i] = info.Shape;
+            if (info.ElementDataType == TensorElementType.Float) floats[i] = v.GetTensorDataAsSpan<float>().ToArray();
+            else if (info.ElementDataType == TensorElementType.Int64) longs[i] = v.GetTensorDataAsSpan<long>().ToArray();
+            else if (info.ElementDataType == TensorElementType.Int32) longs[i] = v.GetTensorDataAsSpan<int>().ToArray().Select(x => (long)x).ToArray();
+            else floats[i] = [];
+        }
+        return new Inferred { Input = p, Floats = floats, Longs = longs, Shapes = shapes };
+    }
+
     /// <summary>The pipeline: workers prepare batches in order, this thread infers, a post thread consumes.</summary>
     private static RunStats Run(InferenceSession session, string modelPath, IReadOnlyList<string> paths, PreprocessOptions pre, ValOptions o, double loadSeconds,
         CancellationToken ct, Action<Inferred, int, int> consume, Action<double> addPostMs)
@@ -593,7 +612,12 @@ public static class ValRunner
         Array.Copy(dims, shape, dims.Length);
         shape[0] = o.Batch;
         var shapeBatch = (long[])shape.Clone();
-        var runOptions = new RunOptions();
+        using var runOptions = new RunOptions();
+        var inputValues = new Dictionary<float[], OrtValue>(ReferenceEqualityComparer.Instance);
+        OrtValue[]? fixedOutputs = null;
+        // outputs whose shape the graph fixes (no symbolic dimension) can be bound to pre-allocated values
+        var outputsFixed = session.OutputMetadata.Values.All(m => m.IsTensor && m.Dimensions.All(d => d > 0)
+            && m.ElementDataType is TensorElementType.Float or TensorElementType.Int64 or TensorElementType.Int32);
         try
         {
             var reader = queue.Reader;
@@ -617,34 +641,44 @@ public static class ValRunner
                 shapeBatch[0] = fixedBatch > 0 ? fixedBatch : p.Count;
                 var sw = Stopwatch.StartNew();
                 Inferred inferred;
-                using (var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, p.Tensor.AsMemory(0, (int)(shapeBatch[0] * per)), shapeBatch))
+                // a full batch reuses the OrtValue that wraps its pooled buffer (pinned once) and, for outputs of a fixed
+                // shape, pre-allocated output values, as dyno bench's runner does; a short last batch goes the general way
+                var full = shapeBatch[0] == o.Batch;
+                OrtValue? tmpInput = null;
+                if (!full || !inputValues.TryGetValue(p.Tensor, out var input))
                 {
-                    IDisposableReadOnlyCollection<OrtValue> results;
-                    try
+                    input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, p.Tensor.AsMemory(0, (int)(shapeBatch[0] * per)), (long[])shapeBatch.Clone());
+                    if (full) inputValues[p.Tensor] = input;
+                    else tmpInput = input;
+                }
+                try
+                {
+                    if (full && fixedOutputs is not null)
                     {
-                        results = session.Run(runOptions, [inputName], [input], outNames);
+                        try { session.Run(runOptions, [inputName], [input], outNames, fixedOutputs); }
+                        catch (OnnxRuntimeException e) { throw new InvalidDataException($"{modelPath}: onnxruntime failed to run the model: {e.Message.ReplaceLineEndings(" ")}"); }
+                        inferred = CopyOut(p, fixedOutputs);
                     }
-                    catch (OnnxRuntimeException e)
+                    else
                     {
-                        throw new InvalidDataException($"{modelPath}: onnxruntime failed to run the model: {e.Message.ReplaceLineEndings(" ")}");
-                    }
-                    using (results)
-                    {
-                        var floats = new float[results.Count][];
-                        var longs = new long[results.Count][];
-                        var shapes = new long[results.Count][];
-                        for (var i = 0; i < results.Count; i++)
+                        IDisposableReadOnlyCollection<OrtValue> results;
+                        try { results = session.Run(runOptions, [inputName], [input], outNames); }
+                        catch (OnnxRuntimeException e) { throw new InvalidDataException($"{modelPath}: onnxruntime failed to run the model: {e.Message.ReplaceLineEndings(" ")}"); }
+                        using (results)
                         {
-                            var v = results[i];
-                            var info = v.GetTensorTypeAndShape();
-                            shapes[i] = info.Shape;
-                            if (info.ElementDataType == TensorElementType.Float) floats[i] = v.GetTensorDataAsSpan<float>().ToArray();
-                            else if (info.ElementDataType == TensorElementType.Int64) longs[i] = v.GetTensorDataAsSpan<long>().ToArray();
-                            else if (info.ElementDataType == TensorElementType.Int32) longs[i] = v.GetTensorDataAsSpan<int>().ToArray().Select(x => (long)x).ToArray();
-                            else floats[i] = [];
+                            inferred = CopyOut(p, results);
+                            if (full && fixedOutputs is null && outputsFixed)
+                                fixedOutputs = results.Select(r =>
+                                {
+                                    var info = r.GetTensorTypeAndShape();
+                                    return OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, info.ElementDataType, info.Shape);
+                                }).ToArray();
                         }
-                        inferred = new Inferred { Input = p, Floats = floats, Longs = longs, Shapes = shapes };
                     }
+                }
+                finally
+                {
+                    tmpInput?.Dispose();
                 }
                 var ms = sw.Elapsed.TotalMilliseconds;
                 inferMs += ms;
@@ -667,6 +701,11 @@ public static class ValRunner
             try { producer.Wait(); } catch (AggregateException) { }
             if (consumer.IsFaulted) throw consumer.Exception!.InnerException!;
             throw;
+        }
+        finally
+        {
+            foreach (var v in inputValues.Values) v.Dispose();
+            if (fixedOutputs is not null) foreach (var v in fixedOutputs) v.Dispose();
         }
         if (consumer.IsFaulted) throw consumer.Exception!.InnerException!;
         addPostMs(postTotal);
