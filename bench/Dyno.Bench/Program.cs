@@ -22,8 +22,6 @@ public static class Program
             Dyno.Models.Transformers.DecoderGraph.Build(Dyno.Models.Transformers.DecoderConfig.TinyLlama1B, 1, 128).Save(args[1]);
             return 0;
         }
-        if (args.Length > 4 && args[0] == "variant-detections")
-            return Models.VariantDetections.Run(args[1], args[2], args[3], args[4..]);
         if (args.Length > 0 && args[0] == "mask-phases")
         {
             Detection.MaskEvalBenchmarks.PrintPhaseCpu();

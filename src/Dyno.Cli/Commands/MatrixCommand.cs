@@ -81,7 +81,7 @@ public static class MatrixCommand
             if (!(bt > 0 && bt <= 600)) throw new UsageException($"--bench-time must be in (0, 600] seconds, got {bt}");
             var batches = ParseBatches(parse.GetValue(benchBatch)!);
             var rules = parse.GetValue(failIf) ?? [];
-            foreach (var r in rules) CheckRule(r);
+            foreach (var r in rules) Comparer.CheckSyntax(r);
             var options = new MatrixOptions
             {
                 Val = new ValOptions
@@ -123,24 +123,6 @@ public static class MatrixCommand
             return gate.Any(g => g.Failed) ? CommandRunner.Failure : CommandRunner.Ok;
         }));
         return cmd;
-    }
-
-    /// <summary>Checks a rule's syntax before anything is measured.</summary>
-    private static void CheckRule(string rule)
-    {
-        var probe = new Dictionary<string, double>();
-        try
-        {
-            Comparer.Evaluate(rule, probe, probe, "check");
-        }
-        catch (ArgumentException e) when (e.Message.Contains("expected KEY OP VALUE", StringComparison.Ordinal))
-        {
-            throw new UsageException(e.Message);
-        }
-        catch (ArgumentException)
-        {
-            // well-formed; the key is looked up in the rows later
-        }
     }
 
     private static int[] ParseBatches(string text)

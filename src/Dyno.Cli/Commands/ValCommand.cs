@@ -324,7 +324,9 @@ public static class ValCommand
             doc.Remove(k);
             result[k] = v;
         }
-        result["accuracy"] = Accuracy(run);
+        var accuracy = new JsonObject();
+        foreach (var (k, v) in run.Accuracy()) accuracy[k] = v;
+        result["accuracy"] = accuracy;
         var lat = s.BatchLatencyMs;
         result["latency_ms"] = new JsonObject
         {
@@ -395,18 +397,6 @@ public static class ValCommand
         };
         return new CommandOutput(result, tables, notes);
     }
-
-    /// <summary>The task's headline accuracy: <c>map</c>/<c>map50</c> (COCO AP@[.5:.95] and AP50), <c>top1</c>/<c>top5</c>, or <c>miou</c>.</summary>
-    internal static JsonObject Accuracy(ValRun run) => run.Task switch
-    {
-        ValTask.Detect => new JsonObject { ["map"] = run.Detection!.Stats["AP"], ["map50"] = run.Detection.Stats["AP50"], ["map75"] = run.Detection.Stats["AP75"] },
-        ValTask.Classify => new JsonObject
-        {
-            ["top1"] = run.Classification!.Accuracy,
-            ["top5"] = run.Names.Count <= 5 ? 1.0 : run.Classification.TopK.FirstOrDefault(t => t.K == 5)?.Accuracy,
-        },
-        _ => new JsonObject { ["miou"] = run.Segmentation!.Dataset.MIoU, ["pixel_accuracy"] = run.Segmentation.Dataset.PixelAccuracy },
-    };
 
     /// <summary>A one-line progress bar on stderr (only when stderr is a terminal) with images/s and ETA.</summary>
     private sealed class ConsoleProgress : IProgress<(int Done, int Total)>, IDisposable

@@ -87,6 +87,15 @@ public static class YoloFormat
             throw new InvalidDataException($"{file}: line {line}: class {cls} is beyond the {classNames.Count} names given (classes are 0..{classNames.Count - 1})");
     }
 
+    /// <summary>
+    /// The boxes of one YOLO label file (<c>class cx cy w h</c>, normalised) in COCO pixels for an image of
+    /// <paramref name="size"/>, in file order: x = cx·W − w·W/2, y = cy·H − h·H/2.
+    /// </summary>
+    public static IEnumerable<(int Line, int Class, double X, double Y, double W, double H)> ReadLabelFile(string file, (int Width, int Height) size)
+    {
+        foreach (var (line, cls, x, y, w, h, _) in ReadLines(file, size, withConfidence: false)) yield return (line, cls, x, y, w, h);
+    }
+
     private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s);
 
     private static IEnumerable<(int Line, int Cls, double X, double Y, double W, double H, double Conf)> ReadLines(string file, (int Width, int Height) size, bool withConfidence)
@@ -133,6 +142,15 @@ public static class YoloFormat
     private static (int Width, int Height)? ReadHeaderSize(string path)
     {
         using var f = File.OpenRead(path);
+        return ReadHeaderSize(f);
+    }
+
+    /// <summary>
+    /// Width and height from the PNG, JPEG, GIF or BMP header at the start of a seekable stream, unchecked (a header may
+    /// claim any size); null when the format is not recognised or a JPEG has no frame header.
+    /// </summary>
+    public static (int Width, int Height)? ReadHeaderSize(Stream f)
+    {
         Span<byte> head = stackalloc byte[26];
         var n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         ReadOnlySpan<byte> png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];

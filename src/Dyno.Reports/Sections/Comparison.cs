@@ -52,6 +52,15 @@ public static partial class Comparer
     [GeneratedRegex(@"^\s*(?<key>[A-Za-z0-9_.=\-]+)\s*(?<op>>=|<=|>|<)\s*(?<sign>[+-])?(?<num>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)(?:(?<pct>%)|\s*(?<times>\*)\s*baseline)?\s*$")]
     private static partial Regex RulePattern();
 
+    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="rule"/> is not of the form <c>KEY OP VALUE</c> (checked before anything is measured).</summary>
+    public static void CheckSyntax(string rule)
+    {
+        if (!RulePattern().IsMatch(rule)) throw BadRule(rule);
+    }
+
+    private static ArgumentException BadRule(string rule) =>
+        new($"--fail-if '{rule}': expected KEY OP VALUE, e.g. \"latency_ms.p95 > +5%\", \"stats.AP < -0.01\", \"accuracy.map < 0.99 * baseline\" or \"peak_rss_bytes > 4e8\"");
+
     /// <summary>
     /// Evaluates a rule. <c>KEY &lt; 0.99 * baseline</c>: fails when the value is below 0.99 times the baseline's (MLPerf's
     /// accuracy gate); <c>KEY &gt; +5%</c>: fails when the value rose by more than 5% of the baseline;
@@ -60,8 +69,7 @@ public static partial class Comparer
     public static RuleResult Evaluate(string rule, IReadOnlyDictionary<string, double> baseline, IReadOnlyDictionary<string, double> candidate, string file)
     {
         var m = RulePattern().Match(rule);
-        if (!m.Success)
-            throw new ArgumentException($"--fail-if '{rule}': expected KEY OP VALUE, e.g. \"latency_ms.p95 > +5%\", \"stats.AP < -0.01\", \"accuracy.map < 0.99 * baseline\" or \"peak_rss_bytes > 4e8\"");
+        if (!m.Success) throw BadRule(rule);
         var key = m.Groups["key"].Value;
         var op = m.Groups["op"].Value;
         var num = double.Parse(m.Groups["num"].Value, CultureInfo.InvariantCulture);

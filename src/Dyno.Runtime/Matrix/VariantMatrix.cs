@@ -255,10 +255,11 @@ public static class VariantMatrix
             progress?.Invoke($"[{i + 1}/{plan.Models.Count}] {names[i]}: profile");
             var profile = ModelProfiler.Profile(onnx);
             var pre = ValSetup.Preprocess(onnx, task, options.Preprocess);
+            if (det is not null) ValSetup.CheckClassCount(onnx, det.Names.Count, det.Source);
             progress?.Invoke($"[{i + 1}/{plan.Models.Count}] {names[i]}: val on the data");
             var run = task switch
             {
-                ValTask.Detect => CheckNames(onnx, det!) is var d ? ValRunner.Detect(m.Path, d, pre, options.Val, ct) : null!,
+                ValTask.Detect => ValRunner.Detect(m.Path, det!, pre, options.Val, ct),
                 ValTask.Classify => ValRunner.Classify(m.Path, cls!, pre, options.Val, ct),
                 _ => ValRunner.Segment(m.Path, seg!, pre, options.Val, ct),
             };
@@ -271,7 +272,7 @@ public static class VariantMatrix
             {
                 Name = names[i], Model = m.Path, Variant = Variant(profile), FileBytes = onnx.FileSize, Params = profile.Totals.Weights,
                 WeightBytes = profile.Totals.WeightBytes, DenseMacs = profile.Totals.DenseMacs, PeakActivationBytes = profile.Memory?.PeakActivationBytes,
-                InputSize = $"{pre.Width}x{pre.Height}", Accuracy = Accuracy(run),
+                InputSize = $"{pre.Width}x{pre.Height}", Accuracy = run.Accuracy(),
                 LatencyMs = new MatrixLatency(bench.LatencyMs.P50, bench.LatencyMs.P99, bench.LatencyMs.Ci["p50"].Lower, bench.LatencyMs.Ci["p50"].Upper, bench.LatencyMs.Mean, bench.LatencyMs.Count),
                 ThroughputPerS = best.SamplesPerSecond, BestBatch = best.Batch, ValImagesPerS = run.Speed.ImagesPerSecond,
                 PeakRssBytes = ProcessMemory.PeakRss(), LoadAverage = load, Busy = load is { } l && l > env.LogicalCores * 0.75, Key = key,
@@ -300,12 +301,6 @@ public static class VariantMatrix
         };
     }
 
-    private static DetectionDataset CheckNames(OnnxModel onnx, DetectionDataset d)
-    {
-        ValSetup.CheckClassCount(onnx, d.Names.Count, d.Source);
-        return d;
-    }
-
     /// <summary>Adds the baseline comparison and the Pareto flags.</summary>
     public static List<MatrixRow> Finish(IReadOnlyList<MatrixRow> rows, int baseIndex, string accuracyKey)
     {
@@ -328,17 +323,6 @@ public static class VariantMatrix
         }).ToList();
         return result;
     }
-
-    private static IReadOnlyDictionary<string, double?> Accuracy(ValRun run) => run.Task switch
-    {
-        ValTask.Detect => new Dictionary<string, double?> { ["map"] = run.Detection!.Stats["AP"], ["map50"] = run.Detection.Stats["AP50"] },
-        ValTask.Classify => new Dictionary<string, double?>
-        {
-            ["top1"] = run.Classification!.Accuracy,
-            ["top5"] = run.Names.Count <= 5 ? 1.0 : run.Classification.TopK.FirstOrDefault(t => t.K == 5)?.Accuracy,
-        },
-        _ => new Dictionary<string, double?> { ["miou"] = run.Segmentation!.Dataset.MIoU },
-    };
 
     /// <summary>The variant from what the graph stores: int8 when it quantizes (QDQ or QLinear ops), fp16 when its float weights are half, else fp32.</summary>
     public static string Variant(ModelProfile p)

@@ -63,7 +63,7 @@ public static class DetectionDecoder
                 if (s > best) { best = s; label = k; }
             }
             if (!(best > o.Confidence)) continue;
-            c.Add(a, label, best, output[a], output[anchors + a], output[2 * anchors + a], output[3 * anchors + a]);
+            c.Add(label, best, output[a], output[anchors + a], output[2 * anchors + a], output[3 * anchors + a]);
         }
         return c.Nms(o);
     }
@@ -87,7 +87,7 @@ public static class DetectionDecoder
                 if (s > best) { best = s; label = k; }
             }
             if (!(best > o.Confidence)) continue;
-            c.Add(a, label, best, row[0], row[1], row[2], row[3]);
+            c.Add(label, best, row[0], row[1], row[2], row[3]);
         }
         return c.Nms(o);
     }
@@ -145,9 +145,9 @@ public static class DetectionDecoder
         private readonly List<float> _x1 = new(capacity), _y1 = new(capacity), _x2 = new(capacity), _y2 = new(capacity), _s = new(capacity);
         private readonly List<int> _label = new(capacity);
 
-        public void Add(int anchor, int label, float score, float cx, float cy, float w, float h)
+        /// <summary>Adds a candidate; candidates come in anchor order, so the list index ranks ties as the anchor index does.</summary>
+        public void Add(int label, float score, float cx, float cy, float w, float h)
         {
-            _ = anchor; // candidates are added in anchor order: the list index ranks ties as the anchor index does
             float hw = w / 2f, hh = h / 2f;
             _x1.Add(cx - hw); _y1.Add(cy - hh); _x2.Add(cx + hw); _y2.Add(cy + hh);
             _s.Add(score); _label.Add(label);

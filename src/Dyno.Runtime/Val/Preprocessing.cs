@@ -249,7 +249,7 @@ public static class ImageDecoder
     public static Mat DecodeBgr(byte[] bytes, string source, long maxPixels = DefaultMaxPixels)
     {
         if (bytes.Length == 0) throw new InvalidDataException($"{source}: empty image file");
-        if (HeaderSize(bytes) is { } size && (long)size.Width * size.Height > maxPixels)
+        if (HeaderSize(bytes) is { } size && Math.Abs((long)size.Width * size.Height) > maxPixels)
             throw new InvalidDataException($"{source}: image of {size.Width}x{size.Height} pixels is over the limit of {maxPixels:N0} pixels (--max-image-pixels)");
         Mat m;
         try
@@ -274,29 +274,10 @@ public static class ImageDecoder
         return m;
     }
 
-    /// <summary>Width and height from a PNG, JPEG or BMP header in memory, to refuse a decompression bomb before decoding; null when not recognised.</summary>
-    internal static (int Width, int Height)? HeaderSize(ReadOnlySpan<byte> b)
+    /// <summary>Width and height from the image header in memory (<see cref="Metrics.Detection.YoloFormat.ReadHeaderSize(Stream)"/>), to refuse a decompression bomb before decoding.</summary>
+    internal static (int Width, int Height)? HeaderSize(byte[] bytes)
     {
-        if (b.Length >= 24 && b[0] == 0x89 && b[1] == (byte)'P' && b[2] == (byte)'N' && b[3] == (byte)'G')
-            return ((int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[16..]) & int.MaxValue, (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[20..]) & int.MaxValue);
-        if (b.Length >= 26 && b[0] == (byte)'B' && b[1] == (byte)'M')
-            return (Math.Abs(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(b[18..])), Math.Abs(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(b[22..])));
-        if (b.Length >= 4 && b[0] == 0xFF && b[1] == 0xD8)
-        {
-            var i = 2;
-            while (i + 4 <= b.Length)
-            {
-                if (b[i] != 0xFF) return null;
-                var marker = b[i + 1];
-                if (marker == 0xFF) { i++; continue; }
-                if (marker is 0xD8 or 0x01 || marker is >= 0xD0 and <= 0xD7) { i += 2; continue; }
-                var len = (b[i + 2] << 8) | b[i + 3];
-                if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
-                    return i + 9 <= b.Length ? ((b[i + 7] << 8) | b[i + 8], (b[i + 5] << 8) | b[i + 6]) : null;
-                if (len < 2) return null;
-                i += 2 + len;
-            }
-        }
-        return null;
+        using var s = new MemoryStream(bytes, writable: false);
+        return Metrics.Detection.YoloFormat.ReadHeaderSize(s);
     }
 }

@@ -43,33 +43,18 @@ public sealed class DetectionDataset
     public CocoGroundTruth? GroundTruth { get; init; }
 
     /// <summary>
-    /// Reads a YOLO label file as COCO boxes for an image of the given size, as <c>dyno eval det --input-format yolo</c>
-    /// converts them (x = cx·W − w·W/2, ...). A missing file is an image without objects, as in Ultralytics.
+    /// Reads a YOLO label file as COCO boxes for an image of the given size with the reader of <c>dyno eval det
+    /// --input-format yolo</c> (<see cref="YoloFormat.ReadLabelFile"/>). A missing file is an image without objects, as in Ultralytics.
     /// </summary>
     public IReadOnlyList<CocoBoxTarget> ReadLabels(string? labelPath, int width, int height)
     {
         if (labelPath is null || !File.Exists(labelPath)) return [];
         var list = new List<CocoBoxTarget>();
-        var n = 0;
-        foreach (var raw in File.ReadLines(labelPath))
+        foreach (var (line, cls, x, y, w, h) in YoloFormat.ReadLabelFile(labelPath, (width, height)))
         {
-            n++;
-            var parts = raw.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 0) continue;
-            if (parts.Length != 5)
-                throw new InvalidDataException($"{labelPath}: line {n}: {parts.Length} fields, expected 5 (class cx cy w h; segments are not supported)");
-            if (!int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var cls) || cls < 0)
-                throw new InvalidDataException($"{labelPath}: line {n}: class '{parts[0]}' is not a non-negative integer");
             if (cls >= Names.Count)
-                throw new InvalidDataException($"{labelPath}: line {n}: class {cls}, but {Source} names {Names.Count} classes");
-            var v = new double[4];
-            for (var k = 0; k < 4; k++)
-                if (!double.TryParse(parts[k + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out v[k]) || !double.IsFinite(v[k]))
-                    throw new InvalidDataException($"{labelPath}: line {n}: '{parts[k + 1]}' is not a finite number");
-            if (v.Any(x => x < 0 || x > 1.0001))
-                throw new InvalidDataException($"{labelPath}: line {n}: coordinates must be normalised to 0..1 (YOLO format), got {string.Join(' ', parts[1..])}");
-            double w = v[2] * width, h = v[3] * height;
-            list.Add(new CocoBoxTarget(CategoryIds[cls], v[0] * width - w / 2, v[1] * height - h / 2, w, h));
+                throw new InvalidDataException($"{labelPath}: line {line}: class {cls}, but {Source} names {Names.Count} classes");
+            list.Add(new CocoBoxTarget(CategoryIds[cls], x, y, w, h));
         }
         return list;
     }

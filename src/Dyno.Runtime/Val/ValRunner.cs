@@ -147,6 +147,21 @@ public sealed class ValRun
 
     /// <summary>Execution settings (threads, batch, workers).</summary>
     public required ValOptions Options { get; init; }
+
+    /// <summary>
+    /// The task's headline accuracy under one set of names: <c>map</c>, <c>map50</c>, <c>map75</c> (COCO AP@[.5:.95], AP50, AP75);
+    /// <c>top1</c>, <c>top5</c> (top-5 is 1 with five classes or fewer, null when not computed); <c>miou</c>, <c>pixel_accuracy</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, double?> Accuracy() => Task switch
+    {
+        ValTask.Detect => new Dictionary<string, double?> { ["map"] = Detection!.Stats["AP"], ["map50"] = Detection.Stats["AP50"], ["map75"] = Detection.Stats["AP75"] },
+        ValTask.Classify => new Dictionary<string, double?>
+        {
+            ["top1"] = Classification!.Accuracy,
+            ["top5"] = Names.Count <= 5 ? 1.0 : Classification.TopK.FirstOrDefault(t => t.K == 5)?.Accuracy,
+        },
+        _ => new Dictionary<string, double?> { ["miou"] = Segmentation!.Dataset.MIoU, ["pixel_accuracy"] = Segmentation.Dataset.PixelAccuracy },
+    };
 }
 
 /// <summary>

@@ -33,7 +33,7 @@ public sealed class NmsFloat32Tests
     [InlineData(2, 200, 5)]
     [InlineData(3, 600, 2)]
     [InlineData(4, 1000, 1)]
-    public void Vectorised_nms_equals_the_scalar_torchvision_loop(int seed, int n, int classes)
+    public void Rank_order_nms_equals_the_scalar_torchvision_loop(int seed, int n, int classes)
     {
         var rng = new Random(seed);
         float[] x1 = new float[n], y1 = new float[n], x2 = new float[n], y2 = new float[n], s = new float[n];
