@@ -77,18 +77,7 @@ public static class DecoderGraph
             b.Node("MatMul", [$"{p}.ctx3", $"{p}.wo"], [$"{p}.o"], $"{p}/attn/o_proj");
             b.Node("Add", [x, $"{p}.o"], [$"{p}.res1"], $"{p}/attn/residual");
 
-            var n2 = RmsNorm(b, $"{p}.res1", $"{p}.ln2", h, W);
-            W($"{p}.wg", h, c.Intermediate);
-            W($"{p}.wu", h, c.Intermediate);
-            W($"{p}.wd", c.Intermediate, h);
-            b.Node("MatMul", [n2, $"{p}.wg"], [$"{p}.g"], $"{p}/mlp/gate_proj");
-            b.Node("MatMul", [n2, $"{p}.wu"], [$"{p}.u"], $"{p}/mlp/up_proj");
-            b.Node("Sigmoid", [$"{p}.g"], [$"{p}.sg"], $"{p}/mlp/sigmoid");
-            b.Node("Mul", [$"{p}.g", $"{p}.sg"], [$"{p}.silu"], $"{p}/mlp/silu");
-            b.Node("Mul", [$"{p}.silu", $"{p}.u"], [$"{p}.gu"], $"{p}/mlp/gate_mul");
-            b.Node("MatMul", [$"{p}.gu", $"{p}.wd"], [$"{p}.d"], $"{p}/mlp/down_proj");
-            b.Node("Add", [$"{p}.res1", $"{p}.d"], [$"{p}.out"], $"{p}/mlp/residual");
-            x = $"{p}.out";
+            x = SwiGluBlock(b, p, h, c.Intermediate, W);
         }
         var nf = RmsNorm(b, x, "final_norm", h, W);
         W("lm_head", h, c.Vocab);
@@ -205,23 +194,29 @@ public static class DecoderGraph
             b.Node("MatMul", [$"{p}.ctx3", $"{p}.wo"], [$"{p}.o"], $"{p}/attn/o_proj");
             b.Node("Add", [x, $"{p}.o"], [$"{p}.res1"], $"{p}/attn/residual");
 
-            var n2 = RmsNorm(b, $"{p}.res1", $"{p}.ln2", h, W);
-            W($"{p}.wg", h, c.Intermediate);
-            W($"{p}.wu", h, c.Intermediate);
-            W($"{p}.wd", c.Intermediate, h);
-            b.Node("MatMul", [n2, $"{p}.wg"], [$"{p}.g"], $"{p}/mlp/gate_proj");
-            b.Node("MatMul", [n2, $"{p}.wu"], [$"{p}.u"], $"{p}/mlp/up_proj");
-            b.Node("Sigmoid", [$"{p}.g"], [$"{p}.sg"], $"{p}/mlp/sigmoid");
-            b.Node("Mul", [$"{p}.g", $"{p}.sg"], [$"{p}.silu"], $"{p}/mlp/silu");
-            b.Node("Mul", [$"{p}.silu", $"{p}.u"], [$"{p}.gu"], $"{p}/mlp/gate_mul");
-            b.Node("MatMul", [$"{p}.gu", $"{p}.wd"], [$"{p}.d"], $"{p}/mlp/down_proj");
-            b.Node("Add", [$"{p}.res1", $"{p}.d"], [$"{p}.out"], $"{p}/mlp/residual");
-            x = $"{p}.out";
+            x = SwiGluBlock(b, p, h, c.Intermediate, W);
         }
         var nf = RmsNorm(b, x, "final_norm", h, W);
         W("lm_head", h, c.Vocab);
         b.Node("MatMul", [nf, "lm_head"], ["logits"], "lm_head");
         return b;
+    }
+
+    /// <summary>The second half of a layer: RMSNorm of <c>{p}.res1</c>, the SwiGLU MLP and the residual add; returns <c>{p}.out</c>.</summary>
+    private static string SwiGluBlock(OnnxBuilder b, string p, int h, int intermediate, Action<string, long[]> W)
+    {
+        var n2 = RmsNorm(b, $"{p}.res1", $"{p}.ln2", h, W);
+        W($"{p}.wg", [h, intermediate]);
+        W($"{p}.wu", [h, intermediate]);
+        W($"{p}.wd", [intermediate, h]);
+        b.Node("MatMul", [n2, $"{p}.wg"], [$"{p}.g"], $"{p}/mlp/gate_proj");
+        b.Node("MatMul", [n2, $"{p}.wu"], [$"{p}.u"], $"{p}/mlp/up_proj");
+        b.Node("Sigmoid", [$"{p}.g"], [$"{p}.sg"], $"{p}/mlp/sigmoid");
+        b.Node("Mul", [$"{p}.g", $"{p}.sg"], [$"{p}.silu"], $"{p}/mlp/silu");
+        b.Node("Mul", [$"{p}.silu", $"{p}.u"], [$"{p}.gu"], $"{p}/mlp/gate_mul");
+        b.Node("MatMul", [$"{p}.gu", $"{p}.wd"], [$"{p}.d"], $"{p}/mlp/down_proj");
+        b.Node("Add", [$"{p}.res1", $"{p}.d"], [$"{p}.out"], $"{p}/mlp/residual");
+        return $"{p}.out";
     }
 
     private static string RmsNorm(OnnxBuilder b, string x, string p, int h, Action<string, long[]> w)
