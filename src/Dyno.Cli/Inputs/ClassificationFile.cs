@@ -1,3 +1,4 @@
+using Dyno.Metrics;
 using System.Runtime.CompilerServices;
 using System.Buffers.Text;
 using System.Globalization;
@@ -94,7 +95,7 @@ public sealed class ClassificationFile
                 ParallelLines.ForEach(_path, skip, (w, num, line) =>
                 {
                     var label = _json ? ParseJson(line, num, rows[w], null, null, null) : ParseCsvScores(line, num, rows[w]);
-                    acc[w].Add(label, rows[w]);
+                    acc[w].Update(label, rows[w]);
                 });
                 for (var w = 1; w < workers; w++) acc[0].Merge(acc[w]);
                 if (acc[0].Count == 0) throw new InvalidDataException($"{_path}: no samples");
@@ -124,7 +125,7 @@ public sealed class ClassificationFile
                 if (_numClasses == 0) _numClasses = Math.Max(2, Math.Max(all.Max(), allPred.Max()) + 1);
                 Limit();
                 var acc = new ClassificationAccumulator(_numClasses, options with { TopK = [] });
-                for (var i = 0; i < all.Length; i++) acc.Add(all[i], allPred[i]);
+                for (var i = 0; i < all.Length; i++) acc.Update(all[i], allPred[i]);
                 return new ClassificationFileResult(kind, _numClasses, Names(), acc.Compute(), null);
             }
             default:
@@ -151,7 +152,7 @@ public sealed class ClassificationFile
                 var acc = new MultiLabelAccumulator(_numClasses, options.Beta);
                 for (var i = 0; i < t.Length; i++)
                 {
-                    try { acc.Add(t[i], p[i]); }
+                    try { acc.Update(Target.Of(t[i]), Prediction.Of(p[i])); }
                     catch (ArgumentException e) { throw new InvalidDataException($"{_path}: {e.Message}"); }
                 }
                 return new ClassificationFileResult(kind, _numClasses, Names(), null, acc.Compute());

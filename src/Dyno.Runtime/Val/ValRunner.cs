@@ -1,3 +1,4 @@
+using Dyno.Metrics;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Dyno.Metrics.Classification;
@@ -364,7 +365,7 @@ public static class ValRunner
         {
             var c = data.Names.Count;
             var row = inf.Floats[0].AsSpan(k * c, c).ToArray();
-            acc.Add(data.Samples[sample].Label, row);
+            acc.Update(data.Samples[sample].Label, row);
             preds.Add((data.Samples[sample].Path, data.Samples[sample].Label, row));
         }, ms => postMs += ms);
         var sw = Stopwatch.StartNew();
@@ -430,7 +431,7 @@ public static class ValRunner
             Cv2.Resize(pred, full, new Size(reader.Width, reader.Height), 0, 0, InterpolationFlags.Nearest);
             var bytes = new byte[reader.Width * reader.Height];
             System.Runtime.InteropServices.Marshal.Copy(full.Data, bytes, 0, bytes.Length);
-            acc.Add(bytes, reader.Pixels8, s.Name);
+            acc.Update(Target.Of(reader.Pixels8), Prediction.Of(bytes), s.Name);
             if (o.SegmentationPredictionsDir is { } d) Cv2.ImWrite(Path.Combine(d, s.Name + ".png"), full);
         }, ms => postMs += ms);
         var sw = Stopwatch.StartNew();
