@@ -1,3 +1,4 @@
+using Dyno.Cli.Infrastructure;
 using Dyno.Metrics;
 using System.Runtime.CompilerServices;
 using System.Buffers.Text;
@@ -45,16 +46,16 @@ public sealed class ClassificationFile
         {
             ".csv" => false,
             ".jsonl" or ".ndjson" or ".json" => true,
-            _ => throw new ArgumentException($"{path}: unknown input format '{ext}'; expected .csv or .jsonl"),
+            _ => throw new DynoInputException($"{path}: unknown input format '{ext}'; expected .csv or .jsonl"),
         };
         _names = names;
         if (names is not null)
         {
             _nameIndex = new Dictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i < names.Count; i++)
-                if (!_nameIndex.TryAdd(names[i], i)) throw new ArgumentException($"class name '{names[i]}' is listed twice in the classes file");
+                if (!_nameIndex.TryAdd(names[i], i)) throw new DynoInputException($"class name '{names[i]}' is listed twice in the classes file");
             if (numClasses is { } n && n != names.Count)
-                throw new ArgumentException($"--num-classes {n} disagrees with the {names.Count} names of the classes file");
+                throw new UsageException($"--num-classes {n} disagrees with the {names.Count} names of the classes file");
         }
         _numClasses = names?.Count ?? numClasses ?? 0;
     }

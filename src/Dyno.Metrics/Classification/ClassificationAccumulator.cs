@@ -37,16 +37,16 @@ public sealed class ClassificationAccumulator : IMetric<ClassificationAccumulato
     public ClassificationAccumulator(int numClasses, ClassificationOptions? options = null)
     {
         _options = options ?? new ClassificationOptions();
-        if (numClasses < 2) throw new ArgumentException($"classification needs at least 2 classes, got {numClasses}");
+        if (numClasses < 2) throw new DynoInputException($"classification needs at least 2 classes, got {numClasses}");
         foreach (var k in _options.TopK)
-            if (k < 2) throw new ArgumentException($"top-k needs k ≥ 2 (top-1 is always reported), got {k}");
-        if (!(_options.Beta > 0) || !double.IsFinite(_options.Beta)) throw new ArgumentException($"F-beta needs a positive beta, got {_options.Beta}");
+            if (k < 2) throw new DynoInputException($"top-k needs k ≥ 2 (top-1 is always reported), got {k}");
+        if (!(_options.Beta > 0) || !double.IsFinite(_options.Beta)) throw new DynoInputException($"F-beta needs a positive beta, got {_options.Beta}");
         NumClasses = numClasses;
         _topK = _options.TopK.Distinct().Order().ToArray();
         _maxK = _topK.Length == 0 ? 1 : _topK[^1];
         _cm = new ConfusionMatrix(numClasses);
         _topKHits = new long[_topK.Length];
-        if (_options.EceBins < 1) throw new ArgumentException($"the number of calibration bins must be at least 1, got {_options.EceBins}");
+        if (_options.EceBins < 1) throw new DynoInputException($"the number of calibration bins must be at least 1, got {_options.EceBins}");
     }
 
     /// <summary>Number of classes.</summary>
@@ -144,8 +144,8 @@ public sealed class ClassificationAccumulator : IMetric<ClassificationAccumulato
         if (!double.IsFinite(sum) || !double.IsFinite(max) || !double.IsFinite(min))
         {
             for (var c = 0; c < s.Length; c++)
-                if (!double.IsFinite(s[c])) throw new ArgumentException($"sample {_rowBase + _count}: the score of class {c} is {s[c]}, not a finite number");
-            throw new ArgumentException($"sample {_rowBase + _count}: the scores overflow when summed");
+                if (!double.IsFinite(s[c])) throw new DynoInputException($"sample {_rowBase + _count}: the score of class {c} is {s[c]}, not a finite number");
+            throw new DynoInputException($"sample {_rowBase + _count}: the scores overflow when summed");
         }
         var pred = ScoreRowMath.IndexOfFirst(s, max);
         if (_maxK > 1)
@@ -280,7 +280,7 @@ public sealed class ClassificationAccumulator : IMetric<ClassificationAccumulato
     /// <summary>Computes every figure from what was accumulated.</summary>
     public ClassificationReport Compute()
     {
-        if (_count == 0) throw new ArgumentException("no samples to evaluate");
+        if (_count == 0) throw new DynoInputException("no samples to evaluate");
         var hasScores = _hasScores == true;
         var (perClass, micro, macro, weighted) = PrecisionRecall.FromConfusion(_cm, _options.Beta);
         var notes = new List<string>();
@@ -411,7 +411,7 @@ public sealed class ClassificationAccumulator : IMetric<ClassificationAccumulato
     private void SetMode(bool scores)
     {
         if (_hasScores is { } h && h != scores)
-            throw new ArgumentException(scores
+            throw new DynoInputException(scores
                 ? $"sample {_rowBase + _count} has scores but earlier samples had only a predicted label"
                 : $"sample {_rowBase + _count} has only a predicted label but earlier samples had scores");
         _hasScores = scores;
@@ -420,12 +420,12 @@ public sealed class ClassificationAccumulator : IMetric<ClassificationAccumulato
     private void CheckLabel(int label, string what)
     {
         if ((uint)label >= (uint)NumClasses)
-            throw new ArgumentException($"sample {_rowBase + _count}: {what} {label} is outside 0..{NumClasses - 1}");
+            throw new DynoInputException($"sample {_rowBase + _count}: {what} {label} is outside 0..{NumClasses - 1}");
     }
 
     private void CheckWidth(int width)
     {
         if (width != NumClasses)
-            throw new ArgumentException($"sample {_rowBase + _count}: {width} scores, expected one per class ({NumClasses})");
+            throw new DynoInputException($"sample {_rowBase + _count}: {width} scores, expected one per class ({NumClasses})");
     }
 }

@@ -30,8 +30,8 @@ public sealed class MultiLabelAccumulator : IMetric<MultiLabelAccumulator, Targe
     /// <summary>An empty accumulator over labels 0..<paramref name="numLabels"/>-1 with F-beta's <paramref name="beta"/>.</summary>
     public MultiLabelAccumulator(int numLabels, double beta = 1)
     {
-        if (numLabels < 1) throw new ArgumentException($"multi-label evaluation needs at least 1 label, got {numLabels}");
-        if (!(beta > 0) || !double.IsFinite(beta)) throw new ArgumentException($"F-beta needs a positive beta, got {beta}");
+        if (numLabels < 1) throw new DynoInputException($"multi-label evaluation needs at least 1 label, got {numLabels}");
+        if (!(beta > 0) || !double.IsFinite(beta)) throw new DynoInputException($"F-beta needs a positive beta, got {beta}");
         NumLabels = numLabels;
         _beta = beta;
         _tp = new long[numLabels];
@@ -54,7 +54,7 @@ public sealed class MultiLabelAccumulator : IMetric<MultiLabelAccumulator, Targe
     private void Add(ReadOnlySpan<bool> truth, ReadOnlySpan<bool> predicted)
     {
         if (truth.Length != NumLabels || predicted.Length != NumLabels)
-            throw new ArgumentException($"sample {_count}: indicator vectors of {truth.Length} and {predicted.Length} entries, expected {NumLabels}");
+            throw new DynoInputException($"sample {_count}: indicator vectors of {truth.Length} and {predicted.Length} entries, expected {NumLabels}");
         long inter = 0, nt = 0, np = 0;
         for (var l = 0; l < NumLabels; l++)
         {
@@ -84,8 +84,8 @@ public sealed class MultiLabelAccumulator : IMetric<MultiLabelAccumulator, Targe
     {
         foreach (var l in labels)
         {
-            if ((uint)l >= (uint)NumLabels) throw new ArgumentException($"sample {_count}: {what} label {l} is outside 0..{NumLabels - 1}");
-            if (v[l]) throw new ArgumentException($"sample {_count}: {what} label {l} is listed twice");
+            if ((uint)l >= (uint)NumLabels) throw new DynoInputException($"sample {_count}: {what} label {l} is outside 0..{NumLabels - 1}");
+            if (v[l]) throw new DynoInputException($"sample {_count}: {what} label {l} is listed twice");
             v[l] = true;
         }
     }
@@ -117,7 +117,7 @@ public sealed class MultiLabelAccumulator : IMetric<MultiLabelAccumulator, Targe
     /// <summary>Computes every figure.</summary>
     public MultiLabelReport Compute()
     {
-        if (_count == 0) throw new ArgumentException("no samples to evaluate");
+        if (_count == 0) throw new DynoInputException("no samples to evaluate");
         var per = new ClassScores[NumLabels];
         for (var l = 0; l < NumLabels; l++)
         {

@@ -27,7 +27,7 @@ public sealed class SegmentationAccumulator : IMetric<SegmentationAccumulator, T
     /// <summary>An empty accumulator over classes 0..<paramref name="numClasses"/>-1.</summary>
     public SegmentationAccumulator(int numClasses, SegmentationOptions? options = null)
     {
-        if (numClasses < 1 || numClasses > 65535) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "segmentation needs 1..65535 classes");
+        if (numClasses < 1 || numClasses > 65535) throw new DynoInputException($"segmentation needs 1..65535 classes, got {numClasses}", nameof(numClasses));
         _options = options ?? new SegmentationOptions();
         NumClasses = numClasses;
         _cm = new ConfusionMatrix(numClasses);
@@ -222,7 +222,7 @@ public sealed class SegmentationAccumulator : IMetric<SegmentationAccumulator, T
     /// <summary>Computes the dataset-level figures (and per-image ones if kept).</summary>
     public SegmentationReport Compute()
     {
-        if (_images == 0) throw new ArgumentException("no images to evaluate");
+        if (_images == 0) throw new DynoInputException("no images to evaluate");
         var c = NumClasses;
         var gt = _cm.TrueCounts();
         var pred = _cm.PredictedCounts();

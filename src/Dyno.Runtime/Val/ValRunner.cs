@@ -256,7 +256,7 @@ public static class ValRunner
         var layout = o.Layout ?? DetectLayout(session, modelPath, data.Names.Count);
         if (o.Layout is { } forced) CheckForcedLayout(session, modelPath, forced, data.Names.Count);
         if (layout is DetectionLayout.EndToEnd && o.Batch > 1)
-            throw new ArgumentException($"{modelPath}: an end-to-end model with [K, 4] outputs has no batch axis; use batch 1");
+            throw new DynoInputException($"{modelPath}: an end-to-end model with [K, 4] outputs has no batch axis; use batch 1");
         var metric = data.GroundTruth is { } gt ? new CocoDetectionMetric(gt) : new CocoDetectionMetric(data.Names.Select((n, i) => new CocoCategory(data.CategoryIds[i], n)));
         var preds = new List<(long, string, int, int, IReadOnlyList<CocoBoxPrediction>)>(data.Samples.Count);
         var paths = data.Samples.Select(s => s.Path).ToList();
@@ -489,12 +489,12 @@ public static class ValRunner
     private static RunStats Run(InferenceSession session, string modelPath, IReadOnlyList<string> paths, PreprocessOptions pre, ValOptions o, double loadSeconds,
         CancellationToken ct, Action<Inferred, int, int> consume, Action<double> addPostMs)
     {
-        if (o.Batch < 1) throw new ArgumentException($"batch must be ≥ 1, got {o.Batch}");
-        if (o.Workers < 1) throw new ArgumentException($"workers must be ≥ 1, got {o.Workers}");
+        if (o.Batch < 1) throw new DynoInputException($"batch must be ≥ 1, got {o.Batch}");
+        if (o.Workers < 1) throw new DynoInputException($"workers must be ≥ 1, got {o.Workers}");
         var (inputName, dims, _) = ImageInput(session, modelPath);
         var fixedBatch = dims[0] > 0 ? dims[0] : -1;
         if (fixedBatch > 0 && fixedBatch != o.Batch)
-            throw new ArgumentException($"{modelPath}: input '{inputName}' has a fixed batch of {fixedBatch}; run with batch {fixedBatch} (a dynamic batch axis is needed for other batch sizes)");
+            throw new DynoInputException($"{modelPath}: input '{inputName}' has a fixed batch of {fixedBatch}; run with batch {fixedBatch} (a dynamic batch axis is needed for other batch sizes)");
         var pp = new ImagePreprocessor(pre);
         var per = pre.ImageElements;
         var outNames = session.OutputMetadata.Keys.ToArray();

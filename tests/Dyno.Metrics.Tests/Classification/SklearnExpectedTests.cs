@@ -198,7 +198,7 @@ public class MergeTests
         SklearnExpectedTests.Near(x.Ranking.AveragePrecisionWeighted, y.Ranking.AveragePrecisionWeighted, "ap");
         SklearnExpectedTests.Near(x.Calibration!.Ece, y.Calibration!.Ece, "ece");
         SklearnExpectedTests.Near(x.Calibration.EceEqualMass, y.Calibration.EceEqualMass, "ece_equal_mass");
-        Assert.Throws<ArgumentException>(() => a.Merge(new ClassificationAccumulator(c, new ClassificationOptions { TopK = [5] })));
+        Assert.ThrowsAny<ArgumentException>(() => a.Merge(new ClassificationAccumulator(c, new ClassificationOptions { TopK = [5] })));
     }
 
     [Fact]
@@ -208,7 +208,7 @@ public class MergeTests
         var labels = new int[3000];
         for (var i = 0; i < scores.Length; i++) scores[i] = 1f / 3;
         scores[2500 * 3 + 1] = float.NaN;
-        var e = Assert.Throws<ArgumentException>(() => new ClassificationAccumulator(3).Update(labels, scores));
+        var e = Assert.ThrowsAny<ArgumentException>(() => new ClassificationAccumulator(3).Update(labels, scores));
         Assert.Contains("sample 2500", e.Message);
         Assert.Contains("class 1", e.Message);
     }
