@@ -1,8 +1,6 @@
-using Dyno.Metrics;
 using System.Runtime.ExceptionServices;
-using Dyno.Metrics.Segmentation;
 
-namespace Dyno.Cli.Inputs;
+namespace Dyno.Metrics.Segmentation;
 
 /// <summary>
 /// Evaluates folders of PNG label maps: ground-truth and prediction files are matched by their path

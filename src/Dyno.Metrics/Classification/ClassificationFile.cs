@@ -1,13 +1,12 @@
-using Dyno.Cli.Infrastructure;
-using Dyno.Metrics;
 using System.Runtime.CompilerServices;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Dyno.Metrics.Classification;
+using Dyno.Metrics.Detection;
+using Dyno.Metrics.Text;
 
-namespace Dyno.Cli.Inputs;
+namespace Dyno.Metrics.Classification;
 
 /// <summary>What a classification file holds.</summary>
 public enum ClassificationInputKind
@@ -55,7 +54,7 @@ public sealed class ClassificationFile
             for (var i = 0; i < names.Count; i++)
                 if (!_nameIndex.TryAdd(names[i], i)) throw new DynoInputException($"class name '{names[i]}' is listed twice in the classes file");
             if (numClasses is { } n && n != names.Count)
-                throw new UsageException($"--num-classes {n} disagrees with the {names.Count} names of the classes file");
+                throw new DynoInputException($"--num-classes {n} disagrees with the {names.Count} names of the classes file");
         }
         _numClasses = names?.Count ?? numClasses ?? 0;
     }
@@ -246,7 +245,7 @@ public sealed class ClassificationFile
     private double ParseScore(ReadOnlySpan<byte> field, long num, int c)
     {
         field = field.Trim((byte)' ');
-        if (DecimalParser.TryParseExact(field, out var v)) return v;
+        if (FastNumber.TryParseExact(field, out var v)) return v;
         if (!Utf8Parser.TryParse(field, out v, out var used) || used != field.Length)
         {
             if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out v))
