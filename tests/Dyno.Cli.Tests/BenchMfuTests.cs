@@ -17,6 +17,9 @@ public class BenchMfuTests
         Assert.Equal(128, mfu.GetProperty("seq").GetInt32());
         var p50 = doc.RootElement.GetProperty("latency_ms").GetProperty("p50").GetDouble();
         Assert.Equal(22_348_431_360 / (p50 / 1000), mfu.GetProperty("model_flops_per_second").GetDouble(), 1e-6 * 22_348_431_360 / (p50 / 1000));
-        Assert.Equal(mfu.GetProperty("model_flops_per_second").GetDouble() / 160e9, mfu.GetProperty("mfu_vs_datasheet").GetDouble(), 1e-9);
+        // x86-avx512-core's fp32 datasheet peak is 0.16 TFLOP/s (src/Dyno.Models/Hardware/hardware.json): the ratio from
+        // the independently known FLOPs and the measured median, not from the output's own FLOP/s.
+        var expectedMfu = 22_348_431_360 / (p50 / 1000) / 160e9;
+        Assert.Equal(expectedMfu, mfu.GetProperty("mfu_vs_datasheet").GetDouble(), 1e-9 * expectedMfu);
     }
 }

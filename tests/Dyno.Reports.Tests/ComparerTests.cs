@@ -30,7 +30,7 @@ public class ComparerTests
     public void BadRulesAreUsageErrors(string rule)
     {
         var a = J("""{"latency_ms": {"p95": 12.0}}""");
-        Assert.Throws<ArgumentException>(() => Comparer.Compare([("a", a), ("b", a)], null, [rule]));
+        Assert.ThrowsAny<ArgumentException>(() => Comparer.Compare([("a", a), ("b", a)], null, [rule]));
     }
 
     [Fact]

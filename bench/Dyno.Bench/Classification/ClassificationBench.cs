@@ -35,7 +35,7 @@ public class ClassificationBench : CpuClockedBench
     public double TopK_PRF_LogLoss_Ece()
     {
         var acc = new ClassificationAccumulator(Classes, new ClassificationOptions { TopK = [5], Logits = Logits, Ranking = false });
-        acc.AddBatch(_labels, _scores);
+        acc.Update(_labels, _scores);
         var r = acc.Compute();
         return r.Accuracy + r.Macro.F1 + r.LogLoss + r.Calibration!.Ece;
     }
@@ -56,7 +56,7 @@ public class RankingBench : CpuClockedBench
     public double AllMetricsWithAuc()
     {
         var acc = new ClassificationAccumulator(Classes, new ClassificationOptions { TopK = [5] });
-        acc.AddBatch(_labels, _scores);
+        acc.Update(_labels, _scores);
         return acc.Compute().Ranking!.RocAucMacro;
     }
 }

@@ -128,7 +128,7 @@ public static class BenchCommand
             if (device is not null)
             {
                 var peak = device.PeakFlops(devicePrecision)
-                    ?? throw new ArgumentException($"{device.Name} has no {HardwareProfile.Key(devicePrecision)} peak (it quotes {string.Join(", ", device.PeakTflops.Keys)})");
+                    ?? throw new UsageException($"{device.Name} has no {HardwareProfile.Key(devicePrecision)} peak (it quotes {string.Join(", ", device.PeakTflops.Keys)})");
                 var u = result.Utilization;
                 result = result with
                 {

@@ -12,10 +12,15 @@ public static class CommandRunner
     public const int Failure = 1;
     public const int BadInput = 2;
 
+    /// <summary>A bug in dyno (or a library used wrongly by it): sysexits' EX_SOFTWARE.</summary>
+    public const int InternalError = 70;
+
     /// <summary>
     /// Runs <paramref name="body"/>. Bad usage and bad input (unreadable, malformed or inconsistent
     /// files) print <c>dyno: error: ...</c> on stderr and return 2; anything else is a bug in dyno and
-    /// is reported as such with its stack trace and exit code 1.
+    /// is reported as such with its stack trace and exit code 70. A library's
+    /// <see cref="ArgumentException"/> is such a bug (dyno passed it a value it should have checked);
+    /// only <see cref="DynoInputException"/> says the user's input is at fault.
     /// </summary>
     public static int Run(Func<int> body)
     {
@@ -42,13 +47,13 @@ public static class CommandRunner
         catch (Exception e)
         {
             Console.Error.WriteLine("dyno: internal error (a bug in dyno, please report it): " + e);
-            return Failure;
+            return InternalError;
         }
     }
 
     /// <summary>Exceptions that describe a problem with the user's input rather than with dyno.</summary>
-    public static bool IsUserError(Exception e) => e is UsageException or InvalidDataException or FormatException
-        or FileNotFoundException or DirectoryNotFoundException or JsonException or ArgumentException
+    public static bool IsUserError(Exception e) => e is UsageException or DynoInputException or InvalidDataException or FormatException
+        or FileNotFoundException or DirectoryNotFoundException or JsonException
         or UnauthorizedAccessException or PathTooLongException
         || (e is IOException && e.GetType() == typeof(IOException));
 

@@ -92,7 +92,7 @@ public static class AnchorAnalysis
 
     internal static AnchorReport Analyze(string source, GroundTruthSet gt, AnchorAnalysisOptions options)
     {
-        if (options.ImageSize is <= 0) throw new ArgumentException($"anchors: image size must be positive, got {options.ImageSize}");
+        if (options.ImageSize is <= 0) throw new DynoInputException($"anchors: image size must be positive, got {options.ImageSize}");
         var images = gt.Images.Select(im => Scaled(im, options.ImageSize)).ToArray();
         var perImage = new (long Pos, long Neg, long Ign, long Total, int[] PerGt, double[] GtMax)[images.Length];
         var cache = new System.Collections.Concurrent.ConcurrentDictionary<(int, int), AnchorSet>();

@@ -35,9 +35,9 @@ public static class AnchorFitter
     /// <summary>Fits <paramref name="k"/> anchors to the box shapes.</summary>
     public static AnchorFit Fit(IReadOnlyList<BoxShape> shapes, int k, int generations = 0, int seed = 0, int maxIterations = 300)
     {
-        if (k <= 0) throw new ArgumentException($"anchor fit: k must be positive, got {k}");
-        if (shapes.Count < k) throw new ArgumentException($"anchor fit: {shapes.Count} boxes cannot make {k} anchors");
-        if (generations < 0) throw new ArgumentException($"anchor fit: generations must be ≥ 0, got {generations}");
+        if (k <= 0) throw new DynoInputException($"anchor fit: k must be positive, got {k}");
+        if (shapes.Count < k) throw new DynoInputException($"anchor fit: {shapes.Count} boxes cannot make {k} anchors");
+        if (generations < 0) throw new DynoInputException($"anchor fit: generations must be ≥ 0, got {generations}");
         var data = shapes.ToArray();
         var rng = new Random(seed);
         var centers = SeedPlusPlus(data, k, rng);

@@ -62,13 +62,13 @@ public sealed record AnchorGenerator(IReadOnlyList<AnchorLevel> Levels, double C
     public static AnchorGenerator Create(IReadOnlyList<int> strides, IReadOnlyList<double> sizes, IReadOnlyList<double> ratios,
         IReadOnlyList<double>? scales = null)
     {
-        if (strides.Count == 0) throw new ArgumentException("anchors: at least one stride is needed");
+        if (strides.Count == 0) throw new DynoInputException("anchors: at least one stride is needed");
         if (sizes.Count != strides.Count)
-            throw new ArgumentException($"anchors: {sizes.Count} sizes for {strides.Count} strides; give one size per stride");
-        if (ratios.Count == 0 || ratios.Any(r => !(r > 0))) throw new ArgumentException("anchors: aspect ratios must be positive");
-        if (strides.Any(s => s <= 0) || sizes.Any(s => !(s > 0))) throw new ArgumentException("anchors: strides and sizes must be positive");
+            throw new DynoInputException($"anchors: {sizes.Count} sizes for {strides.Count} strides; give one size per stride");
+        if (ratios.Count == 0 || ratios.Any(r => !(r > 0))) throw new DynoInputException("anchors: aspect ratios must be positive");
+        if (strides.Any(s => s <= 0) || sizes.Any(s => !(s > 0))) throw new DynoInputException("anchors: strides and sizes must be positive");
         scales ??= [1.0];
-        if (scales.Count == 0 || scales.Any(s => !(s > 0))) throw new ArgumentException("anchors: scales must be positive");
+        if (scales.Count == 0 || scales.Any(s => !(s > 0))) throw new DynoInputException("anchors: scales must be positive");
         var levels = new AnchorLevel[strides.Count];
         for (var i = 0; i < strides.Count; i++)
             levels[i] = new AnchorLevel(strides[i], scales.Select(s => s * sizes[i]).ToArray(), ratios.ToArray());
@@ -100,7 +100,7 @@ public sealed record AnchorGenerator(IReadOnlyList<AnchorLevel> Levels, double C
     public AnchorSet Generate(int imageWidth, int imageHeight)
     {
         if (imageWidth <= 0 || imageHeight <= 0)
-            throw new ArgumentException($"anchors: image size {imageWidth}×{imageHeight} is not positive");
+            throw new DynoInputException($"anchors: image size {imageWidth}×{imageHeight} is not positive");
         var starts = new int[Levels.Count];
         var gw = new int[Levels.Count];
         var gh = new int[Levels.Count];

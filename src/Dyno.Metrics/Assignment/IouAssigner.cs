@@ -185,7 +185,7 @@ public sealed record IouAssigner(double PositiveIou = 0.7, double NegativeIou = 
     private void Validate(int boxes, int labels)
     {
         if (!(PositiveIou > 0 && NegativeIou >= 0 && NegativeIou <= PositiveIou))
-            throw new ArgumentException($"assigner: thresholds need 0 ≤ negative ({NegativeIou}) ≤ positive ({PositiveIou}), positive > 0");
+            throw new DynoInputException($"assigner: thresholds need 0 ≤ negative ({NegativeIou}) ≤ positive ({PositiveIou}), positive > 0");
         if (labels != 0 && labels != boxes)
             throw new ArgumentException($"assigner: {labels} labels for {boxes} ground-truth boxes");
     }

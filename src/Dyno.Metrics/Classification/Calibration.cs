@@ -33,7 +33,7 @@ public sealed class CalibrationBins
     /// <summary>Empty bins.</summary>
     public CalibrationBins(int bins)
     {
-        if (bins < 1) throw new ArgumentException($"the number of calibration bins must be at least 1, got {bins}");
+        if (bins < 1) throw new DynoInputException($"the number of calibration bins must be at least 1, got {bins}");
         Bins = bins;
         _count = new long[bins];
         _correct = new long[bins];

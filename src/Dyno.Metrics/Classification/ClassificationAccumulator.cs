@@ -10,16 +10,15 @@ namespace Dyno.Metrics.Classification;
 /// <see cref="Compute"/>. Definitions follow scikit-learn 1.2 (see docs/metrics-classification-segmentation.md).
 /// Not thread-safe: use one accumulator per thread and merge.
 /// </summary>
-public sealed class ClassificationAccumulator
+public sealed class ClassificationAccumulator : IMetric<ClassificationAccumulator, int, ReadOnlySpan<float>, ClassificationReport>
 {
     private const int StoreChunkRows = 4096;
 
     private readonly ClassificationOptions _options;
     private readonly int[] _topK;
     private readonly int _maxK;
-    private readonly ConfusionMatrix _cm;
-    private readonly long[] _topKHits;
-    private readonly CalibrationBins _bins;
+    private ConfusionMatrix _cm;
+    private long[] _topKHits;
     private double _logLossSum, _logLossComp;
     private long _count;
     private long _rowBase; // index of this accumulator's first sample in the whole input (error messages)
@@ -38,16 +37,16 @@ public sealed class ClassificationAccumulator
     public ClassificationAccumulator(int numClasses, ClassificationOptions? options = null)
     {
         _options = options ?? new ClassificationOptions();
-        if (numClasses < 2) throw new ArgumentException($"classification needs at least 2 classes, got {numClasses}");
+        if (numClasses < 2) throw new DynoInputException($"classification needs at least 2 classes, got {numClasses}");
         foreach (var k in _options.TopK)
-            if (k < 2) throw new ArgumentException($"top-k needs k ≥ 2 (top-1 is always reported), got {k}");
-        if (!(_options.Beta > 0) || !double.IsFinite(_options.Beta)) throw new ArgumentException($"F-beta needs a positive beta, got {_options.Beta}");
+            if (k < 2) throw new DynoInputException($"top-k needs k ≥ 2 (top-1 is always reported), got {k}");
+        if (!(_options.Beta > 0) || !double.IsFinite(_options.Beta)) throw new DynoInputException($"F-beta needs a positive beta, got {_options.Beta}");
         NumClasses = numClasses;
         _topK = _options.TopK.Distinct().Order().ToArray();
         _maxK = _topK.Length == 0 ? 1 : _topK[^1];
         _cm = new ConfusionMatrix(numClasses);
         _topKHits = new long[_topK.Length];
-        _bins = new CalibrationBins(_options.EceBins);
+        if (_options.EceBins < 1) throw new DynoInputException($"the number of calibration bins must be at least 1, got {_options.EceBins}");
     }
 
     /// <summary>Number of classes.</summary>
@@ -60,37 +59,43 @@ public sealed class ClassificationAccumulator
     public ClassificationOptions Options => _options;
 
     /// <summary>Adds a sample given by its predicted class only (no scores).</summary>
-    public void Add(int label, int predicted)
+    /// <param name="target">The true class.</param>
+    /// <param name="predicted">The predicted class.</param>
+    public void Update(int target, int predicted)
     {
         SetMode(false);
-        CheckLabel(label, "true label");
+        CheckLabel(target, "true label");
         CheckLabel(predicted, "predicted label");
-        _cm.Add(label, predicted);
+        _cm.Add(target, predicted);
         _count++;
     }
 
     /// <summary>Adds a sample with one score (probability, or logit with <see cref="ClassificationOptions.Logits"/>) per class.</summary>
-    public void Add(int label, ReadOnlySpan<double> scores)
+    /// <param name="target">The true class.</param>
+    /// <param name="scores">One score per class.</param>
+    public void Update(int target, ReadOnlySpan<double> scores)
     {
         SetMode(true);
-        AddScores(label, scores);
+        AddScores(target, scores);
     }
 
     /// <summary>Adds a sample with float scores (widened to double).</summary>
-    public void Add(int label, ReadOnlySpan<float> scores)
+    /// <param name="target">The true class.</param>
+    /// <param name="scores">One score per class.</param>
+    public void Update(int target, ReadOnlySpan<float> scores)
     {
         SetMode(true);
         CheckWidth(scores.Length);
         _wide ??= new double[NumClasses];
         ScoreRowMath.Widen(scores, _wide);
-        AddScores(label, _wide);
+        AddScores(target, _wide);
     }
 
-    /// <summary>Adds n samples: <paramref name="labels"/>[i] with scores row i of the row-major n × classes array. Runs in parallel.</summary>
-    public void AddBatch(ReadOnlyMemory<int> labels, ReadOnlyMemory<float> scores) => AddBatchCore(labels, scores);
+    /// <summary>Adds n samples: <paramref name="targets"/>[i] with scores row i of the row-major n × classes array. Runs in parallel.</summary>
+    public void Update(ReadOnlyMemory<int> targets, ReadOnlyMemory<float> scores) => AddBatchCore(targets, scores);
 
-    /// <summary>Adds n samples: <paramref name="labels"/>[i] with scores row i of the row-major n × classes array. Runs in parallel.</summary>
-    public void AddBatch(ReadOnlyMemory<int> labels, ReadOnlyMemory<double> scores) => AddBatchCore(labels, scores);
+    /// <summary>Adds n samples: <paramref name="targets"/>[i] with scores row i of the row-major n × classes array. Runs in parallel.</summary>
+    public void Update(ReadOnlyMemory<int> targets, ReadOnlyMemory<double> scores) => AddBatchCore(targets, scores);
 
     private void AddBatchCore<T>(ReadOnlyMemory<int> labels, ReadOnlyMemory<T> scores) where T : unmanaged
     {
@@ -123,8 +128,8 @@ public sealed class ClassificationAccumulator
             for (var i = (int)lo; i < hi; i++)
             {
                 var row = sc.Slice(i * NumClasses, NumClasses);
-                if (typeof(T) == typeof(float)) acc.Add(lab[i], MemoryMarshal.Cast<T, float>(row));
-                else acc.Add(lab[i], MemoryMarshal.Cast<T, double>(row));
+                if (typeof(T) == typeof(float)) acc.Update(lab[i], MemoryMarshal.Cast<T, float>(row));
+                else acc.Update(lab[i], MemoryMarshal.Cast<T, double>(row));
             }
             partial[part] = acc;
         }
@@ -139,8 +144,8 @@ public sealed class ClassificationAccumulator
         if (!double.IsFinite(sum) || !double.IsFinite(max) || !double.IsFinite(min))
         {
             for (var c = 0; c < s.Length; c++)
-                if (!double.IsFinite(s[c])) throw new ArgumentException($"sample {_rowBase + _count}: the score of class {c} is {s[c]}, not a finite number");
-            throw new ArgumentException($"sample {_rowBase + _count}: the scores overflow when summed");
+                if (!double.IsFinite(s[c])) throw new DynoInputException($"sample {_rowBase + _count}: the score of class {c} is {s[c]}, not a finite number");
+            throw new DynoInputException($"sample {_rowBase + _count}: the scores overflow when summed");
         }
         var pred = ScoreRowMath.IndexOfFirst(s, max);
         if (_maxK > 1)
@@ -179,7 +184,6 @@ public sealed class ClassificationAccumulator
         }
         var correct = pred == label;
         AddLogLoss(-Math.Log(pTrue));
-        _bins.Add(confidence, correct);
         var k = checked((int)_count);
         Append(ref _conf, k, confidence);
         Append(ref _correct, k, correct);
@@ -230,7 +234,6 @@ public sealed class ClassificationAccumulator
         if (other._hasScores is { } h) SetMode(h);
         _cm.Merge(other._cm);
         for (var j = 0; j < _topKHits.Length; j++) _topKHits[j] += other._topKHits[j];
-        _bins.Merge(other._bins);
         AddLogLoss(other._logLossSum);
         AddLogLoss(other._logLossComp);
         if (other._firstNonProbability >= 0 && _firstNonProbability < 0)
@@ -258,10 +261,26 @@ public sealed class ClassificationAccumulator
         _count += other._count;
     }
 
+    /// <summary>Forgets every sample, keeping the classes and options.</summary>
+    public void Reset()
+    {
+        _cm = new ConfusionMatrix(NumClasses);
+        _topKHits = new long[_topK.Length];
+        _logLossSum = _logLossComp = 0;
+        _count = _rowBase = 0;
+        _hasScores = null;
+        _firstNonProbability = -1;
+        _nonProbabilityValue = 0;
+        _conf = [];
+        _correct = [];
+        _labels = [];
+        _store.Clear();
+    }
+
     /// <summary>Computes every figure from what was accumulated.</summary>
     public ClassificationReport Compute()
     {
-        if (_count == 0) throw new ArgumentException("no samples to evaluate");
+        if (_count == 0) throw new DynoInputException("no samples to evaluate");
         var hasScores = _hasScores == true;
         var (perClass, micro, macro, weighted) = PrecisionRecall.FromConfusion(_cm, _options.Beta);
         var notes = new List<string>();
@@ -284,7 +303,10 @@ public sealed class ClassificationAccumulator
             var n = (int)_count;
             var conf = _conf.AsSpan(0, n).ToArray();
             var ok = _correct.AsSpan(0, n).ToArray();
-            calibration = _bins.ToReport(CalibrationBins.EqualMassEce(conf, ok, n, _bins.Bins));
+            // Binned from the kept samples in sample order, so that any split merges to the same sums.
+            var bins = new CalibrationBins(_options.EceBins);
+            for (var i = 0; i < n; i++) bins.Add(conf[i], ok[i]);
+            calibration = bins.ToReport(CalibrationBins.EqualMassEce(conf, ok, n, bins.Bins));
         }
         return new ClassificationReport
         {
@@ -389,7 +411,7 @@ public sealed class ClassificationAccumulator
     private void SetMode(bool scores)
     {
         if (_hasScores is { } h && h != scores)
-            throw new ArgumentException(scores
+            throw new DynoInputException(scores
                 ? $"sample {_rowBase + _count} has scores but earlier samples had only a predicted label"
                 : $"sample {_rowBase + _count} has only a predicted label but earlier samples had scores");
         _hasScores = scores;
@@ -398,12 +420,12 @@ public sealed class ClassificationAccumulator
     private void CheckLabel(int label, string what)
     {
         if ((uint)label >= (uint)NumClasses)
-            throw new ArgumentException($"sample {_rowBase + _count}: {what} {label} is outside 0..{NumClasses - 1}");
+            throw new DynoInputException($"sample {_rowBase + _count}: {what} {label} is outside 0..{NumClasses - 1}");
     }
 
     private void CheckWidth(int width)
     {
         if (width != NumClasses)
-            throw new ArgumentException($"sample {_rowBase + _count}: {width} scores, expected one per class ({NumClasses})");
+            throw new DynoInputException($"sample {_rowBase + _count}: {width} scores, expected one per class ({NumClasses})");
     }
 }

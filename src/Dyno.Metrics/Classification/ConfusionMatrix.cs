@@ -25,7 +25,7 @@ public sealed class ConfusionMatrix
     /// <summary>An empty matrix over classes 0..<paramref name="numClasses"/>-1.</summary>
     public ConfusionMatrix(int numClasses)
     {
-        if (numClasses < 1) throw new ArgumentException($"the number of classes must be at least 1, got {numClasses}");
+        if (numClasses < 1) throw new DynoInputException($"the number of classes must be at least 1, got {numClasses}");
         NumClasses = numClasses;
         _counts = new long[checked(numClasses * numClasses)];
     }
@@ -42,8 +42,8 @@ public sealed class ConfusionMatrix
     /// <summary>Adds <paramref name="count"/> samples of class <paramref name="truth"/> predicted as <paramref name="predicted"/>.</summary>
     public void Add(int truth, int predicted, long count = 1)
     {
-        if ((uint)truth >= (uint)NumClasses) throw new ArgumentException($"true label {truth} is outside 0..{NumClasses - 1}");
-        if ((uint)predicted >= (uint)NumClasses) throw new ArgumentException($"predicted label {predicted} is outside 0..{NumClasses - 1}");
+        if ((uint)truth >= (uint)NumClasses) throw new DynoInputException($"true label {truth} is outside 0..{NumClasses - 1}");
+        if ((uint)predicted >= (uint)NumClasses) throw new DynoInputException($"predicted label {predicted} is outside 0..{NumClasses - 1}");
         _counts[truth * NumClasses + predicted] += count;
     }
 
@@ -55,8 +55,8 @@ public sealed class ConfusionMatrix
         for (var i = 0; i < truth.Length; i++)
         {
             int t = truth[i], p = predicted[i];
-            if ((uint)t >= (uint)NumClasses) throw new ArgumentException($"sample {i}: true label {t} is outside 0..{NumClasses - 1}");
-            if ((uint)p >= (uint)NumClasses) throw new ArgumentException($"sample {i}: predicted label {p} is outside 0..{NumClasses - 1}");
+            if ((uint)t >= (uint)NumClasses) throw new DynoInputException($"sample {i}: true label {t} is outside 0..{NumClasses - 1}");
+            if ((uint)p >= (uint)NumClasses) throw new DynoInputException($"sample {i}: predicted label {p} is outside 0..{NumClasses - 1}");
             _counts[t * NumClasses + p]++;
         }
     }

@@ -14,20 +14,24 @@ public sealed record MultiLabelReport(
     int NumLabels, long Samples, double SubsetAccuracy, double HammingLoss, IReadOnlyList<ClassScores> PerLabel,
     AveragedScores Micro, AveragedScores Macro, AveragedScores Weighted, AveragedScores SampleAverage);
 
-/// <summary>Streaming, mergeable multi-label metrics over true and predicted label sets. Not thread-safe.</summary>
-public sealed class MultiLabelAccumulator
+/// <summary>
+/// Streaming, mergeable multi-label metrics over true and predicted label sets. Not thread-safe.
+/// The per-sample averages are kept as counts of (|T∩P|, |P|, |T|) triples and summed in one fixed
+/// order by <see cref="Compute"/>, so any split of the samples merges to the very same bits.
+/// </summary>
+public sealed class MultiLabelAccumulator : IMetric<MultiLabelAccumulator, Target<bool>, Prediction<bool>, MultiLabelReport>
 {
     private readonly long[] _tp, _support, _predicted;
     private readonly double _beta;
     private long _count, _exact, _wrongPairs;
-    private double _sumP, _sumR, _sumF1, _sumFBeta;
+    private readonly Dictionary<(long Inter, long Predicted, long True), long> _sampleCounts = [];
     private bool[] _t = [], _p = [];
 
     /// <summary>An empty accumulator over labels 0..<paramref name="numLabels"/>-1 with F-beta's <paramref name="beta"/>.</summary>
     public MultiLabelAccumulator(int numLabels, double beta = 1)
     {
-        if (numLabels < 1) throw new ArgumentException($"multi-label evaluation needs at least 1 label, got {numLabels}");
-        if (!(beta > 0) || !double.IsFinite(beta)) throw new ArgumentException($"F-beta needs a positive beta, got {beta}");
+        if (numLabels < 1) throw new DynoInputException($"multi-label evaluation needs at least 1 label, got {numLabels}");
+        if (!(beta > 0) || !double.IsFinite(beta)) throw new DynoInputException($"F-beta needs a positive beta, got {beta}");
         NumLabels = numLabels;
         _beta = beta;
         _tp = new long[numLabels];
@@ -42,10 +46,15 @@ public sealed class MultiLabelAccumulator
     public long Count => _count;
 
     /// <summary>Adds a sample given as indicator vectors (one bool per label).</summary>
-    public void Add(ReadOnlySpan<bool> truth, ReadOnlySpan<bool> predicted)
+    public void Update(Target<bool> target, Prediction<bool> prediction) => Add(target.Values, prediction.Values);
+
+    /// <summary>Adds a sample given as the sets of true and predicted label indices (duplicates are an error).</summary>
+    public void Update(Target<int> target, Prediction<int> prediction) => Add(target.Values, prediction.Values);
+
+    private void Add(ReadOnlySpan<bool> truth, ReadOnlySpan<bool> predicted)
     {
         if (truth.Length != NumLabels || predicted.Length != NumLabels)
-            throw new ArgumentException($"sample {_count}: indicator vectors of {truth.Length} and {predicted.Length} entries, expected {NumLabels}");
+            throw new DynoInputException($"sample {_count}: indicator vectors of {truth.Length} and {predicted.Length} entries, expected {NumLabels}");
         long inter = 0, nt = 0, np = 0;
         for (var l = 0; l < NumLabels; l++)
         {
@@ -56,13 +65,12 @@ public sealed class MultiLabelAccumulator
             if (t != p) _wrongPairs++;
         }
         if (nt == inter && np == inter) _exact++;
-        var (sp, sr, sf1, sfb) = PrecisionRecall.FromCounts(inter, np, nt, _beta);
-        _sumP += sp; _sumR += sr; _sumF1 += sf1; _sumFBeta += sfb;
+        var key = (inter, np, nt);
+        _sampleCounts[key] = _sampleCounts.GetValueOrDefault(key) + 1;
         _count++;
     }
 
-    /// <summary>Adds a sample given as the sets of true and predicted label indices (duplicates are an error).</summary>
-    public void Add(ReadOnlySpan<int> trueLabels, ReadOnlySpan<int> predictedLabels)
+    private void Add(ReadOnlySpan<int> trueLabels, ReadOnlySpan<int> predictedLabels)
     {
         if (_t.Length != NumLabels) { _t = new bool[NumLabels]; _p = new bool[NumLabels]; }
         Array.Clear(_t);
@@ -76,8 +84,8 @@ public sealed class MultiLabelAccumulator
     {
         foreach (var l in labels)
         {
-            if ((uint)l >= (uint)NumLabels) throw new ArgumentException($"sample {_count}: {what} label {l} is outside 0..{NumLabels - 1}");
-            if (v[l]) throw new ArgumentException($"sample {_count}: {what} label {l} is listed twice");
+            if ((uint)l >= (uint)NumLabels) throw new DynoInputException($"sample {_count}: {what} label {l} is outside 0..{NumLabels - 1}");
+            if (v[l]) throw new DynoInputException($"sample {_count}: {what} label {l} is listed twice");
             v[l] = true;
         }
     }
@@ -93,13 +101,23 @@ public sealed class MultiLabelAccumulator
             _predicted[l] += other._predicted[l];
         }
         _count += other._count; _exact += other._exact; _wrongPairs += other._wrongPairs;
-        _sumP += other._sumP; _sumR += other._sumR; _sumF1 += other._sumF1; _sumFBeta += other._sumFBeta;
+        foreach (var (key, n) in other._sampleCounts) _sampleCounts[key] = _sampleCounts.GetValueOrDefault(key) + n;
+    }
+
+    /// <summary>Forgets every sample, keeping the labels and beta.</summary>
+    public void Reset()
+    {
+        Array.Clear(_tp);
+        Array.Clear(_support);
+        Array.Clear(_predicted);
+        _count = _exact = _wrongPairs = 0;
+        _sampleCounts.Clear();
     }
 
     /// <summary>Computes every figure.</summary>
     public MultiLabelReport Compute()
     {
-        if (_count == 0) throw new ArgumentException("no samples to evaluate");
+        if (_count == 0) throw new DynoInputException("no samples to evaluate");
         var per = new ClassScores[NumLabels];
         for (var l = 0; l < NumLabels; l++)
         {
@@ -113,8 +131,14 @@ public sealed class MultiLabelAccumulator
             per.Sum(s => s.F1 * weight(s)) / total, per.Sum(s => s.FBeta * weight(s)) / total);
         var macro = Avg("macro", _ => 1, NumLabels);
         var weighted = wSum == 0 ? new AveragedScores("weighted", 0, 0, 0, 0) : Avg("weighted", s => s.Support, wSum);
+        double sumP = 0, sumR = 0, sumF1 = 0, sumFBeta = 0;
+        foreach (var (key, n) in _sampleCounts.OrderBy(kv => kv.Key))
+        {
+            var (sp, sr, sf1, sfb) = PrecisionRecall.FromCounts(key.Inter, key.Predicted, key.True, _beta);
+            sumP += n * sp; sumR += n * sr; sumF1 += n * sf1; sumFBeta += n * sfb;
+        }
         return new MultiLabelReport(NumLabels, _count, (double)_exact / _count, (double)_wrongPairs / ((double)_count * NumLabels), per,
             new AveragedScores("micro", mp, mr, mf1, mfb), macro, weighted,
-            new AveragedScores("samples", _sumP / _count, _sumR / _count, _sumF1 / _count, _sumFBeta / _count));
+            new AveragedScores("samples", sumP / _count, sumR / _count, sumF1 / _count, sumFBeta / _count));
     }
 }

@@ -35,7 +35,7 @@ public readonly record struct CocoBoxPrediction(long CategoryId, double X, doubl
 /// or once, from a COCO file (<see cref="CocoDetectionMetric(CocoGroundTruth, CocoEvalOptions?)"/>). Not thread-safe:
 /// one instance per thread, then <see cref="Merge"/>.
 /// </summary>
-public sealed class CocoDetectionMetric
+public sealed class CocoDetectionMetric : IMetric<CocoDetectionMetric, CocoImageTarget, IReadOnlyList<CocoBoxPrediction>, CocoEvalResult>
 {
     private readonly CocoGroundTruth? _fixedGt;
     private readonly List<CocoCategory> _categories;

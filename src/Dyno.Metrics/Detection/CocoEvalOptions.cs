@@ -82,17 +82,17 @@ public sealed record CocoEvalOptions
 
     internal void Validate()
     {
-        if (IouThresholds.Count == 0) throw new ArgumentException("at least one IoU threshold is needed");
+        if (IouThresholds.Count == 0) throw new DynoInputException("at least one IoU threshold is needed");
         foreach (var t in IouThresholds)
-            if (!(t >= 0 && t <= 1)) throw new ArgumentException($"IoU threshold {t} is outside [0, 1]");
-        if (RecallThresholds.Count == 0) throw new ArgumentException("at least one recall threshold is needed");
+            if (!(t >= 0 && t <= 1)) throw new DynoInputException($"IoU threshold {t} is outside [0, 1]");
+        if (RecallThresholds.Count == 0) throw new DynoInputException("at least one recall threshold is needed");
         for (var i = 1; i < RecallThresholds.Count; i++)
-            if (!(RecallThresholds[i] >= RecallThresholds[i - 1])) throw new ArgumentException("recall thresholds must be ascending");
-        if (MaxDets.Count == 0) throw new ArgumentException("at least one maxDets value is needed");
+            if (!(RecallThresholds[i] >= RecallThresholds[i - 1])) throw new DynoInputException("recall thresholds must be ascending");
+        if (MaxDets.Count == 0) throw new DynoInputException("at least one maxDets value is needed");
         foreach (var m in MaxDets)
-            if (m <= 0) throw new ArgumentException($"maxDets {m} must be positive");
-        if (AreaRanges.Count == 0) throw new ArgumentException("at least one area range is needed");
+            if (m <= 0) throw new DynoInputException($"maxDets {m} must be positive");
+        if (AreaRanges.Count == 0) throw new DynoInputException("at least one area range is needed");
         foreach (var a in AreaRanges)
-            if (!(a.Min <= a.Max)) throw new ArgumentException($"area range '{a.Label}' has min {a.Min} > max {a.Max}");
+            if (!(a.Min <= a.Max)) throw new DynoInputException($"area range '{a.Label}' has min {a.Min} > max {a.Max}");
     }
 }

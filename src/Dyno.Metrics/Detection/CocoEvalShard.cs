@@ -41,7 +41,7 @@ public sealed class CocoEvalShard
     /// </summary>
     public static CocoEvalShard Evaluate(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions? options = null, int part = 0, int parts = 1)
     {
-        if (parts < 1 || part < 0 || part >= parts) throw new ArgumentException($"part {part} of {parts} does not exist (parts are 0..{parts - 1})");
+        if (parts < 1 || part < 0 || part >= parts) throw new DynoInputException($"part {part} of {parts} does not exist (parts are 0..{parts - 1})");
         var n = gt.Images.Count;
         var include = new bool[n];
         var ids = new List<long>();
@@ -82,7 +82,7 @@ public sealed class CocoEvalShard
     /// </summary>
     public static CocoEvalShard Merge(IReadOnlyList<CocoEvalShard> shards)
     {
-        if (shards.Count == 0) throw new ArgumentException("nothing to merge");
+        if (shards.Count == 0) throw new DynoInputException("nothing to merge");
         var first = shards[0];
         var protocol = ProtocolKey(first.State);
         var seen = new HashSet<long>();

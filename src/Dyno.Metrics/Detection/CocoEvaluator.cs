@@ -607,12 +607,12 @@ public static class CocoEvaluator
     /// </summary>
     public static CocoSplitResult Split(CocoEvalResult result, IReadOnlyCollection<long> baseIds, IReadOnlyCollection<long> novelIds)
     {
-        if (!result.Protocol.UseCats || result.PerCategory.Count == 0) throw new ArgumentException("a base/novel split needs a per-category evaluation (use-cats true)");
+        if (!result.Protocol.UseCats || result.PerCategory.Count == 0) throw new DynoInputException("a base/novel split needs a per-category evaluation (use-cats true)");
         var ids = result.PerCategory.Select(c => c.Id).ToArray();
         foreach (var id in baseIds.Concat(novelIds))
-            if (Array.IndexOf(ids, id) < 0) throw new ArgumentException($"split category {id} is not in the ground truth");
+            if (Array.IndexOf(ids, id) < 0) throw new DynoInputException($"split category {id} is not in the ground truth");
         var overlap = baseIds.Intersect(novelIds).ToArray();
-        if (overlap.Length > 0) throw new ArgumentException($"category {overlap[0]} is both base and novel");
+        if (overlap.Length > 0) throw new DynoInputException($"category {overlap[0]} is both base and novel");
         var thr = result.Protocol.IouThresholds.ToArray();
         var maxDets = result.Protocol.MaxDets.ToArray();
         var labels = result.Protocol.AreaRanges.Select(a => a.Label).ToArray();

@@ -11,12 +11,12 @@ namespace Dyno.Metrics.Segmentation;
 /// kept on request. Definitions follow mmsegmentation (see docs/metrics-classification-segmentation.md).
 /// Not thread-safe: use one accumulator per thread and <see cref="Merge"/> them.
 /// </summary>
-public sealed class SegmentationAccumulator
+public sealed class SegmentationAccumulator : IMetric<SegmentationAccumulator, Target<byte>, Prediction<byte>, SegmentationReport>
 {
     private const int Ignored = -2, Invalid = -1;
 
     private readonly SegmentationOptions _options;
-    private readonly ConfusionMatrix _cm;
+    private ConfusionMatrix _cm;
     private readonly List<(string Name, long[] Stats)> _perImage = [];
     private readonly int[] _gtMap8 = new int[256];
     private readonly long[] _joint; // (C+1)², gt row C = ignored, pred column C = not a class
@@ -27,7 +27,7 @@ public sealed class SegmentationAccumulator
     /// <summary>An empty accumulator over classes 0..<paramref name="numClasses"/>-1.</summary>
     public SegmentationAccumulator(int numClasses, SegmentationOptions? options = null)
     {
-        if (numClasses < 1 || numClasses > 65535) throw new ArgumentException($"--num-classes must be in 1..65535, got {numClasses}");
+        if (numClasses < 1 || numClasses > 65535) throw new DynoInputException($"segmentation needs 1..65535 classes, got {numClasses}", nameof(numClasses));
         _options = options ?? new SegmentationOptions();
         NumClasses = numClasses;
         _cm = new ConfusionMatrix(numClasses);
@@ -50,7 +50,18 @@ public sealed class SegmentationAccumulator
     }
 
     /// <summary>Adds one image of 8-bit label maps (same length, same pixel order).</summary>
-    public void Add(ReadOnlySpan<byte> prediction, ReadOnlySpan<byte> groundTruth, string? name = null)
+    public void Update(Target<byte> target, Prediction<byte> prediction) => Update(target, prediction, null);
+
+    /// <summary>Adds one image of 8-bit label maps; <paramref name="name"/> names it in errors and per-image figures.</summary>
+    public void Update(Target<byte> target, Prediction<byte> prediction, string? name) => Add(prediction.Values, target.Values, name);
+
+    /// <summary>Adds one image of 16-bit label maps.</summary>
+    public void Update(Target<ushort> target, Prediction<ushort> prediction, string? name = null) => Add(prediction.Values, target.Values, name);
+
+    /// <summary>Adds one image of label maps held as ints (raw arrays).</summary>
+    public void Update(Target<int> target, Prediction<int> prediction, string? name = null) => Add(prediction.Values, target.Values, name);
+
+    private void Add(ReadOnlySpan<byte> prediction, ReadOnlySpan<byte> groundTruth, string? name)
     {
         name = CheckSizes(prediction.Length, groundTruth.Length, name);
         var hist = _hist8 ??= new uint[65536];
@@ -76,8 +87,7 @@ public sealed class SegmentationAccumulator
         Fold(name);
     }
 
-    /// <summary>Adds one image of 16-bit label maps.</summary>
-    public void Add(ReadOnlySpan<ushort> prediction, ReadOnlySpan<ushort> groundTruth, string? name = null)
+    private void Add(ReadOnlySpan<ushort> prediction, ReadOnlySpan<ushort> groundTruth, string? name)
     {
         name = CheckSizes(prediction.Length, groundTruth.Length, name);
         if (_gtLut16 is null)
@@ -104,8 +114,7 @@ public sealed class SegmentationAccumulator
         Fold(name);
     }
 
-    /// <summary>Adds one image of label maps held as ints (raw arrays).</summary>
-    public void Add(ReadOnlySpan<int> prediction, ReadOnlySpan<int> groundTruth, string? name = null)
+    private void Add(ReadOnlySpan<int> prediction, ReadOnlySpan<int> groundTruth, string? name)
     {
         name = CheckSizes(prediction.Length, groundTruth.Length, name);
         Array.Clear(_joint);
@@ -202,10 +211,18 @@ public sealed class SegmentationAccumulator
         _ignored += other._ignored;
     }
 
+    /// <summary>Forgets every image, keeping the classes and options.</summary>
+    public void Reset()
+    {
+        _cm = new ConfusionMatrix(NumClasses);
+        _perImage.Clear();
+        _images = _ignored = 0;
+    }
+
     /// <summary>Computes the dataset-level figures (and per-image ones if kept).</summary>
     public SegmentationReport Compute()
     {
-        if (_images == 0) throw new ArgumentException("no images to evaluate");
+        if (_images == 0) throw new DynoInputException("no images to evaluate");
         var c = NumClasses;
         var gt = _cm.TrueCounts();
         var pred = _cm.PredictedCounts();

@@ -47,6 +47,12 @@ public static class CostModel
         checked
         {
         var op = node.OpType;
+        if (OperatorRegistry.TryGetCustomCost(node.Domain, op, out var custom))
+        {
+            var (m, f) = custom(node, ins, outs);
+            if (m < 0 || f < 0) throw new InvalidOperationException($"{node.QualifiedOp}: the registered cost function returned negative counts ({m} MACs, {f} FLOPs)");
+            return (m, f);
+        }
         long OutElems(int i = 0) => i < outs.Count && outs[i] is { IsStatic: true } o ? o.ElementCount : 0;
         long InElems(int i) => i < ins.Count && ins[i] is { IsStatic: true } t ? t.ElementCount : 0;
         long[]? Dims(TensorInfo? t) => t is { IsStatic: true } ? t.Dims : null;

@@ -43,7 +43,7 @@ public sealed record HardwareProfile
         "bf16" or "bfloat16" => Precision.Bf16,
         "int8" or "i8" => Precision.Int8,
         "int4" or "i4" => Precision.Int4,
-        _ => throw new ArgumentException($"unknown precision '{s}' (use fp64, fp32, tf32, fp16, bf16, int8 or int4)"),
+        _ => throw new DynoInputException($"unknown precision '{s}' (use fp64, fp32, tf32, fp16, bf16, int8 or int4)"),
     };
 
     /// <summary>Bits per element of a precision (TF32 is stored as FP32).</summary>
@@ -95,7 +95,7 @@ public sealed class HardwareDatabase
     public HardwareProfile Find(string name) =>
         _devices.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase)
                                      || d.Aliases.Any(a => string.Equals(a, name, StringComparison.OrdinalIgnoreCase)))
-        ?? throw new ArgumentException($"unknown hardware '{name}'; known: {string.Join(", ", _devices.Select(d => d.Name))} (or give --hardware-file FILE)");
+        ?? throw new DynoInputException($"unknown hardware '{name}'; known: {string.Join(", ", _devices.Select(d => d.Name))} (or give --hardware-file FILE)");
 
     private static List<HardwareProfile> Parse(Stream s, string what)
     {

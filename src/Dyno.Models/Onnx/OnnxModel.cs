@@ -128,7 +128,7 @@ public static class ExampleModels
     {
         var asm = typeof(ExampleModels).Assembly;
         using var s = asm.GetManifestResourceStream(Prefix + name + ".onnx")
-            ?? throw new ArgumentException($"no example model named '{name}'; available: {string.Join(", ", Names)}");
+            ?? throw new DynoInputException($"no example model named '{name}'; available: {string.Join(", ", Names)}");
         return OnnxModel.Load(s, "example:" + name);
     }
 }

@@ -75,7 +75,7 @@ public static class RooflineAnalyzer
     public static RooflineReport Analyze(ModelProfile profile, HardwareProfile hw, Precision precision)
     {
         var peak = hw.PeakFlops(precision)
-            ?? throw new ArgumentException($"{hw.Name} has no {HardwareProfile.Key(precision)} peak (it quotes {string.Join(", ", hw.PeakTflops.Keys)})");
+            ?? throw new DynoInputException($"{hw.Name} has no {HardwareProfile.Key(precision)} peak (it quotes {string.Join(", ", hw.PeakTflops.Keys)})");
         var bw = hw.BandwidthBytesPerSecond;
         var ridge = peak / bw;
         var bits = HardwareProfile.Bits(precision);

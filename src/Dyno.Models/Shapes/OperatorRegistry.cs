@@ -2,10 +2,15 @@ using Dyno.Models.Onnx;
 
 namespace Dyno.Models.Shapes;
 
-/// <summary>The table of operator shape functions, by domain and op type.</summary>
+/// <summary>The dense MACs and FLOPs of one node of a custom operator, from its inferred input and output types and shapes.</summary>
+public delegate (long Macs, long Flops) OperatorCost(OnnxNode node, IReadOnlyList<TensorInfo?> inputs, IReadOnlyList<TensorInfo?> outputs);
+
+/// <summary>The table of operator shape functions, by domain and op type; open to custom operators through <see cref="Register"/>.</summary>
 public static partial class OperatorRegistry
 {
     private static readonly Dictionary<string, Action<InferenceContext>> Table = new(StringComparer.Ordinal);
+    private static readonly Lock CustomLock = new();
+    private static Dictionary<string, (Action<InferenceContext> Shapes, OperatorCost? Cost)> _custom = new(StringComparer.Ordinal);
 
     static OperatorRegistry()
     {
@@ -16,8 +21,45 @@ public static partial class OperatorRegistry
         RegisterContribOps();
     }
 
-    internal static bool TryGet(string domain, string opType, out Action<InferenceContext> fn) =>
-        Table.TryGetValue(Key(domain, opType), out fn!);
+    internal static bool TryGet(string domain, string opType, out Action<InferenceContext> fn)
+    {
+        if (Table.TryGetValue(Key(domain, opType), out fn!)) return true;
+        if (!_custom.TryGetValue(Key(domain, opType), out var c)) return false;
+        fn = c.Shapes;
+        return true;
+    }
+
+    /// <summary>
+    /// Teaches every later shape inference and profile a custom operator (one a model's own domain or
+    /// runtime extension defines): how its outputs' types and shapes follow from its inputs, and
+    /// optionally what it costs. Without it, <c>profile</c> reports the op as unknown and its totals as
+    /// partial. Built-in operators cannot be replaced; registering the same custom op again replaces it.
+    /// Thread-safe; the registration is process-wide.
+    /// </summary>
+    /// <param name="domain">The op's domain, as in the model's <c>NodeProto.domain</c> (e.g. <c>com.acme</c>).</param>
+    /// <param name="opType">The op type.</param>
+    /// <param name="inferShapes">Sets each output through <see cref="InferenceContext.Out(int, TensorInfo)"/> from the inputs and attributes.</param>
+    /// <param name="cost">Dense MACs and FLOPs of one node; null counts none (a data-movement op).</param>
+    /// <exception cref="ArgumentException">The op is built in.</exception>
+    public static void Register(string domain, string opType, Action<InferenceContext> inferShapes, OperatorCost? cost = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(opType);
+        ArgumentNullException.ThrowIfNull(inferShapes);
+        var key = Key(domain ?? "", opType);
+        if (Table.ContainsKey(key)) throw new ArgumentException($"{domain}::{opType} is a built-in operator; its shape and cost rules are Dyno's", nameof(opType));
+        lock (CustomLock)
+        {
+            // Copy on write: readers (parallel shape inference) never see a dictionary being changed.
+            _custom = new Dictionary<string, (Action<InferenceContext>, OperatorCost?)>(_custom, StringComparer.Ordinal) { [key] = (inferShapes, cost) };
+        }
+    }
+
+    /// <summary>The cost function of a registered custom operator, if it has one.</summary>
+    internal static bool TryGetCustomCost(string domain, string opType, out OperatorCost cost)
+    {
+        cost = null!;
+        return _custom.TryGetValue(Key(domain, opType), out var c) && (cost = c.Cost!) is not null;
+    }
 
     private static string Key(string domain, string op) => (domain == "ai.onnx" ? "" : domain) + "::" + op;
 

@@ -91,7 +91,7 @@ public sealed class ShapeInferenceEngine
         if (inputShapes is not null)
             foreach (var k in inputShapes.Keys)
                 if (!g.Inputs.Any(i => i.Name == k))
-                    throw new ArgumentException($"--shape names '{k}', which is not an input of the model (inputs: {string.Join(", ", g.Inputs.Where(i => !inits.Contains(i.Name)).Select(i => i.Name))})");
+                    throw new DynoInputException($"--shape names '{k}', which is not an input of the model (inputs: {string.Join(", ", g.Inputs.Where(i => !inits.Contains(i.Name)).Select(i => i.Name))})");
         var usedDims = new HashSet<string>(StringComparer.Ordinal);
         foreach (var input in g.Inputs)
         {
@@ -105,7 +105,7 @@ public sealed class ShapeInferenceEngine
             if (inputShapes is not null && inputShapes.TryGetValue(input.Name, out var s))
             {
                 if (shape is not null && shape.Length != s.Length)
-                    throw new ArgumentException($"--shape {input.Name}={string.Join("x", s)} has rank {s.Length}, but the model declares input '{input.Name}' with rank {shape.Length} ({FormatShape(shape)})");
+                    throw new DynoInputException($"--shape {input.Name}={string.Join("x", s)} has rank {s.Length}, but the model declares input '{input.Name}' with rank {shape.Length} ({FormatShape(shape)})");
                 if (shape is not null)
                     for (var i = 0; i < s.Length; i++)
                         if (shape[i].IsKnown && shape[i].Value != s[i])
@@ -131,7 +131,7 @@ public sealed class ShapeInferenceEngine
         if (dims is not null)
             foreach (var k in dims.Keys)
                 if (!usedDims.Contains(k) && inputShapes is null)
-                    throw new ArgumentException($"--dim names '{k}', which is not a symbolic dimension of any model input");
+                    throw new DynoInputException($"--dim names '{k}', which is not a symbolic dimension of any model input");
 
         InferGraph(g, values, null, 0);
         return new ShapeInferenceResult(values, _unresolved, _notes, _subgraphs);

@@ -37,12 +37,12 @@ public sealed record LlmScenario(int Seq, int Batch, int Context, Precision Comp
     public static LlmScenario Resolve(TransformerConfig config, LlmWorkload w, Precision compute)
     {
         var seq = w.Seq ?? (config.MaxPositions > 0 ? config.MaxPositions
-            : throw new ArgumentException($"{config.Name}: give --seq (the config has no max_positions to default to)"));
+            : throw new DynoInputException($"{config.Name}: give --seq (the config has no max_positions to default to)"));
         var batch = w.Batch ?? 1;
         var context = w.Context ?? seq;
-        if (seq <= 0) throw new ArgumentException($"seq must be a positive integer (got {seq})");
-        if (batch <= 0) throw new ArgumentException($"batch must be a positive integer (got {batch})");
-        if (context <= 0) throw new ArgumentException($"context must be a positive integer (got {context})");
+        if (seq <= 0) throw new DynoInputException($"seq must be a positive integer (got {seq})");
+        if (batch <= 0) throw new DynoInputException($"batch must be a positive integer (got {batch})");
+        if (context <= 0) throw new DynoInputException($"context must be a positive integer (got {context})");
         var weights = w.WeightPrecision is { } wp ? HardwareProfile.ParsePrecision(wp) : compute;
         var activations = w.ActivationPrecision is { } ap ? HardwareProfile.ParsePrecision(ap) : compute;
         var kv = w.KvCachePrecision is { } kp ? HardwareProfile.ParsePrecision(kp) : activations;
@@ -202,7 +202,7 @@ public static class LlmCalculator
         }
         catch (OverflowException)
         {
-            throw new ArgumentException($"{c.Name}: seq {s.Seq} × batch {s.Batch} is too large to count in 64-bit integers");
+            throw new DynoInputException($"{c.Name}: seq {s.Seq} × batch {s.Batch} is too large to count in 64-bit integers");
         }
     }
 
@@ -285,7 +285,7 @@ public static class LlmCalculator
         if (hardware is not null)
         {
             var peak = hardware.PeakFlops(s.Compute)
-                ?? throw new ArgumentException($"hardware '{hardware.Name}' has no {HardwareProfile.Key(s.Compute)} peak (it has: {string.Join(", ", hardware.PeakTflops.Keys)}); choose another --precision");
+                ?? throw new DynoInputException($"hardware '{hardware.Name}' has no {HardwareProfile.Key(s.Compute)} peak (it has: {string.Join(", ", hardware.PeakTflops.Keys)}); choose another --precision");
             var bw = hardware.BandwidthBytesPerSecond;
             var decodeTime = decode is null ? null : RooflineTime.Of(decode, peak, bw);
             roof = new LlmRoofline

@@ -81,7 +81,7 @@ public sealed record TransformerConfig
     {
         void Positive(int v, string field)
         {
-            if (v <= 0) throw new ArgumentException($"{what}: {field} must be a positive integer (got {v})");
+            if (v <= 0) throw new DynoInputException($"{what}: {field} must be a positive integer (got {v})");
         }
         Positive(Layers, "layers");
         Positive(Hidden, "hidden");
@@ -90,13 +90,13 @@ public sealed record TransformerConfig
         Positive(Intermediate, "intermediate");
         Positive(Vocab, "vocab");
         if (HeadDimension < 0 || PositionEmbeddings < 0 || TokenTypes < 0 || MaxPositions < 0 || SlidingWindow < 0)
-            throw new ArgumentException($"{what}: head_dim, position_embeddings, token_types, max_positions and sliding_window must not be negative");
+            throw new DynoInputException($"{what}: head_dim, position_embeddings, token_types, max_positions and sliding_window must not be negative");
         if (KvHeads > Heads || Heads % KvHeads != 0)
-            throw new ArgumentException($"{what}: heads ({Heads}) must be a multiple of kv_heads ({KvHeads})");
+            throw new DynoInputException($"{what}: heads ({Heads}) must be a multiple of kv_heads ({KvHeads})");
         if (HeadDimension == 0 && Hidden % Heads != 0)
-            throw new ArgumentException($"{what}: hidden ({Hidden}) is not divisible by heads ({Heads}); give head_dim");
+            throw new DynoInputException($"{what}: hidden ({Hidden}) is not divisible by heads ({Heads}); give head_dim");
         if (Kind == TransformerKind.Encoder && SlidingWindow > 0)
-            throw new ArgumentException($"{what}: sliding_window applies to decoders only");
+            throw new DynoInputException($"{what}: sliding_window applies to decoders only");
         return this;
     }
 
@@ -136,7 +136,7 @@ public sealed record TransformerConfig
     /// <summary>Finds a preset by name.</summary>
     /// <exception cref="ArgumentException">No preset has that name.</exception>
     public static TransformerConfig Preset(string name) =>
-        Presets.TryGetValue(name, out var c) ? c : throw new ArgumentException($"unknown preset '{name}'; known: {string.Join(", ", Presets.Keys)}");
+        Presets.TryGetValue(name, out var c) ? c : throw new DynoInputException($"unknown preset '{name}'; known: {string.Join(", ", Presets.Keys)}");
 
     /// <summary>
     /// Reads a config file: a Hugging Face <c>config.json</c> (recognised by <c>model_type</c>) or Dyno's own

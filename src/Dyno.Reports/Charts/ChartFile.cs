@@ -8,7 +8,7 @@ public static class ChartFile
     public static void Save(Plot plot, string path, int width = 960, int height = 600)
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext is not (".svg" or ".png")) throw new ArgumentException($"{path}: charts are written as .svg or .png");
+        if (ext is not (".svg" or ".png")) throw new DynoInputException($"{path}: charts are written as .svg or .png");
         var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         var tmp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(path)}.{Guid.NewGuid():N}{ext}");
         try

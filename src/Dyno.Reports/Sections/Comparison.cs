@@ -29,7 +29,7 @@ public static partial class Comparer
     /// <summary>Compares <paramref name="docs"/> (name, JSON); keys limited to <paramref name="prefixes"/> (default: each kind's headline figures).</summary>
     public static Comparison Compare(IReadOnlyList<(string Name, JsonElement Root)> docs, IReadOnlyList<string>? prefixes, IReadOnlyList<string> rules)
     {
-        if (docs.Count < 2) throw new ArgumentException("compare needs at least two result files");
+        if (docs.Count < 2) throw new DynoInputException("compare needs at least two result files");
         var flats = docs.Select(d => JsonPaths.FlattenNumbers(d.Root)).ToList();
         var pre = prefixes is { Count: > 0 } ? prefixes : DefaultPrefixes;
         var keys = flats.SelectMany(f => f.Keys).Distinct().Where(k => pre.Any(p => k.StartsWith(p, StringComparison.Ordinal)))
@@ -52,13 +52,13 @@ public static partial class Comparer
     [GeneratedRegex(@"^\s*(?<key>[A-Za-z0-9_.=\-]+)\s*(?<op>>=|<=|>|<)\s*(?<sign>[+-])?(?<num>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)(?:(?<pct>%)|\s*(?<times>\*)\s*baseline)?\s*$")]
     private static partial Regex RulePattern();
 
-    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="rule"/> is not of the form <c>KEY OP VALUE</c> (checked before anything is measured).</summary>
+    /// <summary>Throws <see cref="DynoInputException"/> when <paramref name="rule"/> is not of the form <c>KEY OP VALUE</c> (checked before anything is measured).</summary>
     public static void CheckSyntax(string rule)
     {
         if (!RulePattern().IsMatch(rule)) throw BadRule(rule);
     }
 
-    private static ArgumentException BadRule(string rule) =>
+    private static DynoInputException BadRule(string rule) =>
         new($"--fail-if '{rule}': expected KEY OP VALUE, e.g. \"latency_ms.p95 > +5%\", \"stats.AP < -0.01\", \"accuracy.map < 0.99 * baseline\" or \"peak_rss_bytes > 4e8\"");
 
     /// <summary>
@@ -78,17 +78,17 @@ public static partial class Comparer
         var relative = m.Groups["pct"].Success;
         var isChange = sign.Length > 0 || relative;
         if (!candidate.TryGetValue(key, out var v))
-            throw new ArgumentException($"--fail-if '{rule}': {file} has no numeric value at '{key}'");
+            throw new DynoInputException($"--fail-if '{rule}': {file} has no numeric value at '{key}'");
         double? b = baseline.TryGetValue(key, out var bv) ? bv : null;
         if (m.Groups["times"].Success)
         {
-            if (b is null) throw new ArgumentException($"--fail-if '{rule}': the baseline has no value at '{key}'");
+            if (b is null) throw new DynoInputException($"--fail-if '{rule}': the baseline has no value at '{key}'");
             var bound = num * b.Value;
             var broke = op switch { ">" => v > bound, "<" => v < bound, ">=" => v >= bound, _ => v <= bound };
             return new RuleResult(rule, file, b, v, broke,
                 $"{key} = {v.ToString("G6", CultureInfo.InvariantCulture)}, {(b.Value != 0 ? (v / b.Value).ToString("0.####", CultureInfo.InvariantCulture) : "-")} x the baseline's {b.Value.ToString("G6", CultureInfo.InvariantCulture)} (bound {bound.ToString("G6", CultureInfo.InvariantCulture)})");
         }
-        if (isChange && b is null) throw new ArgumentException($"--fail-if '{rule}': the baseline has no value at '{key}'");
+        if (isChange && b is null) throw new DynoInputException($"--fail-if '{rule}': the baseline has no value at '{key}'");
         // From a baseline of 0 any change is infinitely large in relative terms (never 0%, which would pass every rule).
         double lhs = !isChange ? v : relative ? (b!.Value == 0 ? (v == 0 ? 0 : v > 0 ? double.PositiveInfinity : double.NegativeInfinity)
             : (v - b.Value) / Math.Abs(b.Value) * 100) : v - b!.Value;

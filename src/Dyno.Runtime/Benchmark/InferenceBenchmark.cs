@@ -19,7 +19,7 @@ public sealed record ModelSource(string? Path, string? Example)
 
     public Stream OpenBytes() => Example is not null
         ? typeof(ExampleModels).Assembly.GetManifestResourceStream("Dyno.Models.Examples." + Example + ".onnx")
-          ?? throw new ArgumentException($"no example model named '{Example}'")
+          ?? throw new DynoInputException($"no example model named '{Example}'")
         : System.IO.File.OpenRead(Path!);
 
     public override string ToString() => Example is not null ? "example:" + Example : Path!;
@@ -245,13 +245,13 @@ public static class InferenceBenchmark
 
     private static void Validate(BenchOptions o)
     {
-        if (o.Batches.Count == 0 || o.Batches.Any(b => b < 1)) throw new ArgumentException($"--batch {string.Join(",", o.Batches)}: batch sizes must be positive integers");
-        if (o.InputPool < 1) throw new ArgumentException("--input-pool must be at least 1");
-        if (o.Concurrency < 1) throw new ArgumentException("--concurrency must be at least 1");
-        if (o.Iterations is < 1) throw new ArgumentException("--iterations must be at least 1");
-        if (o.MaxTimeSeconds <= 0) throw new ArgumentException("--max-time must be positive");
-        if (o.IntraOpThreads < 0 || o.InterOpThreads < 0) throw new ArgumentException("--threads and --inter-op-threads must be ≥ 0 (0 = runtime default)");
-        if (o.Scenario == Scenario.Server && o.Qps is not > 0) throw new ArgumentException("--scenario server needs --qps N (a positive query rate)");
+        if (o.Batches.Count == 0 || o.Batches.Any(b => b < 1)) throw new DynoInputException($"--batch {string.Join(",", o.Batches)}: batch sizes must be positive integers");
+        if (o.InputPool < 1) throw new DynoInputException("--input-pool must be at least 1");
+        if (o.Concurrency < 1) throw new DynoInputException("--concurrency must be at least 1");
+        if (o.Iterations is < 1) throw new DynoInputException("--iterations must be at least 1");
+        if (o.MaxTimeSeconds <= 0) throw new DynoInputException("--max-time must be positive");
+        if (o.IntraOpThreads < 0 || o.InterOpThreads < 0) throw new DynoInputException("--threads and --inter-op-threads must be ≥ 0 (0 = runtime default)");
+        if (o.Scenario == Scenario.Server && o.Qps is not > 0) throw new DynoInputException("--scenario server needs --qps N (a positive query rate)");
     }
 
     /// <summary>Session options from the benchmark options (provider, threads, optimization level, execution mode).</summary>
@@ -267,13 +267,13 @@ public static class InferenceBenchmark
                 "basic" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
                 "extended" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
                 "all" => GraphOptimizationLevel.ORT_ENABLE_ALL,
-                var g => throw new ArgumentException($"--graph-optimization {g}: expected disable, basic, extended or all"),
+                var g => throw new DynoInputException($"--graph-optimization {g}: expected disable, basic, extended or all"),
             },
             ExecutionMode = o.ExecutionMode switch
             {
                 "sequential" => ExecutionMode.ORT_SEQUENTIAL,
                 "parallel" => ExecutionMode.ORT_PARALLEL,
-                var m => throw new ArgumentException($"--execution-mode {m}: expected sequential or parallel"),
+                var m => throw new DynoInputException($"--execution-mode {m}: expected sequential or parallel"),
             },
         };
         try
@@ -287,7 +287,7 @@ public static class InferenceBenchmark
                 case "tensorrt" when available.Contains("TensorrtExecutionProvider"): so.AppendExecutionProvider_Tensorrt(0); break;
                 case "openvino" when available.Contains("OpenVINOExecutionProvider"): so.AppendExecutionProvider_OpenVINO(""); break;
                 default:
-                    throw new ArgumentException($"--provider {o.Provider}: not available in this ONNX Runtime build (available: {string.Join(", ", available)}); install the matching Microsoft.ML.OnnxRuntime.* package");
+                    throw new DynoInputException($"--provider {o.Provider}: not available in this ONNX Runtime build (available: {string.Join(", ", available)}); install the matching Microsoft.ML.OnnxRuntime.* package");
             }
         }
         catch
@@ -308,13 +308,13 @@ public static class InferenceBenchmark
         var specs = new List<InputSpec>();
         foreach (var i in inputs)
         {
-            if (i.Kind != ValueKind.Tensor) throw new ArgumentException($"input '{i.Name}' is a {i.Kind}, not a tensor: only tensor inputs can be generated");
+            if (i.Kind != ValueKind.Tensor) throw new DynoInputException($"input '{i.Name}' is a {i.Kind}, not a tensor: only tensor inputs can be generated");
             if (o.InputShapes?.TryGetValue(i.Name, out var given) == true)
             {
                 specs.Add(new InputSpec(i.Name, i.ElemType, given));
                 continue;
             }
-            var dims = i.Shape ?? throw new ArgumentException($"input '{i.Name}' declares no shape: give it with --shape {i.Name}=...");
+            var dims = i.Shape ?? throw new DynoInputException($"input '{i.Name}' declares no shape: give it with --shape {i.Name}=...");
             var shape = new long[dims.Length];
             for (var k = 0; k < dims.Length; k++)
             {
@@ -329,7 +329,7 @@ public static class InferenceBenchmark
                 }
             }
             if (dims.Length > 0 && !dims[0].IsKnown && dims[0].Symbol is not null && o.Dims?.TryGetValue(dims[0].Symbol!, out var bd) == true && bd != batch)
-                throw new ArgumentException($"--dim {dims[0].Symbol}={bd} conflicts with --batch {batch} for input '{i.Name}'");
+                throw new DynoInputException($"--dim {dims[0].Symbol}={bd} conflicts with --batch {batch} for input '{i.Name}'");
             specs.Add(new InputSpec(i.Name, i.ElemType, shape));
         }
         return specs;

@@ -124,12 +124,12 @@ public static class GenerationBenchmark
 
     private static void Validate(GenerationOptions o)
     {
-        if (o.Prompts is null && (o.PromptLengths.Count == 0 || o.PromptLengths.Any(p => p < 1))) throw new ArgumentException("--prompt-len: prompt lengths must be positive integers");
-        if (o.Batches.Count == 0 || o.Batches.Any(b => b < 1)) throw new ArgumentException("--batch: batch sizes must be positive integers");
-        if (o.GenLengths.Count == 0 || o.GenLengths.Any(g => g < 1)) throw new ArgumentException("--gen-len: generation lengths must be positive integers");
-        if (o.Iterations is < 1) throw new ArgumentException("--iterations must be at least 1");
-        if (o.MaxTimeSeconds <= 0) throw new ArgumentException("--max-time must be positive");
-        if (o.WarmupGenerations < 1) throw new ArgumentException("at least one warm-up generation is needed");
+        if (o.Prompts is null && (o.PromptLengths.Count == 0 || o.PromptLengths.Any(p => p < 1))) throw new DynoInputException("--prompt-len: prompt lengths must be positive integers");
+        if (o.Batches.Count == 0 || o.Batches.Any(b => b < 1)) throw new DynoInputException("--batch: batch sizes must be positive integers");
+        if (o.GenLengths.Count == 0 || o.GenLengths.Any(g => g < 1)) throw new DynoInputException("--gen-len: generation lengths must be positive integers");
+        if (o.Iterations is < 1) throw new DynoInputException("--iterations must be at least 1");
+        if (o.MaxTimeSeconds <= 0) throw new DynoInputException("--max-time must be positive");
+        if (o.WarmupGenerations < 1) throw new DynoInputException("at least one warm-up generation is needed");
     }
 
     private static List<(int Batch, int Len, int Gen, IReadOnlyList<IReadOnlyList<long>>? Prompts)> Points(GenerationOptions o)
@@ -150,9 +150,9 @@ public static class GenerationBenchmark
     {
         if (model.MaxPositions <= 0) return;
         if (promptLen > model.MaxPositions)
-            throw new ArgumentException($"{model.OnnxPath}: a prompt of {promptLen} tokens is longer than the model's maximum position {model.MaxPositions} ({model.MaxPositionsSource})");
+            throw new DynoInputException($"{model.OnnxPath}: a prompt of {promptLen} tokens is longer than the model's maximum position {model.MaxPositions} ({model.MaxPositionsSource})");
         if (promptLen + gen - 1 > model.MaxPositions)
-            throw new ArgumentException($"{model.OnnxPath}: prompt {promptLen} + {gen} generated tokens needs {promptLen + gen - 1} positions, more than the model's maximum {model.MaxPositions} ({model.MaxPositionsSource}); lower --gen-len");
+            throw new DynoInputException($"{model.OnnxPath}: prompt {promptLen} + {gen} generated tokens needs {promptLen + gen - 1} positions, more than the model's maximum {model.MaxPositions} ({model.MaxPositionsSource}); lower --gen-len");
     }
 
     private static void CheckIds(IReadOnlyList<IReadOnlyList<long>> prompts, DecoderLayout layout, string source)

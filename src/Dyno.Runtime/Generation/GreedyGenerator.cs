@@ -53,7 +53,7 @@ public sealed class GreedyGenerator : IDisposable
     /// <param name="padTokenId">The id written into padding slots.</param>
     public GreedyGenerator(InferenceSession session, DecoderLayout layout, IReadOnlyList<IReadOnlyList<long>> prompts, int newTokens, long padTokenId)
     {
-        if (prompts.Count == 0 || prompts.Any(p => p.Count == 0)) throw new ArgumentException("every prompt needs at least one token", nameof(prompts));
+        if (prompts.Count == 0 || prompts.Any(p => p.Count == 0)) throw new DynoInputException("every prompt needs at least one token", nameof(prompts));
         if (newTokens < 1) throw new ArgumentOutOfRangeException(nameof(newTokens), "generate at least one token");
         _session = session;
         _batch = prompts.Count;
@@ -96,7 +96,7 @@ public sealed class GreedyGenerator : IDisposable
 
         // Two pinned buffers per layer for K and for V: step k writes its present into set k % 2.
         var cacheElems = (long)b * kv * maxTotal * hd;
-        if (cacheElems > Array.MaxLength) throw new ArgumentException($"a KV cache of {cacheElems:N0} floats per layer does not fit in one buffer");
+        if (cacheElems > Array.MaxLength) throw new DynoInputException($"a KV cache of {cacheElems:N0} floats per layer does not fit in one buffer");
         var buffers = new float[2][][];
         for (var s = 0; s < 2; s++)
         {
@@ -107,7 +107,7 @@ public sealed class GreedyGenerator : IDisposable
         _finalCacheBytes = (long)layout.Layers.Count * 2 * b * kv * maxTotal * hd * sizeof(float);
 
         var prefillLogitsCount = (long)b * len * _vocab;
-        if (prefillLogitsCount > Array.MaxLength) throw new ArgumentException($"prefill logits of {prefillLogitsCount:N0} floats do not fit in one buffer; use a shorter prompt or smaller batch");
+        if (prefillLogitsCount > Array.MaxLength) throw new DynoInputException($"prefill logits of {prefillLogitsCount:N0} floats do not fit in one buffer; use a shorter prompt or smaller batch");
         _prefillLogits = GC.AllocateArray<float>((int)prefillLogitsCount, pinned: true);
         _decodeLogits = GC.AllocateArray<float>(b * _vocab, pinned: true);
         _decodeIds = GC.AllocateArray<long>(b, pinned: true);

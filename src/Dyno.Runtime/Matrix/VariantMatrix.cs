@@ -219,10 +219,10 @@ public static class VariantMatrix
     public static MatrixResult Run(MatrixPlan plan, MatrixOptions options, IReadOnlyList<MatrixRow>? previous = null,
         Action<MatrixRow>? onRow = null, Action<string>? progress = null, CancellationToken ct = default)
     {
-        if (plan.Models.Count == 0) throw new ArgumentException("the matrix needs at least one model");
+        if (plan.Models.Count == 0) throw new DynoInputException("the matrix needs at least one model");
         var names = plan.Models.Select(m => m.Name ?? System.IO.Path.GetFileNameWithoutExtension(m.Path)).ToList();
         var dup = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new ArgumentException($"two rows are named '{dup.Key}'; give them names in the plan");
+        if (dup is not null) throw new DynoInputException($"two rows are named '{dup.Key}'; give them names in the plan");
         foreach (var m in plan.Models)
             if (!File.Exists(m.Path)) throw new FileNotFoundException($"{m.Path}: model not found");
         ValTask task;
@@ -283,7 +283,7 @@ public static class VariantMatrix
         var baseIndex = plan.Baseline is null ? 0
             : names.IndexOf(plan.Baseline) is var bi and >= 0 ? bi
             : int.TryParse(plan.Baseline, NumberStyles.None, CultureInfo.InvariantCulture, out var idx) && idx < rows.Count ? idx
-            : throw new ArgumentException($"baseline '{plan.Baseline}' is neither a row name ({string.Join(", ", names)}) nor a row index");
+            : throw new DynoInputException($"baseline '{plan.Baseline}' is neither a row name ({string.Join(", ", names)}) nor a row index");
         var accKey = AccuracyKey(task);
         rows = Finish(rows, baseIndex, accKey);
         return new MatrixResult

@@ -51,7 +51,7 @@ public static class DetectionDecoder
     /// <summary>YOLOv8 layout for one image: <paramref name="output"/> is [4 + classes, anchors] row-major.</summary>
     public static List<RawDetection> DecodeYoloV8(ReadOnlySpan<float> output, int classes, int anchors, DetectionDecodeOptions o)
     {
-        if (output.Length != (4 + classes) * anchors) throw new ArgumentException($"YOLOv8 output of one image needs {(4 + classes) * anchors} values, got {output.Length}");
+        if (output.Length != (4 + classes) * anchors) throw new DynoInputException($"YOLOv8 output of one image needs {(4 + classes) * anchors} values, got {output.Length}");
         var c = new Candidates(Math.Min(anchors, 4096));
         for (var a = 0; a < anchors; a++)
         {
@@ -72,7 +72,7 @@ public static class DetectionDecoder
     public static List<RawDetection> DecodeYoloV5(ReadOnlySpan<float> output, int classes, int anchors, DetectionDecodeOptions o)
     {
         var width = 5 + classes;
-        if (output.Length != width * anchors) throw new ArgumentException($"YOLOv5 output of one image needs {width * anchors} values, got {output.Length}");
+        if (output.Length != width * anchors) throw new DynoInputException($"YOLOv5 output of one image needs {width * anchors} values, got {output.Length}");
         var c = new Candidates(Math.Min(anchors, 4096));
         for (var a = 0; a < anchors; a++)
         {
@@ -96,7 +96,7 @@ public static class DetectionDecoder
     public static List<RawDetection> DecodeEndToEnd(ReadOnlySpan<float> boxes, ReadOnlySpan<float> scores, ReadOnlySpan<long> labels, DetectionDecodeOptions o)
     {
         var k = scores.Length;
-        if (boxes.Length != 4 * k || labels.Length != k) throw new ArgumentException($"end-to-end outputs disagree: {boxes.Length / 4} boxes, {k} scores, {labels.Length} labels");
+        if (boxes.Length != 4 * k || labels.Length != k) throw new DynoInputException($"end-to-end outputs disagree: {boxes.Length / 4} boxes, {k} scores, {labels.Length} labels");
         var list = new List<RawDetection>(k);
         for (var i = 0; i < k && list.Count < o.MaxDetections; i++)
         {
@@ -109,7 +109,7 @@ public static class DetectionDecoder
     /// <summary>Ultralytics end-to-end [K, 6] rows (x1, y1, x2, y2, score, class) of one image.</summary>
     public static List<RawDetection> DecodeEndToEnd6(ReadOnlySpan<float> rows, DetectionDecodeOptions o)
     {
-        if (rows.Length % 6 != 0) throw new ArgumentException("end-to-end [K, 6] output has a length that is not a multiple of 6");
+        if (rows.Length % 6 != 0) throw new DynoInputException("end-to-end [K, 6] output has a length that is not a multiple of 6");
         var list = new List<RawDetection>(rows.Length / 6);
         for (var i = 0; i < rows.Length / 6 && list.Count < o.MaxDetections; i++)
         {

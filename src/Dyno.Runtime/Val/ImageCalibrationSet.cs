@@ -16,7 +16,7 @@ public sealed class ImageCalibrationSet : IEnumerable<IReadOnlyDictionary<string
     /// <summary>A set over <paramref name="images"/> for the input <paramref name="inputName"/>.</summary>
     public ImageCalibrationSet(string inputName, IReadOnlyList<string> images, PreprocessOptions preprocess)
     {
-        if (images.Count == 0) throw new ArgumentException("no calibration images", nameof(images));
+        if (images.Count == 0) throw new DynoInputException("no calibration images", nameof(images));
         _inputName = inputName;
         Images = images;
         _pre = new ImagePreprocessor(preprocess);

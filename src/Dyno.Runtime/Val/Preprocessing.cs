@@ -91,11 +91,11 @@ public sealed class ImagePreprocessor
     /// <summary>A preprocessor for <paramref name="options"/>.</summary>
     public ImagePreprocessor(PreprocessOptions options)
     {
-        if (options.Width < 1 || options.Height < 1) throw new ArgumentException($"input size must be positive, got {options.Width}x{options.Height}");
-        if (options.Mean.Count != 3 || options.Std.Count != 3) throw new ArgumentException("mean and std need 3 values each");
-        if (options.Std.Any(s => !(s > 0) || !float.IsFinite(s))) throw new ArgumentException("std values must be positive");
-        if (options.PadValue is < 0 or > 255) throw new ArgumentException($"pad value must be in 0..255, got {options.PadValue}");
-        if (!(options.CropFraction > 0 && options.CropFraction <= 1)) throw new ArgumentException($"crop fraction must be in (0, 1], got {options.CropFraction}");
+        if (options.Width < 1 || options.Height < 1) throw new DynoInputException($"input size must be positive, got {options.Width}x{options.Height}");
+        if (options.Mean.Count != 3 || options.Std.Count != 3) throw new DynoInputException("mean and std need 3 values each");
+        if (options.Std.Any(s => !(s > 0) || !float.IsFinite(s))) throw new DynoInputException("std values must be positive");
+        if (options.PadValue is < 0 or > 255) throw new DynoInputException($"pad value must be in 0..255, got {options.PadValue}");
+        if (!(options.CropFraction > 0 && options.CropFraction <= 1)) throw new DynoInputException($"crop fraction must be in (0, 1], got {options.CropFraction}");
         _o = options;
         _lut = new float[3][];
         for (var c = 0; c < 3; c++)

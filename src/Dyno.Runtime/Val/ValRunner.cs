@@ -1,3 +1,4 @@
+using Dyno.Metrics;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Dyno.Metrics.Classification;
@@ -255,7 +256,7 @@ public static class ValRunner
         var layout = o.Layout ?? DetectLayout(session, modelPath, data.Names.Count);
         if (o.Layout is { } forced) CheckForcedLayout(session, modelPath, forced, data.Names.Count);
         if (layout is DetectionLayout.EndToEnd && o.Batch > 1)
-            throw new ArgumentException($"{modelPath}: an end-to-end model with [K, 4] outputs has no batch axis; use batch 1");
+            throw new DynoInputException($"{modelPath}: an end-to-end model with [K, 4] outputs has no batch axis; use batch 1");
         var metric = data.GroundTruth is { } gt ? new CocoDetectionMetric(gt) : new CocoDetectionMetric(data.Names.Select((n, i) => new CocoCategory(data.CategoryIds[i], n)));
         var preds = new List<(long, string, int, int, IReadOnlyList<CocoBoxPrediction>)>(data.Samples.Count);
         var paths = data.Samples.Select(s => s.Path).ToList();
@@ -364,7 +365,7 @@ public static class ValRunner
         {
             var c = data.Names.Count;
             var row = inf.Floats[0].AsSpan(k * c, c).ToArray();
-            acc.Add(data.Samples[sample].Label, row);
+            acc.Update(data.Samples[sample].Label, row);
             preds.Add((data.Samples[sample].Path, data.Samples[sample].Label, row));
         }, ms => postMs += ms);
         var sw = Stopwatch.StartNew();
@@ -430,7 +431,7 @@ public static class ValRunner
             Cv2.Resize(pred, full, new Size(reader.Width, reader.Height), 0, 0, InterpolationFlags.Nearest);
             var bytes = new byte[reader.Width * reader.Height];
             System.Runtime.InteropServices.Marshal.Copy(full.Data, bytes, 0, bytes.Length);
-            acc.Add(bytes, reader.Pixels8, s.Name);
+            acc.Update(Target.Of(reader.Pixels8), Prediction.Of(bytes), s.Name);
             if (o.SegmentationPredictionsDir is { } d) Cv2.ImWrite(Path.Combine(d, s.Name + ".png"), full);
         }, ms => postMs += ms);
         var sw = Stopwatch.StartNew();
@@ -488,12 +489,12 @@ public static class ValRunner
     private static RunStats Run(InferenceSession session, string modelPath, IReadOnlyList<string> paths, PreprocessOptions pre, ValOptions o, double loadSeconds,
         CancellationToken ct, Action<Inferred, int, int> consume, Action<double> addPostMs)
     {
-        if (o.Batch < 1) throw new ArgumentException($"batch must be ≥ 1, got {o.Batch}");
-        if (o.Workers < 1) throw new ArgumentException($"workers must be ≥ 1, got {o.Workers}");
+        if (o.Batch < 1) throw new DynoInputException($"batch must be ≥ 1, got {o.Batch}");
+        if (o.Workers < 1) throw new DynoInputException($"workers must be ≥ 1, got {o.Workers}");
         var (inputName, dims, _) = ImageInput(session, modelPath);
         var fixedBatch = dims[0] > 0 ? dims[0] : -1;
         if (fixedBatch > 0 && fixedBatch != o.Batch)
-            throw new ArgumentException($"{modelPath}: input '{inputName}' has a fixed batch of {fixedBatch}; run with batch {fixedBatch} (a dynamic batch axis is needed for other batch sizes)");
+            throw new DynoInputException($"{modelPath}: input '{inputName}' has a fixed batch of {fixedBatch}; run with batch {fixedBatch} (a dynamic batch axis is needed for other batch sizes)");
         var pp = new ImagePreprocessor(pre);
         var per = pre.ImageElements;
         var outNames = session.OutputMetadata.Keys.ToArray();

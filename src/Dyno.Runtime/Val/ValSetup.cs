@@ -53,7 +53,7 @@ public static class ValSetup
         }
         if (fromData is { } d && (fromModel is null || fromModel == d)) return d;
         if (fromData is null && fromModel is { } m) return m;
-        throw new ArgumentException(fromData is null
+        throw new DynoInputException(fromData is null
             ? $"cannot tell the task from {data} or the model's outputs; give the task (det, cls or seg)"
             : $"{data} looks like {Name(fromData.Value)} data but {onnx.Source} like a {Name(fromModel!.Value)} model; give the task");
         static string Name(ValTask v) => v switch { ValTask.Detect => "detection", ValTask.Classify => "classification", _ => "segmentation" };
@@ -72,11 +72,11 @@ public static class ValSetup
         if (request.Size is { } size)
         {
             if ((mw > 0 && mw != size.Width) || (mh > 0 && mh != size.Height))
-                throw new ArgumentException($"{onnx.Source}: input size {size.Width}x{size.Height} does not fit the model's fixed input size {mw}x{mh}");
+                throw new DynoInputException($"{onnx.Source}: input size {size.Width}x{size.Height} does not fit the model's fixed input size {mw}x{mh}");
             (w, h) = size;
         }
         else if (mw > 0 && mh > 0) (w, h) = ((int)mw, (int)mh);
-        else throw new ArgumentException($"{onnx.Source}: the input size is dynamic; give it (--imgsz S or WxH)");
+        else throw new DynoInputException($"{onnx.Source}: the input size is dynamic; give it (--imgsz S or WxH)");
         var (mean, std) = request.Normalize ?? (task == ValTask.Classify ? ImageNet : Identity);
         return new PreprocessOptions
         {
@@ -93,7 +93,7 @@ public static class ValSetup
         if (data.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
             var dir = imagesDir ?? Path.Combine(Path.GetDirectoryName(data)!, "images");
-            if (imagesDir is null && !Directory.Exists(dir)) throw new ArgumentException($"COCO data needs an images folder (--images DIR; no {dir})");
+            if (imagesDir is null && !Directory.Exists(dir)) throw new DynoInputException($"COCO data needs an images folder (--images DIR; no {dir})");
             d = ValDatasets.ReadCoco(data, dir);
         }
         else d = ValDatasets.ReadYolo(data, split);

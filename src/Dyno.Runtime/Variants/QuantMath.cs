@@ -21,7 +21,7 @@ public static class QuantMath
         (DataType.UInt8, true) => (0, 254),
         (DataType.Int8, false) => (-128, 127),
         (DataType.Int8, true) => (-127, 127),
-        _ => throw new ArgumentException($"quantization to {DataTypes.Name(type)} is not supported"),
+        _ => throw new DynoInputException($"quantization to {DataTypes.Name(type)} is not supported"),
     };
 
     /// <summary>onnxruntime's <c>compute_scale_zp</c> for a float32 range (zero is always made representable).</summary>

@@ -1,3 +1,4 @@
+using Dyno.Metrics.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

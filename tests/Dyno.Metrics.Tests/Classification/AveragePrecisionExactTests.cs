@@ -47,7 +47,7 @@ public class AveragePrecisionExactTests
         var (yTrue, yScore, expected) = Case("sklearn_duplicate_values");
         Assert.Equal(1.0, expected);
         var acc = new ClassificationAccumulator(2, new ClassificationOptions());
-        for (var i = 0; i < yTrue.Length; i++) acc.Add(yTrue[i], [1 - yScore[i], yScore[i]]);
+        for (var i = 0; i < yTrue.Length; i++) acc.Update(yTrue[i], [1 - yScore[i], yScore[i]]);
         var r = acc.Compute();
         Assert.Equal(1.0, r.PerClass[1].AveragePrecision);
     }

@@ -17,7 +17,7 @@ public class PropertyTests
         var label = rng.Next(c);
         var k = rng.Next(2, c + 2);
         var acc = new ClassificationAccumulator(c, new ClassificationOptions { TopK = [k], Ranking = false });
-        acc.Add(label, row);
+        acc.Update(label, row);
         // scikit-learn: stable ascending argsort, reversed, first k.
         var order = Enumerable.Range(0, c).OrderBy(i => row[i]).ThenBy(i => i).Reverse().Take(k);
         var expected = order.Contains(label) ? 1.0 : 0.0;

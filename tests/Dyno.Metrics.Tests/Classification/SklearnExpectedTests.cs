@@ -1,3 +1,4 @@
+using Dyno.Metrics;
 using System.Text.Json;
 using Dyno.Metrics.Classification;
 
@@ -23,7 +24,7 @@ public class SklearnExpectedTests
         return d;
     }
 
-    private static JsonElement Case(string section, string name) =>
+    internal static JsonElement Case(string section, string name) =>
         Root.GetProperty(section).EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
 
     internal static void Near(double expected, double actual, string what)
@@ -59,29 +60,30 @@ public class SklearnExpectedTests
         }
     }
 
+    /// <summary>The accumulator a fixture case asks for (classes and options), empty.</summary>
+    internal static ClassificationAccumulator Create(JsonElement c) => new(c.GetProperty("num_classes").GetInt32(), new ClassificationOptions
+    {
+        Beta = c.GetProperty("beta").GetDouble(),
+        TopK = c.TryGetProperty("top_k", out var tk) ? tk.EnumerateArray().Select(e => e.GetInt32()).ToArray() : [],
+        EceBins = c.TryGetProperty("ece_bins", out var b) ? b.GetInt32() : 15,
+        Logits = c.TryGetProperty("logits", out var l) && l.GetBoolean(),
+    });
+
     private static ClassificationReport Evaluate(JsonElement c, bool batch = false)
     {
-        var n = c.GetProperty("num_classes").GetInt32();
         var yTrue = c.GetProperty("y_true").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-        var options = new ClassificationOptions
-        {
-            Beta = c.GetProperty("beta").GetDouble(),
-            TopK = c.TryGetProperty("top_k", out var tk) ? tk.EnumerateArray().Select(e => e.GetInt32()).ToArray() : [],
-            EceBins = c.TryGetProperty("ece_bins", out var b) ? b.GetInt32() : 15,
-            Logits = c.TryGetProperty("logits", out var l) && l.GetBoolean(),
-        };
-        var acc = new ClassificationAccumulator(n, options);
+        var acc = Create(c);
         if (c.GetProperty("y_pred").ValueKind != JsonValueKind.Null)
         {
             var yPred = c.GetProperty("y_pred").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-            for (var i = 0; i < yTrue.Length; i++) acc.Add(yTrue[i], yPred[i]);
+            for (var i = 0; i < yTrue.Length; i++) acc.Update(yTrue[i], yPred[i]);
         }
         else
         {
             var scores = c.GetProperty("scores").EnumerateArray().Select(r => r.EnumerateArray().Select(e => e.GetDouble()).ToArray()).ToArray();
-            if (batch) acc.AddBatch(yTrue, scores.SelectMany(r => r).ToArray());
+            if (batch) acc.Update(yTrue, scores.SelectMany(r => r).ToArray());
             else
-                for (var i = 0; i < yTrue.Length; i++) acc.Add(yTrue[i], scores[i]);
+                for (var i = 0; i < yTrue.Length; i++) acc.Update(yTrue[i], scores[i]);
         }
         return acc.Compute();
     }
@@ -94,11 +96,12 @@ public class SklearnExpectedTests
     [MemberData(nameof(ClassificationCases))]
     public void Parallel_batch_matches_sklearn(string name) => Check(name, batch: true);
 
-    private static void Check(string name, bool batch)
+    private static void Check(string name, bool batch) => AssertMatches(name, Evaluate(Case("classification", name), batch));
+
+    /// <summary>Every figure of fixture case <paramref name="name"/> against <paramref name="r"/>, to 1e-12 relative.</summary>
+    internal static void AssertMatches(string name, ClassificationReport r)
     {
-        var c = Case("classification", name);
-        var e = c.GetProperty("expected");
-        var r = Evaluate(c, batch);
+        var e = Case("classification", name).GetProperty("expected");
         Near(e.GetProperty("accuracy"), r.Accuracy, "accuracy");
         Near(e.GetProperty("balanced_accuracy"), r.BalancedAccuracy, "balanced_accuracy");
         foreach (var avg in new[] { r.Micro, r.Macro, r.Weighted }) NearAveraged(e, avg);
@@ -141,9 +144,15 @@ public class SklearnExpectedTests
         // Two shards merged: the result must not depend on how the data was split.
         var a = new MultiLabelAccumulator(c.GetProperty("num_labels").GetInt32(), c.GetProperty("beta").GetDouble());
         var b = new MultiLabelAccumulator(a.NumLabels, c.GetProperty("beta").GetDouble());
-        for (var i = 0; i < yt.Length; i++) (i % 3 == 0 ? a : b).Add(yt[i], yp[i]);
+        for (var i = 0; i < yt.Length; i++) (i % 3 == 0 ? a : b).Update(Target.Of(yt[i]), Prediction.Of(yp[i]));
         a.Merge(b);
-        var r = a.Compute();
+        AssertMultiLabelMatches(name, a.Compute());
+    }
+
+    /// <summary>Every figure of multi-label fixture case <paramref name="name"/> against <paramref name="r"/>.</summary>
+    internal static void AssertMultiLabelMatches(string name, MultiLabelReport r)
+    {
+        var e = Case("multilabel", name).GetProperty("expected");
         Near(e.GetProperty("subset_accuracy"), r.SubsetAccuracy, "subset_accuracy");
         Near(e.GetProperty("hamming_loss"), r.HammingLoss, "hamming_loss");
         foreach (var avg in new[] { r.Micro, r.Macro, r.Weighted, r.SampleAverage }) NearAveraged(e, avg);
@@ -175,11 +184,11 @@ public class MergeTests
         for (var i = 0; i < n; i++)
         {
             var row = scores.AsSpan(i * c, c);
-            whole.Add(labels[i], row);
-            (i < 123 ? a : b).Add(labels[i], row);
+            whole.Update(labels[i], row);
+            (i < 123 ? a : b).Update(labels[i], row);
         }
         a.Merge(b);
-        b.Add(labels[0], scores.AsSpan(0, c)); // the merged-from side stays usable and does not affect a
+        b.Update(labels[0], scores.AsSpan(0, c)); // the merged-from side stays usable and does not affect a
         var x = whole.Compute();
         var y = a.Compute();
         Assert.Equal(x.Confusion.Counts.ToArray(), y.Confusion.Counts.ToArray());
@@ -189,7 +198,7 @@ public class MergeTests
         SklearnExpectedTests.Near(x.Ranking.AveragePrecisionWeighted, y.Ranking.AveragePrecisionWeighted, "ap");
         SklearnExpectedTests.Near(x.Calibration!.Ece, y.Calibration!.Ece, "ece");
         SklearnExpectedTests.Near(x.Calibration.EceEqualMass, y.Calibration.EceEqualMass, "ece_equal_mass");
-        Assert.Throws<ArgumentException>(() => a.Merge(new ClassificationAccumulator(c, new ClassificationOptions { TopK = [5] })));
+        Assert.ThrowsAny<ArgumentException>(() => a.Merge(new ClassificationAccumulator(c, new ClassificationOptions { TopK = [5] })));
     }
 
     [Fact]
@@ -199,7 +208,7 @@ public class MergeTests
         var labels = new int[3000];
         for (var i = 0; i < scores.Length; i++) scores[i] = 1f / 3;
         scores[2500 * 3 + 1] = float.NaN;
-        var e = Assert.Throws<ArgumentException>(() => new ClassificationAccumulator(3).AddBatch(labels, scores));
+        var e = Assert.ThrowsAny<ArgumentException>(() => new ClassificationAccumulator(3).Update(labels, scores));
         Assert.Contains("sample 2500", e.Message);
         Assert.Contains("class 1", e.Message);
     }

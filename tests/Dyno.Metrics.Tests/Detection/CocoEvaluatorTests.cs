@@ -110,7 +110,7 @@ public class CocoProtocolOptionTests
         Assert.Equal(person.AP, s.APBase);
         Assert.Equal(tv.AP, s.APNovel);
         Assert.Equal(2 * person.AP * tv.AP / (person.AP + tv.AP), s.APHarmonic);
-        Assert.Throws<ArgumentException>(() => CocoEvaluator.Split(r, [person.Id], [person.Id]));
+        Assert.ThrowsAny<ArgumentException>(() => CocoEvaluator.Split(r, [person.Id], [person.Id]));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Dyno.Metrics;
 using Dyno.Metrics.Segmentation;
 using FsCheck;
 using FsCheck.Fluent;
@@ -14,7 +15,7 @@ public class SegmentationTests
     private static SegmentationReport Run(int classes, byte[] gt, byte[] pred, SegmentationOptions? o = null)
     {
         var acc = new SegmentationAccumulator(classes, o);
-        acc.Add(pred, gt, "a.png");
+        acc.Update(Target.Of(gt), Prediction.Of(pred), "a.png");
         return acc.Compute();
     }
 
@@ -70,8 +71,8 @@ public class SegmentationTests
     public void Per_image_mean_differs_from_dataset_level()
     {
         var acc = new SegmentationAccumulator(2, new SegmentationOptions { PerImage = true });
-        acc.Add((byte[])[0, 0, 0, 0], (byte[])[0, 0, 0, 0], "1.png");
-        acc.Add((byte[])[0, 1], (byte[])[1, 1], "2.png");
+        acc.Update(Target.Of((byte[])[0, 0, 0, 0]), Prediction.Of((byte[])[0, 0, 0, 0]), "1.png");
+        acc.Update(Target.Of((byte[])[1, 1]), Prediction.Of((byte[])[0, 1]), "2.png");
         var r = acc.Compute();
         Exact(0.65, r.Dataset.MIoU, "dataset miou");
         Exact(1, r.PerImage![0].Scores.MIoU, "image 1 miou");
@@ -115,14 +116,14 @@ public class SegmentationTests
             for (var j = 0; j < len && i < n; j++, i++) { gt[i] = g; pred[i] = rng.Next(10) == 0 ? (byte)rng.Next(classes) : p; }
         }
         var a = new SegmentationAccumulator(classes);
-        a.Add(pred, gt);
+        a.Update(Target.Of(gt), Prediction.Of(pred));
         var b = new SegmentationAccumulator(classes);
-        b.Add(pred.Select(x => (ushort)x).ToArray(), gt.Select(x => (ushort)x).ToArray());
+        b.Update(Target.Of(gt.Select(x => (ushort)x).ToArray()), Prediction.Of(pred.Select(x => (ushort)x).ToArray()));
         var c = new SegmentationAccumulator(classes);
         var half = n / 2;
-        c.Add(pred.Take(half).Select(x => (int)x).ToArray(), gt.Take(half).Select(x => (int)x).ToArray());
+        c.Update(Target.Of(gt.Take(half).Select(x => (int)x).ToArray()), Prediction.Of(pred.Take(half).Select(x => (int)x).ToArray()));
         var d = new SegmentationAccumulator(classes);
-        d.Add(pred.Skip(half).Select(x => (int)x).ToArray(), gt.Skip(half).Select(x => (int)x).ToArray());
+        d.Update(Target.Of(gt.Skip(half).Select(x => (int)x).ToArray()), Prediction.Of(pred.Skip(half).Select(x => (int)x).ToArray()));
         c.Merge(d);
         // Naive reference.
         var naive = new long[classes * classes];

@@ -119,17 +119,22 @@ public class ShapeInferenceTests
         Assert.Throws<InvalidDataException>(() => OnnxModel.Load(text));
     }
 
-    [Fact]
-    public void NodeTestSuiteFromDebianAgreesOnAtLeast95Percent()
+    [SkippableFact]
+    public void NodeTestSuiteFromDebianMatches880Of880()
     {
-        // Debian's libonnx-testdata (installed by .ci/run); without it there is nothing to compare.
-        if (!Directory.Exists(OnnxNodeTests.DebianPath)) return;
+        // Debian's libonnx-testdata 1.12 (installed by .ci/run, which sets CI=true): skipped, and said so,
+        // on a machine without it; a failure in CI, where its absence would hide the check.
+        if (!Directory.Exists(OnnxNodeTests.DebianPath))
+        {
+            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", $".ci/run must install Debian's libonnx-testdata ({OnnxNodeTests.DebianPath} is missing)");
+            Skip.If(true, $"{OnnxNodeTests.DebianPath} is missing (apt-get install libonnx-testdata)");
+        }
         var results = OnnxNodeTests.Run(OnnxNodeTests.DebianPath);
         var shapeOnly = results.Where(r => r.Outcome != NodeTestOutcome.NonTensor && !r.DataDependent).ToList();
-        var share = (double)shapeOnly.Count(r => r.Outcome == NodeTestOutcome.Match) / shapeOnly.Count;
-        Assert.True(shapeOnly.Count > 800, $"only {shapeOnly.Count} tests found");
-        Assert.True(share >= 0.95, $"{share:P1} of node tests match; failures: " +
-            string.Join("; ", shapeOnly.Where(r => r.Outcome != NodeTestOutcome.Match).Take(10).Select(r => r.Name + ": " + r.Detail)));
+        var failures = shapeOnly.Where(r => r.Outcome != NodeTestOutcome.Match).ToList();
+        Assert.True(failures.Count == 0, $"{failures.Count} of {shapeOnly.Count} node tests differ: " +
+            string.Join("; ", failures.Take(10).Select(r => r.Name + ": " + r.Detail)));
+        Assert.Equal(880, shapeOnly.Count); // the data-independent tests of libonnx-testdata 1.12, as README and docs/conventions.md say
     }
 
     private static byte[] Encoding(string name, string value)

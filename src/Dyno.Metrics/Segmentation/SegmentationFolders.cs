@@ -1,7 +1,6 @@
 using System.Runtime.ExceptionServices;
-using Dyno.Metrics.Segmentation;
 
-namespace Dyno.Cli.Inputs;
+namespace Dyno.Metrics.Segmentation;
 
 /// <summary>
 /// Evaluates folders of PNG label maps: ground-truth and prediction files are matched by their path
@@ -81,8 +80,8 @@ public static class SegmentationFolders
                 throw new InvalidDataException($"{p.Pred}: {_pred.Width}x{_pred.Height} pixels but its ground truth {p.Gt} is {_gt.Width}x{_gt.Height}");
             try
             {
-                if (_gt.BitDepth == 8 && _pred.BitDepth == 8) Acc.Add(_pred.Pixels8, _gt.Pixels8, p.Name);
-                else Acc.Add(Wide(_pred), _gt.BitDepth == 16 ? _gt.Pixels16 : Widen(_gt.Pixels8, new ushort[_gt.Pixels8.Length]), p.Name);
+                if (_gt.BitDepth == 8 && _pred.BitDepth == 8) Acc.Update(Target.Of(_gt.Pixels8), Prediction.Of(_pred.Pixels8), p.Name);
+                else Acc.Update(Target.Of(_gt.BitDepth == 16 ? _gt.Pixels16 : Widen(_gt.Pixels8, new ushort[_gt.Pixels8.Length])), Prediction.Of(Wide(_pred)), p.Name);
             }
             catch (InvalidDataException e)
             {

@@ -1,4 +1,4 @@
-namespace Dyno.Cli.Inputs;
+namespace Dyno.Metrics.Text;
 
 /// <summary>A bad line of an input file: the message names the file and the line. Maps to exit code 2.</summary>
 public sealed class LineException(string path, long lineNumber, string message)

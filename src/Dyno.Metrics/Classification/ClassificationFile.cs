@@ -3,9 +3,10 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Dyno.Metrics.Classification;
+using Dyno.Metrics.Detection;
+using Dyno.Metrics.Text;
 
-namespace Dyno.Cli.Inputs;
+namespace Dyno.Metrics.Classification;
 
 /// <summary>What a classification file holds.</summary>
 public enum ClassificationInputKind
@@ -44,16 +45,16 @@ public sealed class ClassificationFile
         {
             ".csv" => false,
             ".jsonl" or ".ndjson" or ".json" => true,
-            _ => throw new ArgumentException($"{path}: unknown input format '{ext}'; expected .csv or .jsonl"),
+            _ => throw new DynoInputException($"{path}: unknown input format '{ext}'; expected .csv or .jsonl"),
         };
         _names = names;
         if (names is not null)
         {
             _nameIndex = new Dictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i < names.Count; i++)
-                if (!_nameIndex.TryAdd(names[i], i)) throw new ArgumentException($"class name '{names[i]}' is listed twice in the classes file");
+                if (!_nameIndex.TryAdd(names[i], i)) throw new DynoInputException($"class name '{names[i]}' is listed twice in the classes file");
             if (numClasses is { } n && n != names.Count)
-                throw new ArgumentException($"--num-classes {n} disagrees with the {names.Count} names of the classes file");
+                throw new DynoInputException($"--num-classes {n} disagrees with the {names.Count} names of the classes file");
         }
         _numClasses = names?.Count ?? numClasses ?? 0;
     }
@@ -94,7 +95,7 @@ public sealed class ClassificationFile
                 ParallelLines.ForEach(_path, skip, (w, num, line) =>
                 {
                     var label = _json ? ParseJson(line, num, rows[w], null, null, null) : ParseCsvScores(line, num, rows[w]);
-                    acc[w].Add(label, rows[w]);
+                    acc[w].Update(label, rows[w]);
                 });
                 for (var w = 1; w < workers; w++) acc[0].Merge(acc[w]);
                 if (acc[0].Count == 0) throw new InvalidDataException($"{_path}: no samples");
@@ -124,7 +125,7 @@ public sealed class ClassificationFile
                 if (_numClasses == 0) _numClasses = Math.Max(2, Math.Max(all.Max(), allPred.Max()) + 1);
                 Limit();
                 var acc = new ClassificationAccumulator(_numClasses, options with { TopK = [] });
-                for (var i = 0; i < all.Length; i++) acc.Add(all[i], allPred[i]);
+                for (var i = 0; i < all.Length; i++) acc.Update(all[i], allPred[i]);
                 return new ClassificationFileResult(kind, _numClasses, Names(), acc.Compute(), null);
             }
             default:
@@ -151,7 +152,7 @@ public sealed class ClassificationFile
                 var acc = new MultiLabelAccumulator(_numClasses, options.Beta);
                 for (var i = 0; i < t.Length; i++)
                 {
-                    try { acc.Add(t[i], p[i]); }
+                    try { acc.Update(Target.Of(t[i]), Prediction.Of(p[i])); }
                     catch (ArgumentException e) { throw new InvalidDataException($"{_path}: {e.Message}"); }
                 }
                 return new ClassificationFileResult(kind, _numClasses, Names(), null, acc.Compute());
@@ -244,7 +245,7 @@ public sealed class ClassificationFile
     private double ParseScore(ReadOnlySpan<byte> field, long num, int c)
     {
         field = field.Trim((byte)' ');
-        if (DecimalParser.TryParseExact(field, out var v)) return v;
+        if (FastNumber.TryParseExact(field, out var v)) return v;
         if (!Utf8Parser.TryParse(field, out v, out var used) || used != field.Length)
         {
             if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out v))

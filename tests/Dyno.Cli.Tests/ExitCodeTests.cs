@@ -1,0 +1,39 @@
+using Dyno.Cli.Infrastructure;
+
+namespace Dyno.Cli.Tests;
+
+/// <summary>User mistakes are exit 2 with one line; a library's plain ArgumentException is a bug: exit 70 with its stack trace.</summary>
+public sealed class ExitCodeTests
+{
+    private static (int Code, string Stderr) Run(Func<int> body)
+    {
+        var saved = Console.Error;
+        using var err = new StringWriter();
+        Console.SetError(err);
+        try { return (CommandRunner.Run(body), err.ToString()); }
+        finally { Console.SetError(saved); }
+    }
+
+    [Fact]
+    public void Input_errors_are_exit_2_and_one_line()
+    {
+        var (code, stderr) = Run(() => throw new DynoInputException("segmentation needs 1..65535 classes, got 0", "numClasses"));
+        Assert.Equal(2, code);
+        Assert.Equal("dyno: error: segmentation needs 1..65535 classes, got 0" + Environment.NewLine, stderr);
+        (code, stderr) = Run(() => throw new InvalidDataException("a.json: [3]: bad box"));
+        Assert.Equal(2, code);
+        Assert.Single(stderr.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void A_plain_argument_exception_is_an_internal_error_with_its_stack_trace()
+    {
+        var (code, stderr) = Run(() => throw new ArgumentOutOfRangeException("offset"));
+        Assert.Equal(CommandRunner.InternalError, code);
+        Assert.Equal(70, code);
+        Assert.StartsWith("dyno: internal error (a bug in dyno, please report it): System.ArgumentOutOfRangeException", stderr, StringComparison.Ordinal);
+        Assert.Contains(" at ", stderr, StringComparison.Ordinal);
+        (code, _) = Run(() => throw new ArgumentException("metrics over different ground truths cannot be merged", "other"));
+        Assert.Equal(70, code);
+    }
+}
