@@ -40,12 +40,19 @@ public static class EvalDetCommand
         var names = new Option<FileInfo?>("--names") { Description = "yolo: class names, one per line, in class-index order." };
         var confusion = new Option<bool>("--confusion") { Description = "Also report a detection confusion matrix with background (score >= 0.25, IoU > 0.45, Ultralytics-style); bbox only." };
         var split = new Option<string?>("--split") { Description = "Open-vocabulary split: BASE.txt,NOVEL.txt (one category name or id per line); adds AP_base, AP_novel and their harmonic mean." };
+        var protocol = new Option<string>("--protocol")
+        {
+            Description = "coco (pycocotools COCOeval) or lvis (LVIS v1 federated evaluation as lvis-api: images' neg/not-exhaustive category sets, 300 detections per image, APr/APc/APf; bbox or segm).",
+            DefaultValueFactory = _ => "coco",
+        };
+        protocol.AcceptOnlyFromAmong("coco", "lvis");
         var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
 
         var cmd = new Command("det", "COCO detection evaluation (AP, AR, per category), exactly equal to pycocotools COCOeval.");
         cmd.Options.Add(gtOpt);
         cmd.Options.Add(dtOpt);
         cmd.Options.Add(iouType);
+        cmd.Options.Add(protocol);
         cmd.Options.Add(lenient);
         cmd.Options.Add(maxDets);
         cmd.Options.Add(iouThrs);
@@ -75,6 +82,22 @@ public static class EvalDetCommand
                 if (!double.IsFinite(st)) throw new UsageException("--score-threshold must be a finite number");
                 options = options with { ScoreThreshold = st };
             }
+            var lvis = parse.GetValue(protocol) == "lvis";
+            if (lvis)
+            {
+                // LVIS's parameters are fixed by lvis-api; options that would change them or need another engine are refused
+                if (type == CocoIouType.Keypoints) throw new UsageException("--protocol lvis evaluates bbox or segm (LVIS has no keypoints)");
+                (string Flag, bool Given)[] refused =
+                [
+                    ("--max-dets", parse.GetValue(maxDets) is not null), ("--iou-thrs", parse.GetValue(iouThrs) is not null),
+                    ("--area-ranges", parse.GetValue(areas) is not null), ("--use-cats false", !parse.GetValue(useCats)),
+                    ("--shard", parse.GetValue(shard) is not null), ("--score-threshold", parse.GetValue(scoreThr) is not null),
+                    ("--split", parse.GetValue(split) is not null), ("--voc", parse.GetValue(voc)), ("--confusion", parse.GetValue(confusion)),
+                    ("--input-format " + parse.GetValue(inputFormat), parse.GetValue(inputFormat) != "coco"),
+                ];
+                foreach (var (flag, given) in refused)
+                    if (given) throw new UsageException($"{flag} cannot be combined with --protocol lvis (lvis-api's parameters are fixed: IoU 0.50:0.95, areas all/small/medium/large, 300 detections per image)");
+            }
             var gtPath = parse.GetValue(gtOpt)!.FullName;
             var dtPath = parse.GetValue(dtOpt)!.FullName;
             var policy = parse.GetValue(lenient) ? BadRecordPolicy.Skip : BadRecordPolicy.Error;
@@ -97,7 +120,7 @@ public static class EvalDetCommand
                 return CommandRunner.Ok;
             }
             if (parse.GetValue(part) is not null) throw new UsageException("--part only makes sense with --shard");
-            var result = CocoEvaluator.Evaluate(gt, dt, options);
+            var result = lvis ? LvisEvaluator.Evaluate(gt, dt, type) : CocoEvaluator.Evaluate(gt, dt, options);
             if (!quiet)
                 Console.Error.WriteLine($"dyno: {dt.Count:N0} detections, {gt.Count:N0} ground truth, {gt.Images.Count:N0} images: loaded in {loaded:F0} ms, evaluated in {sw.Elapsed.TotalMilliseconds - loaded:F0} ms");
             CocoSplitResult? splitResult = null;
@@ -204,6 +227,9 @@ public static class EvalDetCommand
                 "APm" => ("AP", range, "medium", maxDets[^1]),
                 "APl" => ("AP", range, "large", maxDets[^1]),
                 "ARs" => ("AR", range, "small", maxDets[^1]),
+                "APr" or "APc" or "APf" => ("AP", range, "all, " + name[2] + " categories", maxDets[^1]),
+                _ when name.StartsWith("AR@", StringComparison.Ordinal) => ("AR", range, "all", maxDets[^1]),
+                _ when name.Length > 3 && name[3] == '@' => ("AR", range, name[2] switch { 's' => "small", 'm' => "medium", _ => "large" }, maxDets[^1]),
                 "AR" when r.Protocol.IouType == "keypoints" => ("AR", range, "all", maxDets[^1]),
                 "AR50" when r.Protocol.IouType == "keypoints" => ("AR", "0.50", "all", maxDets[^1]),
                 "AR75" when r.Protocol.IouType == "keypoints" => ("AR", "0.75", "all", maxDets[^1]),
@@ -215,7 +241,7 @@ public static class EvalDetCommand
             };
             rows.Add([name, kind, iouText, area, md.ToString(CultureInfo.InvariantCulture), Num(value), value.ToString("R", CultureInfo.InvariantCulture)]);
         }
-        var summary = new ResultTable("COCO " + r.Protocol.IouType + " summary",
+        var summary = new ResultTable((r.Protocol.Name == "lvis" ? "LVIS " : "COCO ") + r.Protocol.IouType + " summary",
             [new("stat"), new("metric"), new("IoU"), new("area"), new("maxDets", ColumnAlign.Right), new("value", ColumnAlign.Right), new("exact", ColumnAlign.Right)], rows);
         var tables = new List<ResultTable> { summary };
         if (r.PerCategory.Count > 0)
@@ -270,7 +296,8 @@ public static class EvalDetCommand
             tables.Add(new ResultTable($"Confusion matrix (score >= {confusion.ScoreThreshold}, IoU > {confusion.IouThreshold})", cols, cmRows));
         }
         var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
-        if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
+        if (r.Protocol.Name == "lvis") notes.Add("LVIS federated evaluation (lvis-api): per image only categories in its positive or negative set are evaluated, unmatched detections of not-exhaustive categories are ignored, 300 detections per image.");
+        else if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
         return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, pr_curves = PrCurves(r), split, voc, confusion_matrix = confusion, protocol = r.Protocol, counts = r.Counts }, tables, notes);
     }
 

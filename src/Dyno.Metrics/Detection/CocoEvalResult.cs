@@ -45,6 +45,9 @@ public sealed record CocoProtocol
     /// <summary>"bbox" or "segm".</summary>
     public string IouType { get; init; } = "bbox";
 
+    /// <summary>The evaluation family when it is not plain COCO: "lvis" (federated, lvis-api); null (not written) for COCO.</summary>
+    public string? Name { get; init; }
+
     /// <summary>IoU thresholds in the order evaluated.</summary>
     public IReadOnlyList<double> IouThresholds { get; init; } = [];
 

@@ -57,7 +57,7 @@ public static class CocoEvaluator
         public required long[] ImageIds;
     }
 
-    internal static EvalState EvaluateImages(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, bool[]? includeImage = null)
+    internal static EvalState EvaluateImages(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, bool[]? includeImage = null, FederatedRules? federated = null)
     {
         options.Validate();
         var maxDets = options.MaxDets.Order().ToArray();
@@ -72,6 +72,13 @@ public static class CocoEvaluator
         // group by (category, image), ground truth in file order (useCats=false: category order, then file order)
         var gOrder = GroupOrder(gt.Cat, gt.Img, gt.Count, gt.Categories.Count, nImg, useCats, out var gStart);
         var dOrder = GroupOrder(dt.Cat, dt.Img, dt.Count, gt.Categories.Count, nImg, useCats, out var dStart);
+        if (federated is not null)
+        {
+            // LVIS: annotations and detections its rules leave out are removed before matching, as if absent
+            gOrder = FederatedRules.Without(gOrder, gStart, federated.GtDropped);
+            dOrder = FederatedRules.Without(dOrder, dStart, federated.DtDropped);
+        }
+        var unmatchedIgnored = federated?.DtNotExhaustive;
 
         // Ground-truth masks up front (each is used by one category; errors name the annotation). The
         // detections' masks are decoded per image inside the category loop, so no run-length copy of
@@ -97,7 +104,7 @@ public static class CocoEvaluator
         var cats = new CategoryState[K];
         Parallelism.For(0, K, k =>
         {
-            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, A, T, includeImage);
+            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, A, T, includeImage, unmatchedIgnored);
         });
         return new EvalState
         {
@@ -143,7 +150,7 @@ public static class CocoEvaluator
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CategoryState EvaluateCategory(int k, CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, double[] thr, int maxDet,
-        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, int A, int T, bool[]? includeImage)
+        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, int A, int T, bool[]? includeImage, bool[]? unmatchedIgnored)
     {
         int g0 = gStart[k], g1 = gStart[k + 1], d0 = dStart[k], d1 = dStart[k + 1];
         var AT = A * T;
@@ -246,9 +253,10 @@ public static class CocoEvaluator
                 for (var d = 0; d < D; d++)
                 {
                     var dArea = dt.Area[dSorted[d]];
+                    var never = unmatchedIgnored is not null && unmatchedIgnored[dSorted[d]];
                     for (var a = 0; a < A; a++)
                     {
-                        var v = dArea < areaLo[a] || dArea > areaHi[a] ? Ignored : FalsePositive;
+                        var v = never || dArea < areaLo[a] || dArea > areaHi[a] ? Ignored : FalsePositive;
                         for (var t = 0; t < T; t++) st.Status[(a * T + t) * cap + baseIdx + d] = v;
                     }
                 }
@@ -296,7 +304,7 @@ public static class CocoEvaluator
                 {
                     if (candStart[d] != candStart[d + 1]) continue;
                     var dArea = dt.Area[dSorted[d]];
-                    var v = dArea < lo || dArea > hi ? Ignored : FalsePositive;
+                    var v = dArea < lo || dArea > hi || (unmatchedIgnored is not null && unmatchedIgnored[dSorted[d]]) ? Ignored : FalsePositive;
                     for (var t = 0; t < T; t++) st.Status[(a * T + t) * cap + baseIdx + d] = v;
                 }
 
@@ -322,7 +330,8 @@ public static class CocoEvaluator
                             m = g;
                         }
                         var dArea = dt.Area[dSorted[d]];
-                        var outside = dArea < lo || dArea > hi;
+                        // unmatched detections outside the range (LVIS: also of a not-exhaustively annotated category) are ignored
+                        var outside = dArea < lo || dArea > hi || (unmatchedIgnored is not null && unmatchedIgnored[dSorted[d]]);
                         byte status;
                         if (m == -1) status = outside ? Ignored : FalsePositive;
                         else

@@ -45,6 +45,17 @@ public sealed class CocoGroundTruth
     internal Segmentation?[]? Segm;
     internal Dictionary<long, int> ImageIndex = [];
     internal Dictionary<long, int> CategoryIndex = [];
+    internal Dictionary<long, LvisImageLabels>? LvisImages;  // image id → LVIS labels, images that have them
+    internal Dictionary<long, string>? CategoryFrequency;     // category id → LVIS 'frequency' as written
+
+    /// <summary>A copy in which no annotation is crowd (LVIS has no crowd: lvis-api passes iscrowd = 0 for every pair).</summary>
+    internal CocoGroundTruth WithoutCrowd()
+    {
+        var c = (CocoGroundTruth)MemberwiseClone();
+        c.Crowd = new bool[Count];
+        c.CrowdCount = 0;
+        return c;
+    }
 
     /// <summary>Reads a COCO ground-truth file; masks or keypoints are kept only when <paramref name="iouType"/> needs them.</summary>
     public static CocoGroundTruth Load(string path, CocoIouType iouType = CocoIouType.Bbox) =>
@@ -69,8 +80,8 @@ public sealed class CocoGroundTruth
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
                 // A repeated key: the last one wins, as in Python's json (and so pycocotools), never a merge.
-                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; images.Clear(); ReadImages(ref reader, source, images); }
-                else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); cats.Clear(); ReadCategories(ref reader, source, cats); }
+                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; images.Clear(); gt.LvisImages = null; ReadImages(ref reader, source, images, ref gt.LvisImages); }
+                else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); cats.Clear(); gt.CategoryFrequency = null; ReadCategories(ref reader, source, cats, ref gt.CategoryFrequency); }
                 else if (reader.ValueTextEquals("annotations"u8))
                 {
                     reader.Read();
@@ -110,7 +121,7 @@ public sealed class CocoGroundTruth
         return gt;
     }
 
-    private static void ReadImages(ref Utf8JsonReader r, string source, List<CocoImage> images)
+    private static void ReadImages(ref Utf8JsonReader r, string source, List<CocoImage> images, ref Dictionary<long, LvisImageLabels>? lvis)
     {
         if (r.TokenType != JsonTokenType.StartArray) throw JsonInput.Bad(source, "images", $"is {JsonInput.Describe(r.TokenType)}, expected a list");
         var index = 0;
@@ -120,15 +131,20 @@ public sealed class CocoGroundTruth
             long id = 0;
             var hasId = false;
             int w = 0, h = 0;
+            long[]? neg = null, notExhaustive = null;
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
                 if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "'id' is not an integer"); }
+                // LVIS v1's federated labels (read always, used by --protocol lvis)
+                else if (r.ValueTextEquals("neg_category_ids"u8)) { r.Read(); neg = LvisEvaluator.ReadIdList(ref r) ?? throw JsonInput.Bad(source, $"images[{index}]", "'neg_category_ids' is not a list of integer category ids"); }
+                else if (r.ValueTextEquals("not_exhaustive_category_ids"u8)) { r.Read(); notExhaustive = LvisEvaluator.ReadIdList(ref r) ?? throw JsonInput.Bad(source, $"images[{index}]", "'not_exhaustive_category_ids' is not a list of integer category ids"); }
                 else if (r.ValueTextEquals("width"u8)) { r.Read(); w = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; SkipContainer(ref r); }
                 else if (r.ValueTextEquals("height"u8)) { r.Read(); h = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; SkipContainer(ref r); }
                 else { r.Read(); JsonInput.SkipValue(ref r); }
             }
             if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "no 'id'");
             images.Add(new CocoImage(id, w, h));
+            if (neg is not null || notExhaustive is not null) (lvis ??= [])[id] = new LvisImageLabels(neg, notExhaustive);
             index++;
         }
     }
@@ -139,7 +155,7 @@ public sealed class CocoGroundTruth
         if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
     }
 
-    private static void ReadCategories(ref Utf8JsonReader r, string source, List<CocoCategory> cats)
+    private static void ReadCategories(ref Utf8JsonReader r, string source, List<CocoCategory> cats, ref Dictionary<long, string>? frequency)
     {
         if (r.TokenType != JsonTokenType.StartArray) throw JsonInput.Bad(source, "categories", $"is {JsonInput.Describe(r.TokenType)}, expected a list");
         var index = 0;
@@ -149,14 +165,17 @@ public sealed class CocoGroundTruth
             long id = 0;
             var hasId = false;
             var name = "";
+            string? freq = null;
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
                 if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"categories[{index}]", "'id' is not an integer"); }
+                else if (r.ValueTextEquals("frequency"u8)) { r.Read(); freq = r.TokenType == JsonTokenType.String ? r.GetString() ?? "" : JsonInput.Describe(r.TokenType); SkipContainer(ref r); }
                 else if (r.ValueTextEquals("name"u8)) { r.Read(); name = r.TokenType == JsonTokenType.String ? r.GetString() ?? "" : ""; if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r); }
                 else { r.Read(); JsonInput.SkipValue(ref r); }
             }
             if (!hasId) throw JsonInput.Bad(source, $"categories[{index}]", "no 'id'");
             cats.Add(new CocoCategory(id, name));
+            if (freq is not null) (frequency ??= [])[id] = freq;
             index++;
         }
     }

@@ -76,4 +76,40 @@ public class EvalDetCommandTests
             File.Delete(bad);
         }
     }
+
+    [Fact]
+    public void Lvis_protocol_prints_lvis_api_keys_and_values()
+    {
+        var lvis = Path.Combine(AppContext.BaseDirectory, "fixtures", "coco", "lvis");
+        var (code, stdout, _) = Dyno("eval", "det", "--gt", Path.Combine(lvis, "lvis_gt.json"), "--dt", Path.Combine(lvis, "lvis_dt_bbox.json"), "--protocol", "lvis", "--format", "json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        using var expected = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(lvis, "expected_lvis.json")));
+        var want = expected.RootElement.GetProperty("bbox");
+        var stats = doc.RootElement.GetProperty("stats");
+        Assert.Equal(want.EnumerateObject().Select(p => p.Name), stats.EnumerateObject().Select(p => p.Name));
+        foreach (var p in want.EnumerateObject()) Assert.Equal(p.Value.GetDouble(), stats.GetProperty(p.Name).GetDouble());
+        Assert.Equal("lvis", doc.RootElement.GetProperty("protocol").GetProperty("name").GetString());
+
+        var (tcode, table, _) = Dyno("eval", "det", "--gt", Path.Combine(lvis, "lvis_gt.json"), "--dt", Path.Combine(lvis, "lvis_dt_bbox.json"), "--protocol", "lvis", "--quiet");
+        Assert.Equal(0, tcode);
+        Assert.Contains("LVIS bbox summary", table);
+        Assert.Contains("APr", table);
+    }
+
+    [Fact]
+    public void Lvis_protocol_on_a_coco_file_is_one_line_naming_it()
+    {
+        var (code, stdout, stderr) = Dyno("eval", "det", "--gt", Fixture("tiny_gt.json"), "--dt", Fixture("tiny_dt.json"), "--protocol", "lvis", "--format", "json");
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("dyno: error: ", stderr);
+        Assert.Contains("tiny_gt.json: images (id ", stderr);
+        Assert.Contains("no 'neg_category_ids'", stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+
+        (code, _, stderr) = Dyno("eval", "det", "--gt", Fixture("tiny_gt.json"), "--dt", Fixture("tiny_dt.json"), "--protocol", "lvis", "--max-dets", "100");
+        Assert.Equal(2, code);
+        Assert.Contains("--max-dets cannot be combined with --protocol lvis", stderr);
+    }
 }
