@@ -247,8 +247,8 @@ public sealed class CocoDetections
                 {
                     r.Read();
                     kp = JsonInput.ReadNumbers(ref r);
-                    if (kp is null || kp.Length != 3 * CocoEvalOptions.CocoKeypointSigmas.Count)
-                        throw JsonInput.Bad(source, $"[{index}]", $"'keypoints' must be {3 * CocoEvalOptions.CocoKeypointSigmas.Count} finite numbers (x, y, visibility for COCO's 17 keypoints)");
+                    if (kp is null || kp.Length == 0 || kp.Length % 3 != 0)
+                        throw JsonInput.Bad(source, $"[{index}]", $"'keypoints' must be finite numbers, x, y, visibility per keypoint (a positive multiple of 3, got {kp?.Length ?? 0})");
                 }
                 else if (r.ValueTextEquals("segmentation"u8))
                 {
@@ -317,6 +317,8 @@ public sealed class CocoDetections
                 else if (double.IsNaN(c.Score[j])) skip = "score is not a finite number";
                 else if (boxBranch && (c.W[j] < 0 || c.H[j] < 0)) skip = "negative box width or height";
                 else if (c.SegmError is not null && c.SegmError[j] is { } se) skip = "bad segmentation: " + se;
+                else if (c.Keypoints is not null && gt.Keypoints is { Length: > 0 } gk && c.Keypoints[j]!.Length != gk[0].Length)
+                    skip = $"keypoints: {c.Keypoints[j]!.Length / 3} keypoints where the ground truth has {gk[0].Length / 3}";
                 reason[o + j] = skip;
             }
         });

@@ -60,6 +60,9 @@ public sealed record CocoProtocol
     /// <summary>Area ranges on the ground truth's 'area' (inclusive).</summary>
     public IReadOnlyList<AreaRange> AreaRanges { get; init; } = [];
 
+    /// <summary>Keypoints: the per-keypoint OKS sigmas used (one per keypoint of the skeleton); null for boxes and masks.</summary>
+    public IReadOnlyList<double>? KeypointSigmas { get; init; }
+
     /// <summary>Whether detections only match ground truth of their own category.</summary>
     public bool UseCats { get; init; } = true;
 

@@ -101,6 +101,8 @@ public static class CocoEvaluator
             });
         }
 
+        if (options.IouType == CocoIouType.Keypoints) CheckKeypoints(gt, dt, options);
+
         var cats = new CategoryState[K];
         Parallelism.For(0, K, k =>
         {
@@ -178,7 +180,7 @@ public static class CocoEvaluator
         {
             if (gt.Keypoints is null || dt.Keypoints is null) throw new ArgumentException("keypoint evaluation needs ground truth and detections loaded with their keypoints");
             // pycocotools: vars = (sigmas * 2) ** 2
-            kpVars = CocoEvalOptions.CocoKeypointSigmas.Select(v => v * 2 * (v * 2)).ToArray();
+            kpVars = options.Sigmas.Select(v => v * 2 * (v * 2)).ToArray();
         }
 
         int gi = g0, di = d0;
@@ -231,7 +233,9 @@ public static class CocoEvaluator
                     {
                         var gj = gOrder[gs + g];
                         ious[d * G + g] = kpVars is not null
-                            ? Oks(dt.Keypoints![di2], gt.Keypoints![gj], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Area[gj], kpVars)
+                            ? Oks(dt.Keypoints![di2], gt.Keypoints![gj], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj],
+                                // CrowdPose: tmparea = bbox[3] * bbox[2] * 0.53
+                                options.KeypointAreaFromBox ? gt.H[gj] * gt.W[gj] * 0.53 : gt.Area[gj], kpVars)
                             : gRle is null
                                 ? BoxIouCoco(dt.X[di2], dt.Y[di2], dt.W[di2], dt.H[di2], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Crowd[gj])
                                 : MaskSet.Iou(dMasks!, d, gMasks!, g, gt.Crowd[gj]);
@@ -349,6 +353,22 @@ public static class CocoEvaluator
             st.Count += D;
         }
         return st;
+    }
+
+    /// <summary>The skeleton of the files must be the one of the sigmas; the area field is needed unless the OKS scale comes from the box.</summary>
+    private static void CheckKeypoints(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options)
+    {
+        if (gt.Keypoints is null || dt.Keypoints is null) throw new ArgumentException("keypoint evaluation needs ground truth and detections loaded with their keypoints");
+        var k = options.Sigmas.Count;
+        var named = options.KeypointSigmas is null ? "COCO's 17 sigmas" : $"the {k} sigmas given";
+        for (var i = 0; i < gt.Count; i++)
+            if (gt.Keypoints[i].Length != 3 * k)
+                throw new InvalidDataException($"{gt.Source}: annotation id {gt.AnnId[i]}: {gt.Keypoints[i].Length / 3} keypoints, but {named} are for {k} (use --kpt-sigmas FILE or a preset such as crowdpose)");
+        for (var i = 0; i < dt.Count; i++)
+            if (dt.Keypoints[i].Length != 3 * k)
+                throw new InvalidDataException($"{dt.Source}: a detection on image {gt.Images[dt.Img[i]].Id}: {dt.Keypoints[i].Length / 3} keypoints, but {named} are for {k}");
+        if (gt.AreaMissingAt is { } where && !options.KeypointAreaFromBox)
+            throw new InvalidDataException($"{gt.Source}: {where}: no finite 'area' (OKS is scaled by the ground truth's 'area'; CrowdPose files without it: --protocol crowdpose)");
     }
 
     /// <summary>
@@ -557,6 +577,7 @@ public static class CocoEvaluator
                 RecallPoints = R,
                 MaxDets = maxDets,
                 AreaRanges = o.AreaRanges,
+                KeypointSigmas = o.IouType == CocoIouType.Keypoints ? o.Sigmas.ToArray() : null,
                 UseCats = o.UseCats,
                 CocoDefault = o.IsCocoDefault,
             },

@@ -47,6 +47,8 @@ public sealed class CocoGroundTruth
     internal Dictionary<long, int> CategoryIndex = [];
     internal Dictionary<long, LvisImageLabels>? LvisImages;  // image id → LVIS labels, images that have them
     internal Dictionary<long, string>? CategoryFrequency;     // category id → LVIS 'frequency' as written
+    internal Dictionary<long, double>? CrowdIndex;            // image id → CrowdPose 'crowdIndex'
+    internal string? AreaMissingAt;                           // keypoints: the first annotation without 'area' (read as 0)
 
     /// <summary>A copy in which no annotation is crowd (LVIS has no crowd: lvis-api passes iscrowd = 0 for every pair).</summary>
     internal CocoGroundTruth WithoutCrowd()
@@ -80,7 +82,7 @@ public sealed class CocoGroundTruth
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
                 // A repeated key: the last one wins, as in Python's json (and so pycocotools), never a merge.
-                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; images.Clear(); gt.LvisImages = null; ReadImages(ref reader, source, images, ref gt.LvisImages); }
+                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; images.Clear(); gt.LvisImages = null; gt.CrowdIndex = null; ReadImages(ref reader, source, images, ref gt.LvisImages, ref gt.CrowdIndex); }
                 else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); cats.Clear(); gt.CategoryFrequency = null; ReadCategories(ref reader, source, cats, ref gt.CategoryFrequency); }
                 else if (reader.ValueTextEquals("annotations"u8))
                 {
@@ -121,7 +123,7 @@ public sealed class CocoGroundTruth
         return gt;
     }
 
-    private static void ReadImages(ref Utf8JsonReader r, string source, List<CocoImage> images, ref Dictionary<long, LvisImageLabels>? lvis)
+    private static void ReadImages(ref Utf8JsonReader r, string source, List<CocoImage> images, ref Dictionary<long, LvisImageLabels>? lvis, ref Dictionary<long, double>? crowdIndex)
     {
         if (r.TokenType != JsonTokenType.StartArray) throw JsonInput.Bad(source, "images", $"is {JsonInput.Describe(r.TokenType)}, expected a list");
         var index = 0;
@@ -132,11 +134,13 @@ public sealed class CocoGroundTruth
             var hasId = false;
             int w = 0, h = 0;
             long[]? neg = null, notExhaustive = null;
+            var crowd = double.NaN;
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
                 if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "'id' is not an integer"); }
                 // LVIS v1's federated labels (read always, used by --protocol lvis)
                 else if (r.ValueTextEquals("neg_category_ids"u8)) { r.Read(); neg = LvisEvaluator.ReadIdList(ref r) ?? throw JsonInput.Bad(source, $"images[{index}]", "'neg_category_ids' is not a list of integer category ids"); }
+                else if (r.ValueTextEquals("crowdIndex"u8)) { r.Read(); crowd = JsonInput.Number(ref r); if (double.IsNaN(crowd)) throw JsonInput.Bad(source, $"images[{index}]", "'crowdIndex' is not a finite number"); }
                 else if (r.ValueTextEquals("not_exhaustive_category_ids"u8)) { r.Read(); notExhaustive = LvisEvaluator.ReadIdList(ref r) ?? throw JsonInput.Bad(source, $"images[{index}]", "'not_exhaustive_category_ids' is not a list of integer category ids"); }
                 else if (r.ValueTextEquals("width"u8)) { r.Read(); w = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; SkipContainer(ref r); }
                 else if (r.ValueTextEquals("height"u8)) { r.Read(); h = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; SkipContainer(ref r); }
@@ -145,6 +149,7 @@ public sealed class CocoGroundTruth
             if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "no 'id'");
             images.Add(new CocoImage(id, w, h));
             if (neg is not null || notExhaustive is not null) (lvis ??= [])[id] = new LvisImageLabels(neg, notExhaustive);
+            if (!double.IsNaN(crowd)) (crowdIndex ??= [])[id] = crowd;
             index++;
         }
     }
@@ -188,6 +193,7 @@ public sealed class CocoGroundTruth
         private readonly List<double> _x = [], _y = [], _w = [], _h = [], _area = [];
         private readonly List<bool> _crowd = [], _hasBox = [];
         private readonly List<Segmentation?> _segm = [];
+        private string? _areaMissingAt;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void ReadAll(ref Utf8JsonReader r, string source)
@@ -243,6 +249,13 @@ public sealed class CocoGroundTruth
                 if (!hasImg) throw JsonInput.Bad(source, where(), "no 'image_id'");
                 if (!hasCat) throw JsonInput.Bad(source, where(), "no 'category_id'");
                 if (!hasBox && !withSegmentation) throw JsonInput.Bad(source, where(), "no 'bbox' (pycocotools reads every ground-truth box for bbox and keypoints evaluation)");
+                if (double.IsNaN(area) && withKeypoints)
+                {
+                    // CrowdPose files have no 'area': CrowdPose's OKS uses the box instead and faster-coco-eval reads
+                    // a missing area as 0; any other keypoint protocol refuses the file when it evaluates
+                    _areaMissingAt ??= where();
+                    area = 0;
+                }
                 if (double.IsNaN(area)) throw JsonInput.Bad(source, where(), "no finite 'area' (COCO's area ranges use the ground truth's 'area' field)");
                 if (area < 0) throw JsonInput.Bad(source, where(), $"negative 'area' {area}");
                 if (hasBox && (w < 0 || h < 0)) throw JsonInput.Bad(source, where(), $"negative box size (width {w}, height {h})");
@@ -257,8 +270,11 @@ public sealed class CocoGroundTruth
                 if (withSegmentation) _segm.Add(segm);
                 if (withKeypoints)
                 {
-                    if (kp is null || kp.Length != 3 * CocoEvalOptions.CocoKeypointSigmas.Count)
-                        throw JsonInput.Bad(source, where(), $"'keypoints' must hold {3 * CocoEvalOptions.CocoKeypointSigmas.Count} numbers (x, y, visibility for COCO's 17 keypoints)");
+                    // any skeleton: x, y, visibility per keypoint, the same count on every annotation (checked against the sigmas when evaluating)
+                    if (kp is null || kp.Length == 0 || kp.Length % 3 != 0)
+                        throw JsonInput.Bad(source, where(), $"'keypoints' must hold x, y, visibility per keypoint (a positive multiple of 3 numbers, got {kp?.Length ?? 0})");
+                    if (_kp.Count > 0 && kp.Length != _kp[0].Length)
+                        throw JsonInput.Bad(source, where(), $"'keypoints' holds {kp.Length / 3} keypoints, the first annotation {_kp[0].Length / 3}");
                     if (numKp < 0) for (var j = 2; j < kp.Length; j += 3) if (kp[j] > 0) numKp = Math.Max(numKp, 0) + 1;
                     _kp.Add(kp);
                     _numKp.Add(Math.Max(numKp, 0));
@@ -316,7 +332,7 @@ public sealed class CocoGroundTruth
             gt.CrowdCount = gt.Crowd.Count(c => c);
             gt.HasBox = _hasBox.ToArray();
             if (withSegmentation) gt.Segm = _segm.ToArray();
-            if (withKeypoints) { gt.Keypoints = _kp.ToArray(); gt.NumKeypoints = _numKp.ToArray(); }
+            if (withKeypoints) { gt.Keypoints = _kp.ToArray(); gt.NumKeypoints = _numKp.ToArray(); gt.AreaMissingAt = _areaMissingAt; }
         }
     }
 

@@ -112,4 +112,73 @@ public class EvalDetCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--max-dets cannot be combined with --protocol lvis", stderr);
     }
+
+    private static string CrowdPose(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "coco", "crowdpose", name);
+
+    [Theory]
+    [InlineData("crowdpose", "crowdpose_sigmas")]
+    [InlineData("FILE", "custom_sigmas")]
+    [InlineData("JSON", "custom_sigmas")]
+    public void Kpt_sigmas_preset_file_or_json_list_equal_pycocotools(string spec, string name)
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"dyno-sigmas-{Guid.NewGuid():N}.json");
+        var values = File.ReadAllLines(CrowdPose("sigmas_custom.txt")).Where(l => l.Length > 0 && l[0] != '#');
+        File.WriteAllText(json, "[" + string.Join(", ", values) + "]");
+        try
+        {
+            var arg = spec switch { "FILE" => CrowdPose("sigmas_custom.txt"), "JSON" => json, _ => spec };
+            var (code, stdout, _) = Dyno("eval", "det", "--gt", CrowdPose("synth14_gt.json"), "--dt", CrowdPose("synth14_dt.json"), "--iou-type", "keypoints", "--kpt-sigmas", arg, "--format", "json");
+            Assert.Equal(0, code);
+            using var doc = JsonDocument.Parse(stdout);
+            using var expected = JsonDocument.Parse(File.ReadAllBytes(CrowdPose("expected_synth14.json")));
+            foreach (var p in expected.RootElement.GetProperty(name).GetProperty("stats").EnumerateObject())
+                Assert.Equal(p.Value.GetDouble(), doc.RootElement.GetProperty("stats").GetProperty(p.Name).GetDouble());
+            Assert.Equal(14, doc.RootElement.GetProperty("protocol").GetProperty("keypoint_sigmas").GetArrayLength());
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public void Crowdpose_protocol_prints_faster_coco_eval_keys()
+    {
+        var (code, stdout, _) = Dyno("eval", "det", "--gt", CrowdPose("example_crowdpose_val.json"), "--dt", CrowdPose("example_crowdpose_preds.json"), "--iou-type", "keypoints", "--protocol", "crowdpose", "--format", "json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        using var expected = JsonDocument.Parse(File.ReadAllBytes(CrowdPose("expected.json")));
+        var want = expected.RootElement.GetProperty("faster_coco_eval_crowdpose").GetProperty("stats");
+        var stats = doc.RootElement.GetProperty("stats");
+        Assert.Equal(want.EnumerateObject().Select(p => p.Name), stats.EnumerateObject().Select(p => p.Name));
+        foreach (var p in want.EnumerateObject()) Assert.Equal(p.Value.GetDouble(), stats.GetProperty(p.Name).GetDouble());
+    }
+
+    [Fact]
+    public void Keypoint_errors_are_one_line_exit_2()
+    {
+        // 14 keypoints with COCO's 17 sigmas
+        var (code, stdout, stderr) = Dyno("eval", "det", "--gt", CrowdPose("synth14_gt.json"), "--dt", CrowdPose("synth14_dt.json"), "--iou-type", "keypoints", "--format", "json");
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("dyno: error: ", stderr);
+        Assert.Contains("synth14_gt.json: annotation id 1: 14 keypoints", stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+
+        var bad = Path.Combine(Path.GetTempPath(), $"dyno-sigmas-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(bad, "0.05\n\nabc\n");
+        try
+        {
+            (code, _, stderr) = Dyno("eval", "det", "--gt", CrowdPose("synth14_gt.json"), "--dt", CrowdPose("synth14_dt.json"), "--iou-type", "keypoints", "--kpt-sigmas", bad);
+            Assert.Equal(2, code);
+            Assert.Contains(bad + ": line 3: 'abc' is not a positive number", stderr);
+        }
+        finally
+        {
+            File.Delete(bad);
+        }
+        (code, _, stderr) = Dyno("eval", "det", "--gt", CrowdPose("synth14_gt.json"), "--dt", CrowdPose("synth14_dt.json"), "--kpt-sigmas", "crowdpose");
+        Assert.Equal(2, code);
+        Assert.Contains("--kpt-sigmas needs --iou-type keypoints", stderr);
+    }
 }
