@@ -17,10 +17,11 @@ public static class EvalDetCommand
         var dtOpt = new Option<FileInfo>("--dt") { Description = "COCO results JSON: a list of {image_id, category_id, bbox|segmentation, score}.", Required = true };
         var iouType = new Option<string>("--iou-type")
         {
-            Description = "bbox (boxes), segm (RLE/polygon masks) or keypoints (OKS, COCO's 17 person keypoints; maxDets 20, areas all/medium/large).",
+            Description = "bbox (boxes), segm (RLE/polygon masks), boundary (Boundary IoU on the masks, as boundary-iou-api) or keypoints (OKS, COCO's 17 person keypoints; maxDets 20, areas all/medium/large).",
             DefaultValueFactory = _ => "bbox",
         };
-        iouType.AcceptOnlyFromAmong("bbox", "segm", "keypoints");
+        iouType.AcceptOnlyFromAmong("bbox", "segm", "boundary", "keypoints");
+        var dilation = new Option<double?>("--dilation-ratio") { Description = "--iou-type boundary: boundary width as a fraction of the image diagonal (default 0.02, boundary-iou-api's)." };
         var lenient = new Option<bool>("--lenient") { Description = "Skip detections with an unknown image/category, a NaN score or a negative size, and report the counts, instead of failing." };
         var maxDets = new Option<string?>("--max-dets") { Description = "Comma-separated maxDets (default 1,10,100); the largest is the headline for AP and AR." };
         var iouThrs = new Option<string?>("--iou-thrs") { Description = "IoU thresholds: a comma list (0.5,0.75) or start:stop:step (default 0.5:0.95:0.05, numpy linspace)." };
@@ -55,6 +56,7 @@ public static class EvalDetCommand
         cmd.Options.Add(iouType);
         cmd.Options.Add(protocol);
         cmd.Options.Add(kptSigmas);
+        cmd.Options.Add(dilation);
         cmd.Options.Add(lenient);
         cmd.Options.Add(maxDets);
         cmd.Options.Add(iouThrs);
@@ -74,8 +76,20 @@ public static class EvalDetCommand
         cmd.SetAction(parse => CommandRunner.Run(() =>
         {
             var sw = Stopwatch.StartNew();
-            var type = parse.GetValue(iouType) switch { "segm" => CocoIouType.Segm, "keypoints" => CocoIouType.Keypoints, _ => CocoIouType.Bbox };
+            var type = parse.GetValue(iouType) switch { "segm" or "boundary" => CocoIouType.Segm, "keypoints" => CocoIouType.Keypoints, _ => CocoIouType.Bbox };
             var options = (type == CocoIouType.Keypoints ? CocoEvalOptions.CocoKeypoints : new CocoEvalOptions { IouType = type }) with { UseCats = parse.GetValue(useCats) };
+            var boundary = parse.GetValue(iouType) == "boundary";
+            if (parse.GetValue(dilation) is { } dr)
+            {
+                if (!boundary) throw new UsageException("--dilation-ratio needs --iou-type boundary");
+                if (!(dr >= 0 && double.IsFinite(dr))) throw new UsageException($"--dilation-ratio {dr.ToString(CultureInfo.InvariantCulture)} must be a finite number >= 0");
+            }
+            if (boundary)
+            {
+                options = options with { BoundaryDilationRatio = parse.GetValue(dilation) ?? 0.02 };
+                if (parse.GetValue(shard) is not null) throw new UsageException("--iou-type boundary cannot be combined with --shard (a shard records the mask IoU protocol only)");
+                if (parse.GetValue(protocol) != "coco") throw new UsageException("--iou-type boundary is evaluated with the COCO protocol only");
+            }
             if (parse.GetValue(maxDets) is { } md) options = options with { MaxDets = ParseInts(md, "--max-dets") };
             if (parse.GetValue(iouThrs) is { } it) options = options with { IouThresholds = ParseThresholds(it) };
             if (parse.GetValue(areas) is { } ar) options = options with { AreaRanges = ParseAreas(ar) };

@@ -80,6 +80,12 @@ public sealed record CocoEvalOptions
     /// <summary>CrowdPose's OKS scale: 0.53 × box width × height of the ground truth instead of its <c>area</c> field (faster-coco-eval <c>use_area=False</c>).</summary>
     public bool KeypointAreaFromBox { get; init; }
 
+    /// <summary>
+    /// Segm only: Boundary IoU (boundary-iou-api's <c>iouType='boundary'</c>) with this dilation ratio of the image
+    /// diagonal (0.02 in the paper): min(mask IoU, boundary IoU) for non-crowd ground truth. Null: plain mask IoU.
+    /// </summary>
+    public double? BoundaryDilationRatio { get; init; }
+
     /// <summary>The sigmas in use.</summary>
     internal IReadOnlyList<double> Sigmas => KeypointSigmas ?? CocoKeypointSigmas;
 
@@ -112,6 +118,8 @@ public sealed record CocoEvalOptions
         foreach (var m in MaxDets)
             if (m <= 0) throw new ArgumentException($"maxDets {m} must be positive");
         if (AreaRanges.Count == 0) throw new ArgumentException("at least one area range is needed");
+        if (BoundaryDilationRatio is { } br && (IouType != CocoIouType.Segm || !(br >= 0 && double.IsFinite(br))))
+            throw new ArgumentException(IouType != CocoIouType.Segm ? "Boundary IoU compares masks: it needs iou type segm" : $"dilation ratio {br} must be a finite number >= 0");
         if (Sigmas.Count == 0) throw new ArgumentException("at least one keypoint sigma is needed");
         foreach (var v in Sigmas)
             if (!(v > 0 && double.IsFinite(v))) throw new ArgumentException($"keypoint sigma {v} must be a positive finite number");

@@ -42,7 +42,7 @@ public sealed record CocoCategoryResult
 /// <summary>The protocol that produced a result, recorded so the numbers describe themselves.</summary>
 public sealed record CocoProtocol
 {
-    /// <summary>"bbox" or "segm".</summary>
+    /// <summary>"bbox", "segm", "boundary" (Boundary IoU on masks) or "keypoints".</summary>
     public string IouType { get; init; } = "bbox";
 
     /// <summary>The evaluation family when it is not plain COCO: "lvis" (federated, lvis-api); null (not written) for COCO.</summary>
@@ -59,6 +59,9 @@ public sealed record CocoProtocol
 
     /// <summary>Area ranges on the ground truth's 'area' (inclusive).</summary>
     public IReadOnlyList<AreaRange> AreaRanges { get; init; } = [];
+
+    /// <summary>Boundary IoU: the dilation ratio of the image diagonal; null otherwise.</summary>
+    public double? BoundaryDilationRatio { get; init; }
 
     /// <summary>Keypoints: the per-keypoint OKS sigmas used (one per keypoint of the skeleton); null for boxes and masks.</summary>
     public IReadOnlyList<double>? KeypointSigmas { get; init; }

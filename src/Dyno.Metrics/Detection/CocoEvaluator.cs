@@ -83,7 +83,7 @@ public static class CocoEvaluator
         // Ground-truth masks up front (each is used by one category; errors name the annotation). The
         // detections' masks are decoded per image inside the category loop, so no run-length copy of
         // every detection is kept (they were checked when the results were read).
-        Rle[]? gRle = null;
+        Rle[]? gRle = null, gBoundary = null;
         if (options.IouType == CocoIouType.Segm)
         {
             if (gt.Segm is null || dt.Segm is null) throw new ArgumentException("segm evaluation needs ground truth and detections loaded with their segmentation");
@@ -99,6 +99,17 @@ public static class CocoEvaluator
                     throw new InvalidDataException($"{gt.Source}: annotation id {gt.AnnId[i]}: {e.Message}");
                 }
             });
+            if (options.BoundaryDilationRatio is { } ratio)
+            {
+                // Boundary IoU: each ground-truth boundary once, with its image's dilation
+                var gB = new Rle[gt.Count];
+                Parallelism.For(0, gt.Count, i =>
+                {
+                    var r = gRle[i];
+                    gB[i] = new Rle(r.Height, r.Width, BoundaryIou.Boundary(r.Counts, r.Height, r.Width, BoundaryIou.Dilation(ratio, r.Height, r.Width)));
+                });
+                gBoundary = gB;
+            }
         }
 
         if (options.IouType == CocoIouType.Keypoints) CheckKeypoints(gt, dt, options);
@@ -106,7 +117,7 @@ public static class CocoEvaluator
         var cats = new CategoryState[K];
         Parallelism.For(0, K, k =>
         {
-            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, A, T, includeImage, unmatchedIgnored);
+            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, A, T, includeImage, unmatchedIgnored, gBoundary);
         });
         return new EvalState
         {
@@ -152,7 +163,7 @@ public static class CocoEvaluator
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CategoryState EvaluateCategory(int k, CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, double[] thr, int maxDet,
-        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, int A, int T, bool[]? includeImage, bool[]? unmatchedIgnored)
+        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, int A, int T, bool[]? includeImage, bool[]? unmatchedIgnored, Rle[]? gBoundary = null)
     {
         int g0 = gStart[k], g1 = gStart[k + 1], d0 = dStart[k], d1 = dStart[k + 1];
         var AT = A * T;
@@ -175,6 +186,7 @@ public static class CocoEvaluator
         bool[] gIg = [], gMatched = [], gCrowd = [];
         var minThr = thrClamped.Min();
         MaskSet? dMasks = gRle is null ? null : new MaskSet(), gMasks = gRle is null ? null : new MaskSet();
+        MaskSet? dBound = gBoundary is null ? null : new MaskSet(), gBound = gBoundary is null ? null : new MaskSet();
         double[]? kpVars = null;
         if (options.IouType == CocoIouType.Keypoints)
         {
@@ -225,6 +237,7 @@ public static class CocoEvaluator
                             throw new InvalidDataException($"{dt.Source}: detection on image {im.Id}: {e.Message}");
                         }
                     }
+                    if (gBoundary is not null) AddBoundaries(gBound!, dBound!, gBoundary, gOrder, gs, G, dt, dSorted, D, im, options.BoundaryDilationRatio!.Value);
                 }
                 for (var d = 0; d < D; d++)
                 {
@@ -238,7 +251,10 @@ public static class CocoEvaluator
                                 options.KeypointAreaFromBox ? gt.H[gj] * gt.W[gj] * 0.53 : gt.Area[gj], kpVars)
                             : gRle is null
                                 ? BoxIouCoco(dt.X[di2], dt.Y[di2], dt.W[di2], dt.H[di2], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Crowd[gj])
-                                : MaskSet.Iou(dMasks!, d, gMasks!, g, gt.Crowd[gj]);
+                                : gBoundary is null || gt.Crowd[gj]
+                                    ? MaskSet.Iou(dMasks!, d, gMasks!, g, gt.Crowd[gj])
+                                    // boundary-iou-api: np.minimum(mask IoU, boundary IoU) for non-crowd ground truth
+                                    : Math.Min(MaskSet.Iou(dMasks!, d, gMasks!, g, false), MaskSet.Iou(dBound!, d, gBound!, g, false));
                     }
                 }
             }
@@ -353,6 +369,23 @@ public static class CocoEvaluator
             st.Count += D;
         }
         return st;
+    }
+
+    /// <summary>Boundary IoU: the boundaries of one image's ground truth (precomputed) and kept detections, in the order of the mask sets.</summary>
+    private static void AddBoundaries(MaskSet gBound, MaskSet dBound, Rle[] gBoundary, int[] gOrder, int gs, int G, CocoDetections dt, int[] dSorted, int D, CocoImage im, double ratio)
+    {
+        gBound.Clear();
+        dBound.Clear();
+        for (var g = 0; g < G; g++)
+        {
+            var r = gBoundary[gOrder[gs + g]];
+            gBound.Add(r.Counts, r.Height, r.Width);
+        }
+        for (var d = 0; d < D; d++)
+        {
+            var r = dt.Segm![dSorted[d]]!.ToRle(im.Height, im.Width);
+            dBound.Add(BoundaryIou.Boundary(r.Counts, r.Height, r.Width, BoundaryIou.Dilation(ratio, r.Height, r.Width)), r.Height, r.Width);
+        }
     }
 
     /// <summary>The skeleton of the files must be the one of the sigmas; the area field is needed unless the OKS scale comes from the box.</summary>
@@ -572,7 +605,9 @@ public static class CocoEvaluator
             ApPerIouThreshold = perIou,
             Protocol = new CocoProtocol
             {
-                IouType = o.IouType switch { CocoIouType.Segm => "segm", CocoIouType.Keypoints => "keypoints", _ => "bbox" },
+                IouType = o.IouType switch { CocoIouType.Segm => o.BoundaryDilationRatio is null ? "segm" : "boundary", CocoIouType.Keypoints => "keypoints", _ => "bbox" },
+                BoundaryDilationRatio = o.BoundaryDilationRatio,
+                Reference = o.BoundaryDilationRatio is null ? new CocoProtocol().Reference : "boundary-iou-api COCOeval(iouType='boundary') (pycocotools' evaluation on min(mask IoU, boundary IoU))",
                 IouThresholds = thr,
                 RecallPoints = R,
                 MaxDets = maxDets,

@@ -181,4 +181,22 @@ public class EvalDetCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--kpt-sigmas needs --iou-type keypoints", stderr);
     }
+
+    [Fact]
+    public void Boundary_iou_type_and_dilation_ratio()
+    {
+        using var expected = JsonDocument.Parse(File.ReadAllBytes(Fixture("boundary/expected_boundary.json")));
+        var want = expected.RootElement.GetProperty("cases").GetProperty("tiny").GetProperty("stats");
+        var (code, stdout, _) = Dyno("eval", "det", "--gt", Fixture("tiny_gt.json"), "--dt", Fixture("tiny_dt.json"), "--iou-type", "boundary", "--format", "json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        foreach (var p in want.EnumerateObject()) Assert.Equal(p.Value.GetDouble(), doc.RootElement.GetProperty("stats").GetProperty(p.Name).GetDouble());
+        Assert.Equal("boundary", doc.RootElement.GetProperty("protocol").GetProperty("iou_type").GetString());
+        Assert.Equal(0.02, doc.RootElement.GetProperty("protocol").GetProperty("boundary_dilation_ratio").GetDouble());
+
+        string stderr;
+        (code, _, stderr) = Dyno("eval", "det", "--gt", Fixture("tiny_gt.json"), "--dt", Fixture("tiny_dt.json"), "--dilation-ratio", "0.01");
+        Assert.Equal(2, code);
+        Assert.Contains("--dilation-ratio needs --iou-type boundary", stderr);
+    }
 }
