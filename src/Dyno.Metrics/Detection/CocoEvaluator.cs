@@ -92,7 +92,7 @@ public static class CocoEvaluator
             {
                 var im = gt.Images[gt.Img[i]];
                 if (gt.Segm[i] is PolygonSegmentation && (im.Height <= 0 || im.Width <= 0))
-                    throw new InvalidDataException($"{gt.Source}: image {im.Id} has no positive width and height, needed to rasterise the polygons of annotation id {gt.AnnId[i]}");
+                    throw new InvalidDataException($"{gt.Source}: image {im.Label} has no positive width and height, needed to rasterise the polygons of annotation id {gt.AnnId[i]}");
                 try { gRle[i] = gt.Segm[i]!.ToRle(im.Height, im.Width); }
                 catch (Exception e) when (e is InvalidDataException or ArgumentException)
                 {
@@ -234,7 +234,7 @@ public static class CocoEvaluator
                         try { dMasks.Add(dt.Segm![dSorted[d]]!, im.Height, im.Width); }
                         catch (Exception e) when (e is InvalidDataException or ArgumentException)
                         {
-                            throw new InvalidDataException($"{dt.Source}: detection on image {im.Id}: {e.Message}");
+                            throw new InvalidDataException($"{dt.Source}: detection on image {im.Label}: {e.Message}");
                         }
                     }
                     if (gBoundary is not null) AddBoundaries(gBound!, dBound!, gBoundary, gOrder, gs, G, dt, dSorted, D, im, options.BoundaryDilationRatio!.Value);
@@ -399,7 +399,7 @@ public static class CocoEvaluator
                 throw new InvalidDataException($"{gt.Source}: annotation id {gt.AnnId[i]}: {gt.Keypoints[i].Length / 3} keypoints, but {named} are for {k} (use --kpt-sigmas FILE or a preset such as crowdpose)");
         for (var i = 0; i < dt.Count; i++)
             if (dt.Keypoints[i].Length != 3 * k)
-                throw new InvalidDataException($"{dt.Source}: a detection on image {gt.Images[dt.Img[i]].Id}: {dt.Keypoints[i].Length / 3} keypoints, but {named} are for {k}");
+                throw new InvalidDataException($"{dt.Source}: a detection on image {gt.Images[dt.Img[i]].Label}: {dt.Keypoints[i].Length / 3} keypoints, but {named} are for {k}");
         if (gt.AreaMissingAt is { } where && !options.KeypointAreaFromBox)
             throw new InvalidDataException($"{gt.Source}: {where}: no finite 'area' (OKS is scaled by the ground truth's 'area'; CrowdPose files without it: --protocol crowdpose)");
     }

@@ -27,8 +27,8 @@ public static class CrowdPoseEvaluator
         for (var i = 0; i < crowd.Length; i++)
         {
             var id = gt.Images[i].Id;
-            if (gt.CrowdIndex is null || !gt.CrowdIndex.TryGetValue(id, out crowd[i]))
-                throw JsonInput.Bad(gt.Source, $"images (id {id})", "no 'crowdIndex' (CrowdPose splits images into easy, medium and hard by it)");
+            if (gt.HasStringImageIds || gt.CrowdIndex is null || !gt.CrowdIndex.TryGetValue(id, out crowd[i]))
+                throw JsonInput.Bad(gt.Source, $"images (id {gt.Images[i].Label})", "no 'crowdIndex' (CrowdPose splits images into easy, medium and hard by it)");
         }
         double Type(Func<double, bool> inType)
         {

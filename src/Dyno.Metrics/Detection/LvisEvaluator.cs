@@ -163,9 +163,9 @@ public static class LvisEvaluator
         {
             var id = gt.Images[i].Id;
             LvisImageLabels? l = null;
-            gt.LvisImages?.TryGetValue(id, out l);
-            if (l?.Neg is null) throw JsonInput.Bad(gt.Source, $"images (id {id})", "no 'neg_category_ids' (LVIS federated evaluation needs 'neg_category_ids' and 'not_exhaustive_category_ids' on every image)");
-            if (l.NotExhaustive is null) throw JsonInput.Bad(gt.Source, $"images (id {id})", "no 'not_exhaustive_category_ids' (LVIS federated evaluation needs 'neg_category_ids' and 'not_exhaustive_category_ids' on every image)");
+            if (!gt.HasStringImageIds) gt.LvisImages?.TryGetValue(id, out l);
+            if (l?.Neg is null) throw JsonInput.Bad(gt.Source, $"images (id {gt.Images[i].Label})", "no 'neg_category_ids' (LVIS federated evaluation needs 'neg_category_ids' and 'not_exhaustive_category_ids' on every image)");
+            if (l.NotExhaustive is null) throw JsonInput.Bad(gt.Source, $"images (id {gt.Images[i].Label})", "no 'not_exhaustive_category_ids' (LVIS federated evaluation needs 'neg_category_ids' and 'not_exhaustive_category_ids' on every image)");
             neg[i] = Indices(gt, l.Neg);
             nel[i] = Indices(gt, l.NotExhaustive);
         }

@@ -199,4 +199,34 @@ public class EvalDetCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--dilation-ratio needs --iou-type boundary", stderr);
     }
+
+    [Fact]
+    public void String_image_ids_are_evaluated_and_mixed_ids_are_one_line_errors()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"dyno-strid-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var gt = Path.Combine(dir, "gt.json");
+            var dt = Path.Combine(dir, "dt.json");
+            File.WriteAllText(gt, "{\"images\":[{\"id\":\"frame_b\",\"width\":20,\"height\":20},{\"id\":\"frame_a\",\"width\":20,\"height\":20}],"
+                + "\"annotations\":[{\"id\":1,\"image_id\":\"frame_a\",\"category_id\":1,\"bbox\":[0,0,4,4],\"area\":16}],\"categories\":[{\"id\":1,\"name\":\"c\"}]}");
+            File.WriteAllText(dt, "[{\"image_id\":\"frame_a\",\"category_id\":1,\"bbox\":[0,0,4,4],\"score\":0.9}]");
+            var (code, stdout, _) = Dyno("eval", "det", "--gt", gt, "--dt", dt, "--format", "json");
+            Assert.Equal(0, code);
+            using (var doc = JsonDocument.Parse(stdout)) Assert.True(Math.Abs(doc.RootElement.GetProperty("stats").GetProperty("AP").GetDouble() - 1) < 1e-12);
+
+            File.WriteAllText(gt, "{\"images\":[{\"id\":\"frame_b\",\"width\":20,\"height\":20},{\"id\":3,\"width\":20,\"height\":20}],\"annotations\":[],\"categories\":[]}");
+            string stderr;
+            (code, stdout, stderr) = Dyno("eval", "det", "--gt", gt, "--dt", dt, "--format", "json");
+            Assert.Equal(2, code);
+            Assert.Equal("", stdout);
+            Assert.StartsWith("dyno: error: " + gt + ": images: image ids mix strings", stderr);
+            Assert.Single(stderr.TrimEnd().Split('\n'));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
