@@ -17,10 +17,11 @@ public static class EvalDetCommand
         var dtOpt = new Option<FileInfo>("--dt") { Description = "COCO results JSON: a list of {image_id, category_id, bbox|segmentation, score}.", Required = true };
         var iouType = new Option<string>("--iou-type")
         {
-            Description = "bbox (boxes), segm (RLE/polygon masks) or keypoints (OKS, COCO's 17 person keypoints; maxDets 20, areas all/medium/large).",
+            Description = "bbox (boxes), segm (RLE/polygon masks), boundary (Boundary IoU on the masks, as boundary-iou-api) or keypoints (OKS, COCO's 17 person keypoints; maxDets 20, areas all/medium/large).",
             DefaultValueFactory = _ => "bbox",
         };
-        iouType.AcceptOnlyFromAmong("bbox", "segm", "keypoints");
+        iouType.AcceptOnlyFromAmong("bbox", "segm", "boundary", "keypoints");
+        var dilation = new Option<double?>("--dilation-ratio") { Description = "--iou-type boundary: boundary width as a fraction of the image diagonal (default 0.02, boundary-iou-api's)." };
         var lenient = new Option<bool>("--lenient") { Description = "Skip detections with an unknown image/category, a NaN score or a negative size, and report the counts, instead of failing." };
         var maxDets = new Option<string?>("--max-dets") { Description = "Comma-separated maxDets (default 1,10,100); the largest is the headline for AP and AR." };
         var iouThrs = new Option<string?>("--iou-thrs") { Description = "IoU thresholds: a comma list (0.5,0.75) or start:stop:step (default 0.5:0.95:0.05, numpy linspace)." };
@@ -40,12 +41,22 @@ public static class EvalDetCommand
         var names = new Option<FileInfo?>("--names") { Description = "yolo: class names, one per line, in class-index order." };
         var confusion = new Option<bool>("--confusion") { Description = "Also report a detection confusion matrix with background (score >= 0.25, IoU > 0.45, Ultralytics-style); bbox only." };
         var split = new Option<string?>("--split") { Description = "Open-vocabulary split: BASE.txt,NOVEL.txt (one category name or id per line); adds AP_base, AP_novel and their harmonic mean." };
+        var protocol = new Option<string>("--protocol")
+        {
+            Description = "coco (pycocotools COCOeval); lvis (LVIS v1 federated evaluation as lvis-api: images' neg/not-exhaustive category sets, 300 detections per image, APr/APc/APf; bbox or segm); crowdpose (with --iou-type keypoints: faster-coco-eval's keypoints_crowd, CrowdPose sigmas, OKS on 0.53 x box area, AP_easy/medium/hard by crowdIndex).",
+            DefaultValueFactory = _ => "coco",
+        };
+        protocol.AcceptOnlyFromAmong("coco", "lvis", "crowdpose");
+        var kptSigmas = new Option<string?>("--kpt-sigmas") { Description = "Keypoints: per-keypoint OKS sigmas, a preset (coco: COCO's 17, crowdpose: CrowdPose's 14) or a FILE (one sigma per line, or a JSON list)." };
         var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
 
         var cmd = new Command("det", "COCO detection evaluation (AP, AR, per category), exactly equal to pycocotools COCOeval.");
         cmd.Options.Add(gtOpt);
         cmd.Options.Add(dtOpt);
         cmd.Options.Add(iouType);
+        cmd.Options.Add(protocol);
+        cmd.Options.Add(kptSigmas);
+        cmd.Options.Add(dilation);
         cmd.Options.Add(lenient);
         cmd.Options.Add(maxDets);
         cmd.Options.Add(iouThrs);
@@ -65,8 +76,20 @@ public static class EvalDetCommand
         cmd.SetAction(parse => CommandRunner.Run(() =>
         {
             var sw = Stopwatch.StartNew();
-            var type = parse.GetValue(iouType) switch { "segm" => CocoIouType.Segm, "keypoints" => CocoIouType.Keypoints, _ => CocoIouType.Bbox };
+            var type = parse.GetValue(iouType) switch { "segm" or "boundary" => CocoIouType.Segm, "keypoints" => CocoIouType.Keypoints, _ => CocoIouType.Bbox };
             var options = (type == CocoIouType.Keypoints ? CocoEvalOptions.CocoKeypoints : new CocoEvalOptions { IouType = type }) with { UseCats = parse.GetValue(useCats) };
+            var boundary = parse.GetValue(iouType) == "boundary";
+            if (parse.GetValue(dilation) is { } dr)
+            {
+                if (!boundary) throw new UsageException("--dilation-ratio needs --iou-type boundary");
+                if (!(dr >= 0 && double.IsFinite(dr))) throw new UsageException($"--dilation-ratio {dr.ToString(CultureInfo.InvariantCulture)} must be a finite number >= 0");
+            }
+            if (boundary)
+            {
+                options = options with { BoundaryDilationRatio = parse.GetValue(dilation) ?? 0.02 };
+                if (parse.GetValue(shard) is not null) throw new UsageException("--iou-type boundary cannot be combined with --shard (a shard records the mask IoU protocol only)");
+                if (parse.GetValue(protocol) != "coco") throw new UsageException("--iou-type boundary is evaluated with the COCO protocol only");
+            }
             if (parse.GetValue(maxDets) is { } md) options = options with { MaxDets = ParseInts(md, "--max-dets") };
             if (parse.GetValue(iouThrs) is { } it) options = options with { IouThresholds = ParseThresholds(it) };
             if (parse.GetValue(areas) is { } ar) options = options with { AreaRanges = ParseAreas(ar) };
@@ -74,6 +97,36 @@ public static class EvalDetCommand
             {
                 if (!double.IsFinite(st)) throw new UsageException("--score-threshold must be a finite number");
                 options = options with { ScoreThreshold = st };
+            }
+            var lvis = parse.GetValue(protocol) == "lvis";
+            var crowdPose = parse.GetValue(protocol) == "crowdpose";
+            IReadOnlyList<double>? sigmas = parse.GetValue(kptSigmas) is { } sg ? ReadSigmas(sg) : null;
+            if (sigmas is not null && type != CocoIouType.Keypoints) throw new UsageException("--kpt-sigmas needs --iou-type keypoints");
+            if (crowdPose)
+            {
+                if (type != CocoIouType.Keypoints) throw new UsageException("--protocol crowdpose needs --iou-type keypoints");
+                if (parse.GetValue(maxDets) is not null || parse.GetValue(iouThrs) is not null || parse.GetValue(areas) is not null || parse.GetValue(shard) is not null || parse.GetValue(split) is not null || parse.GetValue(scoreThr) is not null || !parse.GetValue(useCats))
+                    throw new UsageException("--protocol crowdpose has fixed parameters (faster-coco-eval's keypoints_crowd): --max-dets, --iou-thrs, --area-ranges, --use-cats false, --shard, --split and --score-threshold cannot be combined with it");
+            }
+            if (sigmas is not null)
+            {
+                if (parse.GetValue(shard) is not null) throw new UsageException("--kpt-sigmas cannot be combined with --shard (a shard records COCO's keypoint parameters only)");
+                options = options with { KeypointSigmas = sigmas };
+            }
+            if (lvis)
+            {
+                // LVIS's parameters are fixed by lvis-api; options that would change them or need another engine are refused
+                if (type == CocoIouType.Keypoints) throw new UsageException("--protocol lvis evaluates bbox or segm (LVIS has no keypoints)");
+                (string Flag, bool Given)[] refused =
+                [
+                    ("--max-dets", parse.GetValue(maxDets) is not null), ("--iou-thrs", parse.GetValue(iouThrs) is not null),
+                    ("--area-ranges", parse.GetValue(areas) is not null), ("--use-cats false", !parse.GetValue(useCats)),
+                    ("--shard", parse.GetValue(shard) is not null), ("--score-threshold", parse.GetValue(scoreThr) is not null),
+                    ("--split", parse.GetValue(split) is not null), ("--voc", parse.GetValue(voc)), ("--confusion", parse.GetValue(confusion)),
+                    ("--input-format " + parse.GetValue(inputFormat), parse.GetValue(inputFormat) != "coco"),
+                ];
+                foreach (var (flag, given) in refused)
+                    if (given) throw new UsageException($"{flag} cannot be combined with --protocol lvis (lvis-api's parameters are fixed: IoU 0.50:0.95, areas all/small/medium/large, 300 detections per image)");
             }
             var gtPath = parse.GetValue(gtOpt)!.FullName;
             var dtPath = parse.GetValue(dtOpt)!.FullName;
@@ -97,7 +150,9 @@ public static class EvalDetCommand
                 return CommandRunner.Ok;
             }
             if (parse.GetValue(part) is not null) throw new UsageException("--part only makes sense with --shard");
-            var result = CocoEvaluator.Evaluate(gt, dt, options);
+            var result = lvis ? LvisEvaluator.Evaluate(gt, dt, type)
+                : crowdPose ? CrowdPoseEvaluator.Evaluate(gt, dt, sigmas)
+                : CocoEvaluator.Evaluate(gt, dt, options);
             if (!quiet)
                 Console.Error.WriteLine($"dyno: {dt.Count:N0} detections, {gt.Count:N0} ground truth, {gt.Images.Count:N0} images: loaded in {loaded:F0} ms, evaluated in {sw.Elapsed.TotalMilliseconds - loaded:F0} ms");
             CocoSplitResult? splitResult = null;
@@ -176,6 +231,51 @@ public static class EvalDetCommand
         return ids;
     }
 
+    /// <summary>OKS sigmas: a preset name or a file with one sigma per line ('#' comments allowed) or a JSON list.</summary>
+    internal static IReadOnlyList<double> ReadSigmas(string spec)
+    {
+        if (spec == "coco") return CocoEvalOptions.CocoKeypointSigmas;
+        if (spec == "crowdpose") return CocoEvalOptions.CrowdPoseKeypointSigmas;
+        if (!File.Exists(spec)) throw new UsageException($"--kpt-sigmas: '{spec}' is neither a preset (coco, crowdpose) nor an existing file");
+        var whole = File.ReadAllText(spec);
+        var text = whole.Trim();
+        var values = new List<double>();
+        if (text.StartsWith('['))
+        {
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(text);
+                var i = 0;
+                foreach (var e in doc.RootElement.EnumerateArray())
+                {
+                    if (e.ValueKind != System.Text.Json.JsonValueKind.Number || !(e.GetDouble() is var v && v > 0 && double.IsFinite(v)))
+                        throw new InvalidDataException($"{spec}: [{i}]: {e.GetRawText()} is not a positive number (a sigma)");
+                    values.Add(e.GetDouble());
+                    i++;
+                }
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new InvalidDataException($"{spec}: malformed JSON list of sigmas: {e.Message}");
+            }
+        }
+        else
+        {
+            var lineNo = 0;
+            foreach (var raw in whole.Split('\n'))
+            {
+                lineNo++;
+                var line = raw.Trim();
+                if (line.Length == 0 || line.StartsWith('#')) continue;
+                if (!double.TryParse(line, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !(v > 0 && double.IsFinite(v)))
+                    throw new InvalidDataException($"{spec}: line {lineNo}: '{line}' is not a positive number (a sigma)");
+                values.Add(v);
+            }
+        }
+        if (values.Count == 0) throw new InvalidDataException($"{spec}: no sigmas (one per keypoint, one per line or a JSON list)");
+        return values;
+    }
+
     private static (int Part, int Parts) ParsePart(string? text)
     {
         if (text is null) return (0, 1);
@@ -204,6 +304,13 @@ public static class EvalDetCommand
                 "APm" => ("AP", range, "medium", maxDets[^1]),
                 "APl" => ("AP", range, "large", maxDets[^1]),
                 "ARs" => ("AR", range, "small", maxDets[^1]),
+                "AP_all" or "AR_all" => (name[..2], range, "all", maxDets[^1]),
+                "AP_50" or "AR_50" => (name[..2], "0.50", "all", maxDets[^1]),
+                "AP_75" or "AR_75" => (name[..2], "0.75", "all", maxDets[^1]),
+                "AP_easy" or "AP_medium" or "AP_hard" => ("AP", range, "all, " + name[3..] + " images", maxDets[^1]),
+                "APr" or "APc" or "APf" => ("AP", range, "all, " + name[2] + " categories", maxDets[^1]),
+                _ when name.StartsWith("AR@", StringComparison.Ordinal) => ("AR", range, "all", maxDets[^1]),
+                _ when name.Length > 3 && name[3] == '@' => ("AR", range, name[2] switch { 's' => "small", 'm' => "medium", _ => "large" }, maxDets[^1]),
                 "AR" when r.Protocol.IouType == "keypoints" => ("AR", range, "all", maxDets[^1]),
                 "AR50" when r.Protocol.IouType == "keypoints" => ("AR", "0.50", "all", maxDets[^1]),
                 "AR75" when r.Protocol.IouType == "keypoints" => ("AR", "0.75", "all", maxDets[^1]),
@@ -215,7 +322,7 @@ public static class EvalDetCommand
             };
             rows.Add([name, kind, iouText, area, md.ToString(CultureInfo.InvariantCulture), Num(value), value.ToString("R", CultureInfo.InvariantCulture)]);
         }
-        var summary = new ResultTable("COCO " + r.Protocol.IouType + " summary",
+        var summary = new ResultTable(r.Protocol.Name switch { "lvis" => "LVIS ", "crowdpose" => "CrowdPose ", _ => "COCO " } + r.Protocol.IouType + " summary",
             [new("stat"), new("metric"), new("IoU"), new("area"), new("maxDets", ColumnAlign.Right), new("value", ColumnAlign.Right), new("exact", ColumnAlign.Right)], rows);
         var tables = new List<ResultTable> { summary };
         if (r.PerCategory.Count > 0)
@@ -270,7 +377,9 @@ public static class EvalDetCommand
             tables.Add(new ResultTable($"Confusion matrix (score >= {confusion.ScoreThreshold}, IoU > {confusion.IouThreshold})", cols, cmRows));
         }
         var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
-        if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
+        if (r.Protocol.Name == "lvis") notes.Add("LVIS federated evaluation (lvis-api): per image only categories in its positive or negative set are evaluated, unmatched detections of not-exhaustive categories are ignored, 300 detections per image.");
+        else if (r.Protocol.Name == "crowdpose") notes.Add("CrowdPose (faster-coco-eval keypoints_crowd): OKS scaled by 0.53 x box area; AP_easy/medium/hard re-evaluate the images by crowdIndex (< 0.2, < 0.8, rest) and are rounded to 4 decimals.");
+        else if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
         return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, pr_curves = PrCurves(r), split, voc, confusion_matrix = confusion, protocol = r.Protocol, counts = r.Counts }, tables, notes);
     }
 

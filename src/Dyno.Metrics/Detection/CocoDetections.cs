@@ -102,10 +102,14 @@ public sealed class CocoDetections
         public List<Segmentation?>? Segm;
         public List<double[]?>? Keypoints;
         public List<string?>? SegmError;
+        public List<string?>? ImgName;  // string image ids (null entries: integer ids), created at the first string
         public bool? BoxBranch;
         public bool EndedCleanly;
         public int Count => Img.Count;
     }
+
+    private static string ImgText(RawChunk c, int j) =>
+        c.ImgName?[j] is { } n ? JsonSerializer.Serialize(n) : c.Img[j].ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     internal static RawChunk[] ParseRaw(byte[] data, string source, CocoIouType iouType)
     {
@@ -219,6 +223,7 @@ public sealed class CocoDetections
             ref var r = ref reader;
             if (r.TokenType != JsonTokenType.StartObject) throw JsonInput.Bad(source, $"[{index}]", $"is {JsonInput.Describe(r.TokenType)}, expected an object");
             long imgId = 0, catId = 0;
+            string? imgName = null;
             bool hasImg = false, hasCat = false, hasBox = false, boxOk = true, sawSegm = false, sawScore = false;
             double x = 0, y = 0, w = 0, h = 0, s = double.NaN;
             var boxN = 0;
@@ -230,7 +235,12 @@ public sealed class CocoDetections
             var keepSegm = wantSegm || (boxBranch == false && !wantKp);
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
-                if (r.ValueTextEquals("image_id"u8)) { r.Read(); hasImg = JsonInput.TryId(ref r, out imgId); if (!hasImg) throw JsonInput.Bad(source, $"[{index}]", "'image_id' is not an integer"); }
+                if (r.ValueTextEquals("image_id"u8))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.String) { imgName = r.GetString()!; hasImg = true; }
+                    else { imgName = null; hasImg = JsonInput.TryId(ref r, out imgId); if (!hasImg) throw JsonInput.Bad(source, $"[{index}]", "'image_id' is neither an integer nor a string"); }
+                }
                 else if (r.ValueTextEquals("category_id"u8)) { r.Read(); hasCat = JsonInput.TryId(ref r, out catId); if (!hasCat) throw JsonInput.Bad(source, $"[{index}]", "'category_id' is not an integer"); }
                 else if (r.ValueTextEquals("bbox"u8))
                 {
@@ -247,8 +257,8 @@ public sealed class CocoDetections
                 {
                     r.Read();
                     kp = JsonInput.ReadNumbers(ref r);
-                    if (kp is null || kp.Length != 3 * CocoEvalOptions.CocoKeypointSigmas.Count)
-                        throw JsonInput.Bad(source, $"[{index}]", $"'keypoints' must be {3 * CocoEvalOptions.CocoKeypointSigmas.Count} finite numbers (x, y, visibility for COCO's 17 keypoints)");
+                    if (kp is null || kp.Length == 0 || kp.Length % 3 != 0)
+                        throw JsonInput.Bad(source, $"[{index}]", $"'keypoints' must be finite numbers, x, y, visibility per keypoint (a positive multiple of 3, got {kp?.Length ?? 0})");
                 }
                 else if (r.ValueTextEquals("segmentation"u8))
                 {
@@ -261,7 +271,7 @@ public sealed class CocoDetections
             }
             if (!hasImg) throw JsonInput.Bad(source, $"[{index}]", "no 'image_id'");
             if (!hasCat) throw JsonInput.Bad(source, $"[{index}]", "no 'category_id'");
-            string Where() => $"[{index}] (image_id {imgId}, category_id {catId})";
+            string Where() => $"[{index}] (image_id {(imgName is null ? imgId.ToString(System.Globalization.CultureInfo.InvariantCulture) : JsonSerializer.Serialize(imgName))}, category_id {catId})";
             // pycocotools' loadRes picks the branch from the first record: a non-empty 'bbox' or not
             c.BoxBranch ??= hasBox;
             if (c.BoxBranch == true && !hasBox) throw JsonInput.Bad(source, Where(), "no 'bbox' (the first record has one, so every record needs one)");
@@ -269,6 +279,8 @@ public sealed class CocoDetections
             if (wantKp && kp is null) throw JsonInput.Bad(source, Where(), "no 'keypoints' (needed for --iou-type keypoints)");
             if (c.BoxBranch == true && (!boxOk || boxN != 4)) throw JsonInput.Bad(source, Where(), boxN == 4 ? "'bbox' has a non-finite number" : $"'bbox' is not [x, y, width, height] ({boxN} numbers)");
             if (!sawScore) throw JsonInput.Bad(source, Where(), "no 'score'");
+            if (imgName is not null && c.ImgName is null) { c.ImgName = new List<string?>(c.Img.Count + 16); for (var q = 0; q < c.Img.Count; q++) c.ImgName.Add(null); }
+            c.ImgName?.Add(imgName);
             c.Img.Add(imgId); c.Cat.Add(catId); c.Score.Add(s);
             c.X.Add(x); c.Y.Add(y); c.W.Add(w); c.H.Add(h);
             if (wantSegm || (c.BoxBranch == false && !wantKp))
@@ -312,11 +324,17 @@ public sealed class CocoDetections
             for (var j = 0; j < c.Count; j++)
             {
                 string? skip = null;
-                if (!gt.ImageIndex.TryGetValue(c.Img[j], out img[o + j])) skip = "unknown image_id";
+                // ids match as in Python: equal values of the same type (the string "1" is not the integer 1)
+                if (c.ImgName?[j] is { } name
+                        ? gt.ImageNameIndex is null || !gt.ImageNameIndex.TryGetValue(name, out img[o + j])
+                        : !gt.ImageIndex.TryGetValue(c.Img[j], out img[o + j]))
+                    skip = "unknown image_id";
                 else if (!gt.CategoryIndex.TryGetValue(c.Cat[j], out cat[o + j])) skip = "unknown category_id";
                 else if (double.IsNaN(c.Score[j])) skip = "score is not a finite number";
                 else if (boxBranch && (c.W[j] < 0 || c.H[j] < 0)) skip = "negative box width or height";
                 else if (c.SegmError is not null && c.SegmError[j] is { } se) skip = "bad segmentation: " + se;
+                else if (c.Keypoints is not null && gt.Keypoints is { Length: > 0 } gk && c.Keypoints[j]!.Length != gk[0].Length)
+                    skip = $"keypoints: {c.Keypoints[j]!.Length / 3} keypoints where the ground truth has {gk[0].Length / 3}";
                 reason[o + j] = skip;
             }
         });
@@ -334,12 +352,12 @@ public sealed class CocoDetections
                 {
                     var detail = skip switch
                     {
-                        "unknown image_id" => $"image_id {c.Img[j]} is not in the ground truth",
+                        "unknown image_id" => $"image_id {ImgText(c, j)} is not in the ground truth" + (gt.HasStringImageIds == (c.ImgName?[j] is null) ? (gt.HasStringImageIds ? " (its image ids are strings)" : " (its image ids are integers)") : ""),
                         "unknown category_id" => $"category_id {c.Cat[j]} is not in the ground truth's categories",
                         "negative box width or height" => $"negative box size (width {c.W[j]}, height {c.H[j]})",
                         _ => skip,
                     };
-                    throw JsonInput.Bad(source, $"[{g}] (image_id {c.Img[j]}, category_id {c.Cat[j]})", detail + " (use --lenient to skip and count such records)");
+                    throw JsonInput.Bad(source, $"[{g}] (image_id {ImgText(c, j)}, category_id {c.Cat[j]})", detail + " (use --lenient to skip and count such records)");
                 }
                 d._skipped[skip] = d._skipped.GetValueOrDefault(skip) + 1;
                 skipped++;
@@ -412,7 +430,7 @@ public sealed class CocoDetections
                     }
                     catch (Exception e) when (e is InvalidDataException or ArgumentException)
                     {
-                        throw JsonInput.Bad(source, $"[{g}] (image_id {c.Img[j]}, category_id {c.Cat[j]})", "bad segmentation: " + e.Message);
+                        throw JsonInput.Bad(source, $"[{g}] (image_id {ImgText(c, j)}, category_id {c.Cat[j]})", "bad segmentation: " + e.Message);
                     }
                     area = masks.Area(0);
                     (x, y, w, h) = masks.Box(0);

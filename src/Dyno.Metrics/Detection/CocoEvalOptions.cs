@@ -38,6 +38,16 @@ public sealed record CocoEvalOptions
     public static IReadOnlyList<double> CocoKeypointSigmas { get; } =
         new[] { .26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89 }.Select(v => v / 10.0).ToArray();
 
+    /// <summary>CrowdPose's 14 per-keypoint OKS sigmas (shoulders, elbows, wrists, hips, knees, ankles, head, neck), crowdpose-api's and faster-coco-eval's values / 10.</summary>
+    public static IReadOnlyList<double> CrowdPoseKeypointSigmas { get; } =
+        new[] { .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89, .79, .79 }.Select(v => v / 10.0).ToArray();
+
+    /// <summary>
+    /// CrowdPose's protocol as faster-coco-eval runs it (<c>iouType="keypoints_crowd"</c>, <c>use_area=False</c>):
+    /// CrowdPose sigmas, OKS scaled by 0.53 × the ground truth's box area, maxDets [20].
+    /// </summary>
+    public static CocoEvalOptions CrowdPose => CocoKeypoints with { KeypointSigmas = CrowdPoseKeypointSigmas, KeypointAreaFromBox = true };
+
     /// <summary>pycocotools' keypoint Params: maxDets [20], areas all/medium/large.</summary>
     public static CocoEvalOptions CocoKeypoints { get; } = new()
     {
@@ -64,6 +74,21 @@ public sealed record CocoEvalOptions
     /// <summary>Area ranges; the one labelled "all" is the headline.</summary>
     public IReadOnlyList<AreaRange> AreaRanges { get; init; } = CocoAreaRanges;
 
+    /// <summary>Per-keypoint OKS sigmas (pycocotools' <c>params.kpt_oks_sigmas</c>), one per keypoint of the skeleton; null = COCO's 17.</summary>
+    public IReadOnlyList<double>? KeypointSigmas { get; init; }
+
+    /// <summary>CrowdPose's OKS scale: 0.53 × box width × height of the ground truth instead of its <c>area</c> field (faster-coco-eval <c>use_area=False</c>).</summary>
+    public bool KeypointAreaFromBox { get; init; }
+
+    /// <summary>
+    /// Segm only: Boundary IoU (boundary-iou-api's <c>iouType='boundary'</c>) with this dilation ratio of the image
+    /// diagonal (0.02 in the paper): min(mask IoU, boundary IoU) for non-crowd ground truth. Null: plain mask IoU.
+    /// </summary>
+    public double? BoundaryDilationRatio { get; init; }
+
+    /// <summary>The sigmas in use.</summary>
+    internal IReadOnlyList<double> Sigmas => KeypointSigmas ?? CocoKeypointSigmas;
+
     /// <summary>False: categories are ignored and every detection may match any ground truth of its image.</summary>
     public bool UseCats { get; init; } = true;
 
@@ -78,6 +103,7 @@ public sealed record CocoEvalOptions
         IouThresholds.SequenceEqual(CocoIouThresholds) && RecallThresholds.SequenceEqual(CocoRecallThresholds) && UseCats
         && (IouType == CocoIouType.Keypoints
             ? MaxDets.SequenceEqual(CocoKeypoints.MaxDets) && AreaRanges.SequenceEqual(CocoKeypoints.AreaRanges)
+              && Sigmas.SequenceEqual(CocoKeypointSigmas) && !KeypointAreaFromBox
             : MaxDets.SequenceEqual([1, 10, 100]) && AreaRanges.SequenceEqual(CocoAreaRanges));
 
     internal void Validate()
@@ -92,6 +118,11 @@ public sealed record CocoEvalOptions
         foreach (var m in MaxDets)
             if (m <= 0) throw new DynoInputException($"maxDets {m} must be positive");
         if (AreaRanges.Count == 0) throw new DynoInputException("at least one area range is needed");
+        if (BoundaryDilationRatio is { } br && (IouType != CocoIouType.Segm || !(br >= 0 && double.IsFinite(br))))
+            throw new DynoInputException(IouType != CocoIouType.Segm ? "Boundary IoU compares masks: it needs iou type segm" : $"dilation ratio {br} must be a finite number >= 0");
+        if (Sigmas.Count == 0) throw new DynoInputException("at least one keypoint sigma is needed");
+        foreach (var v in Sigmas)
+            if (!(v > 0 && double.IsFinite(v))) throw new DynoInputException($"keypoint sigma {v} must be a positive finite number");
         foreach (var a in AreaRanges)
             if (!(a.Min <= a.Max)) throw new DynoInputException($"area range '{a.Label}' has min {a.Min} > max {a.Max}");
     }

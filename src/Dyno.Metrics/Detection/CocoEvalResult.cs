@@ -42,8 +42,11 @@ public sealed record CocoCategoryResult
 /// <summary>The protocol that produced a result, recorded so the numbers describe themselves.</summary>
 public sealed record CocoProtocol
 {
-    /// <summary>"bbox" or "segm".</summary>
+    /// <summary>"bbox", "segm", "boundary" (Boundary IoU on masks) or "keypoints".</summary>
     public string IouType { get; init; } = "bbox";
+
+    /// <summary>The evaluation family when it is not plain COCO: "lvis" (federated, lvis-api); null (not written) for COCO.</summary>
+    public string? Name { get; init; }
 
     /// <summary>IoU thresholds in the order evaluated.</summary>
     public IReadOnlyList<double> IouThresholds { get; init; } = [];
@@ -56,6 +59,12 @@ public sealed record CocoProtocol
 
     /// <summary>Area ranges on the ground truth's 'area' (inclusive).</summary>
     public IReadOnlyList<AreaRange> AreaRanges { get; init; } = [];
+
+    /// <summary>Boundary IoU: the dilation ratio of the image diagonal; null otherwise.</summary>
+    public double? BoundaryDilationRatio { get; init; }
+
+    /// <summary>Keypoints: the per-keypoint OKS sigmas used (one per keypoint of the skeleton); null for boxes and masks.</summary>
+    public IReadOnlyList<double>? KeypointSigmas { get; init; }
 
     /// <summary>Whether detections only match ground truth of their own category.</summary>
     public bool UseCats { get; init; } = true;

@@ -42,6 +42,7 @@ public sealed class CocoEvalShard
     public static CocoEvalShard Evaluate(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions? options = null, int part = 0, int parts = 1)
     {
         if (parts < 1 || part < 0 || part >= parts) throw new DynoInputException($"part {part} of {parts} does not exist (parts are 0..{parts - 1})");
+        if (gt.HasStringImageIds) throw new InvalidDataException($"{gt.Source}: string image ids cannot be written to a shard (shards record integer image ids); evaluate without --shard");
         var n = gt.Images.Count;
         var include = new bool[n];
         var ids = new List<long>();

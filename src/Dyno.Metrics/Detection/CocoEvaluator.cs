@@ -57,7 +57,7 @@ public static class CocoEvaluator
         public required long[] ImageIds;
     }
 
-    internal static EvalState EvaluateImages(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, bool[]? includeImage = null)
+    internal static EvalState EvaluateImages(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, bool[]? includeImage = null, FederatedRules? federated = null)
     {
         options.Validate();
         var maxDets = options.MaxDets.Order().ToArray();
@@ -72,11 +72,18 @@ public static class CocoEvaluator
         // group by (category, image), ground truth in file order (useCats=false: category order, then file order)
         var gOrder = GroupOrder(gt.Cat, gt.Img, gt.Count, gt.Categories.Count, nImg, useCats, out var gStart);
         var dOrder = GroupOrder(dt.Cat, dt.Img, dt.Count, gt.Categories.Count, nImg, useCats, out var dStart);
+        if (federated is not null)
+        {
+            // LVIS: annotations and detections its rules leave out are removed before matching, as if absent
+            gOrder = FederatedRules.Without(gOrder, gStart, federated.GtDropped);
+            dOrder = FederatedRules.Without(dOrder, dStart, federated.DtDropped);
+        }
+        var unmatchedIgnored = federated?.DtNotExhaustive;
 
         // Ground-truth masks up front (each is used by one category; errors name the annotation). The
         // detections' masks are decoded per image inside the category loop, so no run-length copy of
         // every detection is kept (they were checked when the results were read).
-        Rle[]? gRle = null;
+        Rle[]? gRle = null, gBoundary = null;
         if (options.IouType == CocoIouType.Segm)
         {
             if (gt.Segm is null || dt.Segm is null) throw new ArgumentException("segm evaluation needs ground truth and detections loaded with their segmentation");
@@ -85,19 +92,32 @@ public static class CocoEvaluator
             {
                 var im = gt.Images[gt.Img[i]];
                 if (gt.Segm[i] is PolygonSegmentation && (im.Height <= 0 || im.Width <= 0))
-                    throw new InvalidDataException($"{gt.Source}: image {im.Id} has no positive width and height, needed to rasterise the polygons of annotation id {gt.AnnId[i]}");
+                    throw new InvalidDataException($"{gt.Source}: image {im.Label} has no positive width and height, needed to rasterise the polygons of annotation id {gt.AnnId[i]}");
                 try { gRle[i] = gt.Segm[i]!.ToRle(im.Height, im.Width); }
                 catch (Exception e) when (e is InvalidDataException or ArgumentException)
                 {
                     throw new InvalidDataException($"{gt.Source}: annotation id {gt.AnnId[i]}: {e.Message}");
                 }
             });
+            if (options.BoundaryDilationRatio is { } ratio)
+            {
+                // Boundary IoU: each ground-truth boundary once, with its image's dilation
+                var gB = new Rle[gt.Count];
+                Parallelism.For(0, gt.Count, i =>
+                {
+                    var r = gRle[i];
+                    gB[i] = new Rle(r.Height, r.Width, BoundaryIou.Boundary(r.Counts, r.Height, r.Width, BoundaryIou.Dilation(ratio, r.Height, r.Width)));
+                });
+                gBoundary = gB;
+            }
         }
+
+        if (options.IouType == CocoIouType.Keypoints) CheckKeypoints(gt, dt, options);
 
         var cats = new CategoryState[K];
         Parallelism.For(0, K, k =>
         {
-            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, A, T, includeImage);
+            cats[k] = EvaluateCategory(k, gt, dt, options, thr, maxDet, gOrder, gStart, dOrder, dStart, gRle, A, T, includeImage, unmatchedIgnored, gBoundary);
         });
         return new EvalState
         {
@@ -143,7 +163,7 @@ public static class CocoEvaluator
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CategoryState EvaluateCategory(int k, CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, double[] thr, int maxDet,
-        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, int A, int T, bool[]? includeImage)
+        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, int A, int T, bool[]? includeImage, bool[]? unmatchedIgnored, Rle[]? gBoundary = null)
     {
         int g0 = gStart[k], g1 = gStart[k + 1], d0 = dStart[k], d1 = dStart[k + 1];
         var AT = A * T;
@@ -166,12 +186,13 @@ public static class CocoEvaluator
         bool[] gIg = [], gMatched = [], gCrowd = [];
         var minThr = thrClamped.Min();
         MaskSet? dMasks = gRle is null ? null : new MaskSet(), gMasks = gRle is null ? null : new MaskSet();
+        MaskSet? dBound = gBoundary is null ? null : new MaskSet(), gBound = gBoundary is null ? null : new MaskSet();
         double[]? kpVars = null;
         if (options.IouType == CocoIouType.Keypoints)
         {
             if (gt.Keypoints is null || dt.Keypoints is null) throw new ArgumentException("keypoint evaluation needs ground truth and detections loaded with their keypoints");
             // pycocotools: vars = (sigmas * 2) ** 2
-            kpVars = CocoEvalOptions.CocoKeypointSigmas.Select(v => v * 2 * (v * 2)).ToArray();
+            kpVars = options.Sigmas.Select(v => v * 2 * (v * 2)).ToArray();
         }
 
         int gi = g0, di = d0;
@@ -213,9 +234,10 @@ public static class CocoEvaluator
                         try { dMasks.Add(dt.Segm![dSorted[d]]!, im.Height, im.Width); }
                         catch (Exception e) when (e is InvalidDataException or ArgumentException)
                         {
-                            throw new InvalidDataException($"{dt.Source}: detection on image {im.Id}: {e.Message}");
+                            throw new InvalidDataException($"{dt.Source}: detection on image {im.Label}: {e.Message}");
                         }
                     }
+                    if (gBoundary is not null) AddBoundaries(gBound!, dBound!, gBoundary, gOrder, gs, G, dt, dSorted, D, im, options.BoundaryDilationRatio!.Value);
                 }
                 for (var d = 0; d < D; d++)
                 {
@@ -224,10 +246,15 @@ public static class CocoEvaluator
                     {
                         var gj = gOrder[gs + g];
                         ious[d * G + g] = kpVars is not null
-                            ? Oks(dt.Keypoints![di2], gt.Keypoints![gj], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Area[gj], kpVars)
+                            ? Oks(dt.Keypoints![di2], gt.Keypoints![gj], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj],
+                                // CrowdPose: tmparea = bbox[3] * bbox[2] * 0.53
+                                options.KeypointAreaFromBox ? gt.H[gj] * gt.W[gj] * 0.53 : gt.Area[gj], kpVars)
                             : gRle is null
                                 ? BoxIouCoco(dt.X[di2], dt.Y[di2], dt.W[di2], dt.H[di2], gt.X[gj], gt.Y[gj], gt.W[gj], gt.H[gj], gt.Crowd[gj])
-                                : MaskSet.Iou(dMasks!, d, gMasks!, g, gt.Crowd[gj]);
+                                : gBoundary is null || gt.Crowd[gj]
+                                    ? MaskSet.Iou(dMasks!, d, gMasks!, g, gt.Crowd[gj])
+                                    // boundary-iou-api: np.minimum(mask IoU, boundary IoU) for non-crowd ground truth
+                                    : Math.Min(MaskSet.Iou(dMasks!, d, gMasks!, g, false), MaskSet.Iou(dBound!, d, gBound!, g, false));
                     }
                 }
             }
@@ -246,9 +273,10 @@ public static class CocoEvaluator
                 for (var d = 0; d < D; d++)
                 {
                     var dArea = dt.Area[dSorted[d]];
+                    var never = unmatchedIgnored is not null && unmatchedIgnored[dSorted[d]];
                     for (var a = 0; a < A; a++)
                     {
-                        var v = dArea < areaLo[a] || dArea > areaHi[a] ? Ignored : FalsePositive;
+                        var v = never || dArea < areaLo[a] || dArea > areaHi[a] ? Ignored : FalsePositive;
                         for (var t = 0; t < T; t++) st.Status[(a * T + t) * cap + baseIdx + d] = v;
                     }
                 }
@@ -296,7 +324,7 @@ public static class CocoEvaluator
                 {
                     if (candStart[d] != candStart[d + 1]) continue;
                     var dArea = dt.Area[dSorted[d]];
-                    var v = dArea < lo || dArea > hi ? Ignored : FalsePositive;
+                    var v = dArea < lo || dArea > hi || (unmatchedIgnored is not null && unmatchedIgnored[dSorted[d]]) ? Ignored : FalsePositive;
                     for (var t = 0; t < T; t++) st.Status[(a * T + t) * cap + baseIdx + d] = v;
                 }
 
@@ -322,7 +350,8 @@ public static class CocoEvaluator
                             m = g;
                         }
                         var dArea = dt.Area[dSorted[d]];
-                        var outside = dArea < lo || dArea > hi;
+                        // unmatched detections outside the range (LVIS: also of a not-exhaustively annotated category) are ignored
+                        var outside = dArea < lo || dArea > hi || (unmatchedIgnored is not null && unmatchedIgnored[dSorted[d]]);
                         byte status;
                         if (m == -1) status = outside ? Ignored : FalsePositive;
                         else
@@ -340,6 +369,39 @@ public static class CocoEvaluator
             st.Count += D;
         }
         return st;
+    }
+
+    /// <summary>Boundary IoU: the boundaries of one image's ground truth (precomputed) and kept detections, in the order of the mask sets.</summary>
+    private static void AddBoundaries(MaskSet gBound, MaskSet dBound, Rle[] gBoundary, int[] gOrder, int gs, int G, CocoDetections dt, int[] dSorted, int D, CocoImage im, double ratio)
+    {
+        gBound.Clear();
+        dBound.Clear();
+        for (var g = 0; g < G; g++)
+        {
+            var r = gBoundary[gOrder[gs + g]];
+            gBound.Add(r.Counts, r.Height, r.Width);
+        }
+        for (var d = 0; d < D; d++)
+        {
+            var r = dt.Segm![dSorted[d]]!.ToRle(im.Height, im.Width);
+            dBound.Add(BoundaryIou.Boundary(r.Counts, r.Height, r.Width, BoundaryIou.Dilation(ratio, r.Height, r.Width)), r.Height, r.Width);
+        }
+    }
+
+    /// <summary>The skeleton of the files must be the one of the sigmas; the area field is needed unless the OKS scale comes from the box.</summary>
+    private static void CheckKeypoints(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options)
+    {
+        if (gt.Keypoints is null || dt.Keypoints is null) throw new ArgumentException("keypoint evaluation needs ground truth and detections loaded with their keypoints");
+        var k = options.Sigmas.Count;
+        var named = options.KeypointSigmas is null ? "COCO's 17 sigmas" : $"the {k} sigmas given";
+        for (var i = 0; i < gt.Count; i++)
+            if (gt.Keypoints[i].Length != 3 * k)
+                throw new InvalidDataException($"{gt.Source}: annotation id {gt.AnnId[i]}: {gt.Keypoints[i].Length / 3} keypoints, but {named} are for {k} (use --kpt-sigmas FILE or a preset such as crowdpose)");
+        for (var i = 0; i < dt.Count; i++)
+            if (dt.Keypoints[i].Length != 3 * k)
+                throw new InvalidDataException($"{dt.Source}: a detection on image {gt.Images[dt.Img[i]].Label}: {dt.Keypoints[i].Length / 3} keypoints, but {named} are for {k}");
+        if (gt.AreaMissingAt is { } where && !options.KeypointAreaFromBox)
+            throw new InvalidDataException($"{gt.Source}: {where}: no finite 'area' (OKS is scaled by the ground truth's 'area'; CrowdPose files without it: --protocol crowdpose)");
     }
 
     /// <summary>
@@ -543,11 +605,14 @@ public static class CocoEvaluator
             ApPerIouThreshold = perIou,
             Protocol = new CocoProtocol
             {
-                IouType = o.IouType switch { CocoIouType.Segm => "segm", CocoIouType.Keypoints => "keypoints", _ => "bbox" },
+                IouType = o.IouType switch { CocoIouType.Segm => o.BoundaryDilationRatio is null ? "segm" : "boundary", CocoIouType.Keypoints => "keypoints", _ => "bbox" },
+                BoundaryDilationRatio = o.BoundaryDilationRatio,
+                Reference = o.BoundaryDilationRatio is null ? new CocoProtocol().Reference : "boundary-iou-api COCOeval(iouType='boundary') (pycocotools' evaluation on min(mask IoU, boundary IoU))",
                 IouThresholds = thr,
                 RecallPoints = R,
                 MaxDets = maxDets,
                 AreaRanges = o.AreaRanges,
+                KeypointSigmas = o.IouType == CocoIouType.Keypoints ? o.Sigmas.ToArray() : null,
                 UseCats = o.UseCats,
                 CocoDefault = o.IsCocoDefault,
             },

@@ -8,7 +8,17 @@ namespace Dyno.Metrics.Detection;
 using Segmentation = Dyno.Metrics.Masks.Segmentation;
 
 /// <summary>An image of a COCO ground-truth file.</summary>
-public readonly record struct CocoImage(long Id, int Width, int Height);
+public readonly record struct CocoImage(long Id, int Width, int Height)
+{
+    /// <summary>
+    /// The id as written when it is a string (Ultralytics writes file stems); <see cref="Id"/> is then the
+    /// image's position in Python's sorted order of the ids. Null for integer ids.
+    /// </summary>
+    public string? StringId { get; init; }
+
+    /// <summary>The id as it appears in the file: the integer, or the string in JSON quotes.</summary>
+    public string Label => StringId is null ? Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : JsonSerializer.Serialize(StringId);
+}
 
 /// <summary>A category of a COCO ground-truth file.</summary>
 public sealed record CocoCategory(long Id, string Name);
@@ -45,6 +55,23 @@ public sealed class CocoGroundTruth
     internal Segmentation?[]? Segm;
     internal Dictionary<long, int> ImageIndex = [];
     internal Dictionary<long, int> CategoryIndex = [];
+    internal Dictionary<string, int>? ImageNameIndex;         // string image id → index (string-id files only; ImageIndex is then empty)
+
+    /// <summary>True when the image ids are strings (then sorted as Python sorts strings).</summary>
+    public bool HasStringImageIds => ImageNameIndex is not null;
+    internal Dictionary<long, LvisImageLabels>? LvisImages;  // image id → LVIS labels, images that have them
+    internal Dictionary<long, string>? CategoryFrequency;     // category id → LVIS 'frequency' as written
+    internal Dictionary<long, double>? CrowdIndex;            // image id → CrowdPose 'crowdIndex'
+    internal string? AreaMissingAt;                           // keypoints: the first annotation without 'area' (read as 0)
+
+    /// <summary>A copy in which no annotation is crowd (LVIS has no crowd: lvis-api passes iscrowd = 0 for every pair).</summary>
+    internal CocoGroundTruth WithoutCrowd()
+    {
+        var c = (CocoGroundTruth)MemberwiseClone();
+        c.Crowd = new bool[Count];
+        c.CrowdCount = 0;
+        return c;
+    }
 
     /// <summary>Reads a COCO ground-truth file; masks or keypoints are kept only when <paramref name="iouType"/> needs them.</summary>
     public static CocoGroundTruth Load(string path, CocoIouType iouType = CocoIouType.Bbox) =>
@@ -69,8 +96,8 @@ public sealed class CocoGroundTruth
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
                 // A repeated key: the last one wins, as in Python's json (and so pycocotools), never a merge.
-                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; images.Clear(); ReadImages(ref reader, source, images); }
-                else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); cats.Clear(); ReadCategories(ref reader, source, cats); }
+                if (reader.ValueTextEquals("images"u8)) { reader.Read(); sawImages = true; images.Clear(); gt.LvisImages = null; gt.CrowdIndex = null; ReadImages(ref reader, source, images, ref gt.LvisImages, ref gt.CrowdIndex); }
+                else if (reader.ValueTextEquals("categories"u8)) { reader.Read(); cats.Clear(); gt.CategoryFrequency = null; ReadCategories(ref reader, source, cats, ref gt.CategoryFrequency); }
                 else if (reader.ValueTextEquals("annotations"u8))
                 {
                     reader.Read();
@@ -94,10 +121,31 @@ public sealed class CocoGroundTruth
         if (!sawImages) throw JsonInput.Bad(source, "top level", "no 'images' list");
         if (!sawAnns) throw JsonInput.Bad(source, "top level", "no 'annotations' list (is this a results file? pass it as --dt)");
 
-        images.Sort((a, b) => a.Id.CompareTo(b.Id));
-        for (var i = 0; i < images.Count; i++)
+        var named = images.Count(i => i.StringId is not null);
+        if (named > 0)
         {
-            if (!gt.ImageIndex.TryAdd(images[i].Id, i)) throw JsonInput.Bad(source, $"images (id {images[i].Id})", "duplicate image id");
+            // pycocotools evaluates sorted(getImgIds()): strings sort by code point; Python 3 cannot order a mix
+            if (named < images.Count)
+            {
+                var s = images.First(i => i.StringId is not null);
+                var n = images.First(i => i.StringId is null);
+                throw JsonInput.Bad(source, "images", $"image ids mix strings ({s.Label}) and integers ({n.Id}): pycocotools evaluates sorted(getImgIds()), which Python 3 cannot order (TypeError); use one type");
+            }
+            images.Sort((a, b) => PythonStringOrder(a.StringId!, b.StringId!));
+            gt.ImageNameIndex = new Dictionary<string, int>(images.Count, StringComparer.Ordinal);
+            for (var i = 0; i < images.Count; i++)
+            {
+                if (!gt.ImageNameIndex.TryAdd(images[i].StringId!, i)) throw JsonInput.Bad(source, $"images (id {images[i].Label})", "duplicate image id");
+                images[i] = images[i] with { Id = i };
+            }
+        }
+        else
+        {
+            images.Sort((a, b) => a.Id.CompareTo(b.Id));
+            for (var i = 0; i < images.Count; i++)
+            {
+                if (!gt.ImageIndex.TryAdd(images[i].Id, i)) throw JsonInput.Bad(source, $"images (id {images[i].Id})", "duplicate image id");
+            }
         }
         cats.Sort((a, b) => a.Id.CompareTo(b.Id));
         for (var i = 0; i < cats.Count; i++)
@@ -110,7 +158,29 @@ public sealed class CocoGroundTruth
         return gt;
     }
 
-    private static void ReadImages(ref Utf8JsonReader r, string source, List<CocoImage> images)
+    /// <summary>Python's string order: by Unicode code point (UTF-16 ordinal order differs for characters above U+FFFF).</summary>
+    internal static int PythonStringOrder(string a, string b)
+    {
+        int i = 0, j = 0;
+        while (i < a.Length && j < b.Length)
+        {
+            var ca = CodePoint(a, i, out var la);
+            var cb = CodePoint(b, j, out var lb);
+            if (ca != cb) return ca.CompareTo(cb);
+            i += la;
+            j += lb;
+        }
+        return (a.Length - i).CompareTo(b.Length - j);
+
+        static int CodePoint(string s, int k, out int len)
+        {
+            if (char.IsHighSurrogate(s[k]) && k + 1 < s.Length && char.IsLowSurrogate(s[k + 1])) { len = 2; return char.ConvertToUtf32(s[k], s[k + 1]); }
+            len = 1;
+            return s[k];
+        }
+    }
+
+    private static void ReadImages(ref Utf8JsonReader r, string source, List<CocoImage> images, ref Dictionary<long, LvisImageLabels>? lvis, ref Dictionary<long, double>? crowdIndex)
     {
         if (r.TokenType != JsonTokenType.StartArray) throw JsonInput.Bad(source, "images", $"is {JsonInput.Describe(r.TokenType)}, expected a list");
         var index = 0;
@@ -120,15 +190,37 @@ public sealed class CocoGroundTruth
             long id = 0;
             var hasId = false;
             int w = 0, h = 0;
+            long[]? neg = null, notExhaustive = null;
+            var crowd = double.NaN;
+            string? strId = null;
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
-                if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "'id' is not an integer"); }
+                if (r.ValueTextEquals("id"u8))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.String) { strId = r.GetString()!; hasId = true; }
+                    else { strId = null; hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "'id' is neither an integer nor a string"); }
+                }
+                // LVIS v1's federated labels (read always, used by --protocol lvis)
+                else if (r.ValueTextEquals("neg_category_ids"u8)) { r.Read(); neg = LvisEvaluator.ReadIdList(ref r) ?? throw JsonInput.Bad(source, $"images[{index}]", "'neg_category_ids' is not a list of integer category ids"); }
+                else if (r.ValueTextEquals("crowdIndex"u8)) { r.Read(); crowd = JsonInput.Number(ref r); if (double.IsNaN(crowd)) throw JsonInput.Bad(source, $"images[{index}]", "'crowdIndex' is not a finite number"); }
+                else if (r.ValueTextEquals("not_exhaustive_category_ids"u8)) { r.Read(); notExhaustive = LvisEvaluator.ReadIdList(ref r) ?? throw JsonInput.Bad(source, $"images[{index}]", "'not_exhaustive_category_ids' is not a list of integer category ids"); }
                 else if (r.ValueTextEquals("width"u8)) { r.Read(); w = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; SkipContainer(ref r); }
                 else if (r.ValueTextEquals("height"u8)) { r.Read(); h = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v) ? v : 0; SkipContainer(ref r); }
                 else { r.Read(); JsonInput.SkipValue(ref r); }
             }
             if (!hasId) throw JsonInput.Bad(source, $"images[{index}]", "no 'id'");
-            images.Add(new CocoImage(id, w, h));
+            if (strId is not null)
+            {
+                // string ids: LVIS and CrowdPose labels are integer-id features
+                images.Add(new CocoImage(0, w, h) { StringId = strId });
+            }
+            else
+            {
+                images.Add(new CocoImage(id, w, h));
+                if (neg is not null || notExhaustive is not null) (lvis ??= [])[id] = new LvisImageLabels(neg, notExhaustive);
+                if (!double.IsNaN(crowd)) (crowdIndex ??= [])[id] = crowd;
+            }
             index++;
         }
     }
@@ -139,7 +231,7 @@ public sealed class CocoGroundTruth
         if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r);
     }
 
-    private static void ReadCategories(ref Utf8JsonReader r, string source, List<CocoCategory> cats)
+    private static void ReadCategories(ref Utf8JsonReader r, string source, List<CocoCategory> cats, ref Dictionary<long, string>? frequency)
     {
         if (r.TokenType != JsonTokenType.StartArray) throw JsonInput.Bad(source, "categories", $"is {JsonInput.Describe(r.TokenType)}, expected a list");
         var index = 0;
@@ -149,14 +241,17 @@ public sealed class CocoGroundTruth
             long id = 0;
             var hasId = false;
             var name = "";
+            string? freq = null;
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
                 if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"categories[{index}]", "'id' is not an integer"); }
+                else if (r.ValueTextEquals("frequency"u8)) { r.Read(); freq = r.TokenType == JsonTokenType.String ? r.GetString() ?? "" : JsonInput.Describe(r.TokenType); SkipContainer(ref r); }
                 else if (r.ValueTextEquals("name"u8)) { r.Read(); name = r.TokenType == JsonTokenType.String ? r.GetString() ?? "" : ""; if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) JsonInput.SkipValue(ref r); }
                 else { r.Read(); JsonInput.SkipValue(ref r); }
             }
             if (!hasId) throw JsonInput.Bad(source, $"categories[{index}]", "no 'id'");
             cats.Add(new CocoCategory(id, name));
+            if (freq is not null) (frequency ??= [])[id] = freq;
             index++;
         }
     }
@@ -169,6 +264,8 @@ public sealed class CocoGroundTruth
         private readonly List<double> _x = [], _y = [], _w = [], _h = [], _area = [];
         private readonly List<bool> _crowd = [], _hasBox = [];
         private readonly List<Segmentation?> _segm = [];
+        private readonly List<string?> _imgName = [];
+        private string? _areaMissingAt;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void ReadAll(ref Utf8JsonReader r, string source)
@@ -186,10 +283,16 @@ public sealed class CocoGroundTruth
                 var sawSegm = false;
                 double[]? kp = null;
                 var numKp = -1;
+                string? imgName = null;
                 while (r.Read() && r.TokenType != JsonTokenType.EndObject)
                 {
                     if (r.ValueTextEquals("id"u8)) { r.Read(); hasId = JsonInput.TryId(ref r, out id); if (!hasId) throw JsonInput.Bad(source, $"annotations[{index}]", "'id' is not an integer"); }
-                    else if (r.ValueTextEquals("image_id"u8)) { r.Read(); hasImg = JsonInput.TryId(ref r, out img); if (!hasImg) throw JsonInput.Bad(source, $"annotations[{index}]", "'image_id' is not an integer"); }
+                    else if (r.ValueTextEquals("image_id"u8))
+                    {
+                        r.Read();
+                        if (r.TokenType == JsonTokenType.String) { imgName = r.GetString()!; hasImg = true; }
+                        else { imgName = null; hasImg = JsonInput.TryId(ref r, out img); if (!hasImg) throw JsonInput.Bad(source, $"annotations[{index}]", "'image_id' is neither an integer nor a string"); }
+                    }
                     else if (r.ValueTextEquals("category_id"u8)) { r.Read(); hasCat = JsonInput.TryId(ref r, out cat); if (!hasCat) throw JsonInput.Bad(source, $"annotations[{index}]", "'category_id' is not an integer"); }
                     else if (r.ValueTextEquals("bbox"u8))
                     {
@@ -224,6 +327,13 @@ public sealed class CocoGroundTruth
                 if (!hasImg) throw JsonInput.Bad(source, where(), "no 'image_id'");
                 if (!hasCat) throw JsonInput.Bad(source, where(), "no 'category_id'");
                 if (!hasBox && !withSegmentation) throw JsonInput.Bad(source, where(), "no 'bbox' (pycocotools reads every ground-truth box for bbox and keypoints evaluation)");
+                if (double.IsNaN(area) && withKeypoints)
+                {
+                    // CrowdPose files have no 'area': CrowdPose's OKS uses the box instead and faster-coco-eval reads
+                    // a missing area as 0; any other keypoint protocol refuses the file when it evaluates
+                    _areaMissingAt ??= where();
+                    area = 0;
+                }
                 if (double.IsNaN(area)) throw JsonInput.Bad(source, where(), "no finite 'area' (COCO's area ranges use the ground truth's 'area' field)");
                 if (area < 0) throw JsonInput.Bad(source, where(), $"negative 'area' {area}");
                 if (hasBox && (w < 0 || h < 0)) throw JsonInput.Bad(source, where(), $"negative box size (width {w}, height {h})");
@@ -232,14 +342,17 @@ public sealed class CocoGroundTruth
                     if (segmError is not null) throw JsonInput.Bad(source, where(), segmError);
                     if (!sawSegm) throw JsonInput.Bad(source, where(), "no 'segmentation' (needed for --iou-type segm)");
                 }
-                _id.Add(id); _img.Add(img); _cat.Add(cat);
+                _id.Add(id); _img.Add(img); _cat.Add(cat); _imgName.Add(imgName);
                 _x.Add(x); _y.Add(y); _w.Add(w); _h.Add(h); _area.Add(area);
                 _crowd.Add(crowd); _hasBox.Add(hasBox);
                 if (withSegmentation) _segm.Add(segm);
                 if (withKeypoints)
                 {
-                    if (kp is null || kp.Length != 3 * CocoEvalOptions.CocoKeypointSigmas.Count)
-                        throw JsonInput.Bad(source, where(), $"'keypoints' must hold {3 * CocoEvalOptions.CocoKeypointSigmas.Count} numbers (x, y, visibility for COCO's 17 keypoints)");
+                    // any skeleton: x, y, visibility per keypoint, the same count on every annotation (checked against the sigmas when evaluating)
+                    if (kp is null || kp.Length == 0 || kp.Length % 3 != 0)
+                        throw JsonInput.Bad(source, where(), $"'keypoints' must hold x, y, visibility per keypoint (a positive multiple of 3 numbers, got {kp?.Length ?? 0})");
+                    if (_kp.Count > 0 && kp.Length != _kp[0].Length)
+                        throw JsonInput.Bad(source, where(), $"'keypoints' holds {kp.Length / 3} keypoints, the first annotation {_kp[0].Length / 3}");
                     if (numKp < 0) for (var j = 2; j < kp.Length; j += 3) if (kp[j] > 0) numKp = Math.Max(numKp, 0) + 1;
                     _kp.Add(kp);
                     _numKp.Add(Math.Max(numKp, 0));
@@ -289,7 +402,11 @@ public sealed class CocoGroundTruth
             for (var i = 0; i < n; i++)
             {
                 if (!seen.Add(_id[i])) throw JsonInput.Bad(source, $"annotations[{i}] (id {_id[i]})", "duplicate annotation id (pycocotools would silently evaluate another annotation in its place)");
-                if (!gt.ImageIndex.TryGetValue(_img[i], out gt.Img[i])) throw JsonInput.Bad(source, $"annotations[{i}] (id {_id[i]})", $"image_id {_img[i]} is not in 'images'");
+                // ids match as in Python dicts: equal values of the same type (the string "1" is not the integer 1)
+                if (_imgName[i] is { } name
+                        ? gt.ImageNameIndex is null || !gt.ImageNameIndex.TryGetValue(name, out gt.Img[i])
+                        : !gt.ImageIndex.TryGetValue(_img[i], out gt.Img[i]))
+                    throw JsonInput.Bad(source, $"annotations[{i}] (id {_id[i]})", $"image_id {(_imgName[i] is { } nm ? JsonSerializer.Serialize(nm) : _img[i].ToString(System.Globalization.CultureInfo.InvariantCulture))} is not in 'images'");
                 if (!gt.CategoryIndex.TryGetValue(_cat[i], out gt.Cat[i])) throw JsonInput.Bad(source, $"annotations[{i}] (id {_id[i]})", $"category_id {_cat[i]} is not in 'categories'");
             }
             gt.X = _x.ToArray(); gt.Y = _y.ToArray(); gt.W = _w.ToArray(); gt.H = _h.ToArray(); gt.Area = _area.ToArray();
@@ -297,7 +414,7 @@ public sealed class CocoGroundTruth
             gt.CrowdCount = gt.Crowd.Count(c => c);
             gt.HasBox = _hasBox.ToArray();
             if (withSegmentation) gt.Segm = _segm.ToArray();
-            if (withKeypoints) { gt.Keypoints = _kp.ToArray(); gt.NumKeypoints = _numKp.ToArray(); }
+            if (withKeypoints) { gt.Keypoints = _kp.ToArray(); gt.NumKeypoints = _numKp.ToArray(); gt.AreaMissingAt = _areaMissingAt; }
         }
     }
 
