@@ -24,7 +24,7 @@ public static class ValCommand
         var task = new Option<string?>("--task") { Description = "det, cls or seg; default: from the data layout and the model's outputs (or its Ultralytics 'task' metadata)." };
         var images = new Option<DirectoryInfo?>("--images") { Description = "Images folder for COCO JSON data (file_name is relative to it), or the seg images folder." };
         var masks = new Option<DirectoryInfo?>("--masks") { Description = "Seg: label-map folder (default DATA/masks)." };
-        var names = new Option<FileInfo?>("--names") { Description = "Cls: class names in model index order, one per line (default: sorted folder names)." };
+        var names = new Option<FileInfo?>("--names") { Description = "Cls: class names in model index order, one per line or an Ultralytics data.yaml (default: sorted folder names)." };
         var split = new Option<string>("--split") { Description = "Split key of the data YAML.", DefaultValueFactory = _ => "val" };
         var imgsz = new Option<string?>("--imgsz") { Description = "Input size S or WxH (default: the model's fixed input size)." };
         var preprocess = new Option<string?>("--preprocess") { Description = "letterbox (Ultralytics val), resize (stretch to the input size) or crop (shorter side to size/--crop-fraction, centre crop). Default: letterbox for det, resize for cls and seg." };
