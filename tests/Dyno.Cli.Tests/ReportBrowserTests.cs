@@ -15,7 +15,7 @@ public class ReportBrowserTests
     {
         var dir = Directory.CreateTempSubdirectory("dyno-demo").FullName;
         var html = Path.Combine(dir, "demo.html");
-        var (code, stdout, stderr) = DynoProcess.Run("demo", "--bench-seconds", "1", "--out", html);
+        var (code, stdout, stderr) = DynoProcess.Run("demo", "--bench-seconds", "1", "--html", html);
         Assert.True(code == 0, stderr);
         Assert.Contains("COCO bbox AP", stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(html));
@@ -29,7 +29,7 @@ public class ReportBrowserTests
         var a = Path.Combine(dir, "r18.json");
         var b = Path.Combine(dir, "fit.json");
         Assert.Equal(0, DynoProcess.Run("profile", "--example", "resnet18", "--hardware", "a100", "--precision", "fp16", "--format", "json", "--out", a).Code);
-        Assert.Equal(0, DynoProcess.Run("fit", "--example", "resnet18", "--device", "raspberry-pi-5", "--format", "json", "--out", b).Code);
+        Assert.Equal(0, DynoProcess.Run("fit", "--example", "resnet18", "--hardware", "raspberry-pi-5", "--format", "json", "--out", b).Code);
         var html = Path.Combine(dir, "report.html");
         var md = Path.Combine(dir, "report.md");
         var (code, _, stderr) = DynoProcess.Run("report", a, b, "--out", html, "--md", md);
