@@ -115,13 +115,9 @@ public static class BenchCommand
                 SaveModelPath = parse.GetValue(saveModel)?.FullName, InputPool = parse.GetValue(pool),
             };
             var quiet = parse.GetValue(common.Quiet);
-            var calibration = MachineCalibration.LoadCached();
-            if (calibration is null && !parse.GetValue(noCalibration))
-            {
-                if (!quiet) Console.Error.WriteLine("dyno: no cached machine calibration: measuring the roofs once (quick; run 'dyno calibrate' for the full one)");
-                calibration = MachineCalibration.Run(quick: true);
-                MachineCalibration.Save(calibration);
-            }
+            var calibration = parse.GetValue(noCalibration)
+                ? MachineCalibration.LoadCached()
+                : MachineCalibration.LoadOrMeasure(quiet ? null : s => Console.Error.WriteLine("dyno: " + s));
             var result = OrtErrors.Translate(modelName, () => WithProgress(quiet, p => InferenceBenchmark.Run(source, options, calibration, p)));
             if (parse.GetValue(tPreset) is not null || parse.GetValue(tConfig) is not null)
                 result = result with { Utilization = result.Utilization with { Mfu = Mfu(result, parse.GetValue(tPreset), parse.GetValue(tConfig), parse.GetValue(tSeq), device, devicePrecision) } };

@@ -46,13 +46,9 @@ public sealed class BenchGenerate
             WarmupGenerations = parse.GetValue(Warmup), Seed = session.Seed,
         };
         if (options.WarmupGenerations < 1) throw new UsageException("--warmup-generations must be at least 1");
-        var calibration = MachineCalibration.LoadCached();
-        if (calibration is null && !noCalibration)
-        {
-            if (!quiet) Console.Error.WriteLine("dyno: no cached machine calibration: measuring the roofs once (quick; run 'dyno calibrate' for the full one)");
-            calibration = MachineCalibration.Run(quick: true);
-            MachineCalibration.Save(calibration);
-        }
+        var calibration = noCalibration
+            ? MachineCalibration.LoadCached()
+            : MachineCalibration.LoadOrMeasure(quiet ? null : s => Console.Error.WriteLine("dyno: " + s));
         var result = withProgress(p => GenerationBenchmark.Run(model.FullName, options, calibration, p));
         if (!quiet)
             foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);
