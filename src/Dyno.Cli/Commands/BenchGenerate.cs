@@ -14,9 +14,9 @@ public sealed class BenchGenerate
 {
     public Option<bool> Generate { get; } = new("--generate") { Description = "Measure greedy token generation of a decoder-only model with a KV cache (Optimum/onnxruntime-genai layout; MODEL may be its directory): TTFT, TPOT, ITL, tokens/s, and the dyno llm roofline prediction." };
     public Option<FileInfo?> Prompts { get; } = new("--prompts") { Description = "--generate: a JSON list of token-id lists (unpadded) forming one batch, left-padded by Dyno; default: random prompts of --prompt-len and --batch." };
-    public Option<string> PromptLen { get; } = new("--prompt-len") { Description = "--generate: prompt lengths to sweep, e.g. 32,128 (default 128).", DefaultValueFactory = _ => "128" };
-    public Option<string> GenLen { get; } = new("--gen-len") { Description = "--generate: tokens to generate per prompt, a list to sweep (default 128).", DefaultValueFactory = _ => "128" };
-    public Option<int> Warmup { get; } = new("--warmup-generations") { Description = "--generate: untimed generations per point before the timed ones (default 1).", DefaultValueFactory = _ => 1 };
+    public Option<string> PromptLen { get; } = new("--prompt-len") { Description = "--generate: prompt lengths to sweep, e.g. 32,128.", DefaultValueFactory = _ => "128" };
+    public Option<string> GenLen { get; } = new("--gen-len") { Description = "--generate: tokens to generate per prompt, a list to sweep.", DefaultValueFactory = _ => "128" };
+    public Option<int> Warmup { get; } = new("--warmup-generations") { Description = "--generate: untimed generations per point before the timed ones.", DefaultValueFactory = _ => 1 };
 
     public void AddTo(Command cmd)
     {

@@ -42,7 +42,7 @@ public static class EvalDetCommand
         var names = new Option<FileInfo?>("--names") { Description = "yolo: class names: an Ultralytics data.yaml ('names' list or map; its 'val' images give the image sizes when --images is not given) or a text file, one name per line in class-index order." };
         var confusion = new Option<bool>("--confusion") { Description = "Also report a detection confusion matrix with background (score >= 0.25, IoU > 0.45, Ultralytics-style); bbox only." };
         var split = new Option<string?>("--split") { Description = "Open-vocabulary split: BASE.txt,NOVEL.txt (one category name or id per line); adds AP_base, AP_novel and their harmonic mean." };
-        var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
+        var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (false = class-agnostic).", DefaultValueFactory = _ => true };
 
         var cmd = new Command("det", "COCO detection evaluation (AP, AR, per category), exactly equal to pycocotools COCOeval.");
         cmd.Options.Add(gtOpt);

@@ -42,7 +42,7 @@ public static class ValCommand
         var reduceZero = new Option<bool>("--reduce-zero-label") { Description = "Seg: ground truth 0 is ignored and v becomes v-1 (ADE20K)." };
         var batch = new Option<int>("--batch") { Description = "Images per inference (> 1 needs a dynamic batch axis).", DefaultValueFactory = _ => 1 };
         var workers = new Option<int>("--workers") { Description = "Threads decoding and preprocessing ahead of inference (default: cores - 1, at least 1)." };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = its default: all cores).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = all cores, ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
         var interOp = new Option<int>("--inter-op-threads") { Description = "ONNX Runtime inter-op threads (0 = its default).", DefaultValueFactory = _ => 0 };
         var graphOpt = new Option<string>("--graph-optimization") { Description = "disable, basic, extended or all.", DefaultValueFactory = _ => "all" };
         var save = new Option<string?>("--save-predictions") { Description = "Write predictions: det FILE.json (COCO results) or DIR (YOLO txt with confidences); cls FILE.csv (label,score_0..); seg DIR (PNG label maps)." };

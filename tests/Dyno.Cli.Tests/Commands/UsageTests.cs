@@ -38,3 +38,21 @@ public class UsageTests
         Assert.Equal(1, Infrastructure.Suggestions.Distance("eavl", "eval"));
     }
 }
+
+/// <summary>Help states each default once: options with a default value do not repeat it in their description.</summary>
+public class HelpDefaultsTests
+{
+    private static IEnumerable<System.CommandLine.Command> All(System.CommandLine.Command c) => c.Subcommands.SelectMany(All).Prepend(c);
+
+    [Fact]
+    public void No_option_with_a_default_value_states_it_again()
+    {
+        var twice = new List<string>();
+        foreach (var command in All(Program.BuildRoot()))
+            foreach (var o in command.Options)
+                if (o.HasDefaultValue && o.Description is { } d
+                    && System.Text.RegularExpressions.Regex.IsMatch(d, @"\(default\b|\bdefault[ :]+[\w.,-]+\)|\bDefault\s", System.Text.RegularExpressions.RegexOptions.None))
+                    twice.Add($"{command.Name} {o.Name}: {d}");
+        Assert.True(twice.Count == 0, string.Join("\n", twice));
+    }
+}
