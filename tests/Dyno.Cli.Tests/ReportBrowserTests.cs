@@ -57,12 +57,12 @@ public class ReportBrowserTests
         var cm = doc.RootElement.GetProperty("confusion_matrix");
         var labels = cm.GetProperty("labels").EnumerateArray().Select(e => e.GetString()!).ToList();
         var rows = cm.GetProperty("counts").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt64()).ToArray()).ToArray();
-        Assert.Equal(81, labels.Count);
+        Assert.Equal(81, labels.Count); // counts[predicted][actual], the last index background (docs/detection.md)
         var counts = new long[rows.Length, rows.Length];
         for (var i = 0; i < rows.Length; i++) for (var j = 0; j < rows.Length; j++) counts[i, j] = rows[i][j];
         var page = new Dyno.Reports.Documents.ReportDocument { Title = "Detection confusion matrix, 80 COCO classes" };
         var section = new Dyno.Reports.Documents.ReportSection { Title = "eval det --confusion", Kind = "eval-det" };
-        section.Figures.Add(new("confusion80", "Detection confusion matrix", Dyno.Reports.Charts.Charts.ConfusionMatrix("Detection confusion matrix (80 classes + background)", counts, labels, "predicted", "ground truth"), "Counts per cell in the tooltips; colour = share of the row."));
+        section.Figures.Add(new("confusion80", "Detection confusion matrix", Dyno.Reports.Charts.Charts.ConfusionMatrix("Detection confusion matrix (80 classes + background)", counts, labels, "predicted", "ground truth", predictedRows: true), "Counts per cell in the tooltips; colour = share of the row."));
         var small = new long[5, 5];
         for (var i = 0; i < 5; i++) for (var j = 0; j < 5; j++) small[i, j] = i == j ? 40 + 7 * i : (i + 2 * j) % 4;
         section.Figures.Add(new("confusion5", "Classification confusion matrix", Dyno.Reports.Charts.Charts.ConfusionMatrix("Confusion matrix (5 classes)", small, ["cat", "dog", "bird", "fish", "horse"]), "Counts written in the cells (up to 30 classes)."));

@@ -186,12 +186,26 @@ public static class Charts
         MatrixSvg(title, values, rowLabels, colLabels, xLabel, yLabel, v => Num(v), width);
 
     /// <summary>
-    /// A confusion matrix of counts (rows: true class, columns: predicted), for <c>eval det --confusion</c> (with its
-    /// background row and column) and <c>eval cls</c>: cells coloured by the share of their row, counts written in the cells
-    /// up to 30 classes, and a tooltip on every cell with the count and the row share.
+    /// A confusion matrix of counts drawn with true classes as rows and predicted classes as columns, for
+    /// <c>eval det --confusion</c> (with its background row and column) and <c>eval cls</c>: cells coloured by the share
+    /// of their row (of the true class), counts written in the cells up to 30 classes, and a tooltip on every cell with
+    /// the count and the row share.
     /// </summary>
-    public static string ConfusionMatrix(string title, long[,] counts, IReadOnlyList<string> labels, string xLabel = "predicted class", string yLabel = "true class", int width = DefaultWidth)
+    /// <remarks>
+    /// <paramref name="counts"/> is [true, predicted] (<c>eval cls</c>'s <c>confusion_matrix.counts</c>); pass
+    /// <paramref name="predictedRows"/> = true for [predicted, true] (<c>eval det</c>'s <c>confusion_matrix.counts</c>,
+    /// Ultralytics' layout), which is transposed.
+    /// </remarks>
+    public static string ConfusionMatrix(string title, long[,] counts, IReadOnlyList<string> labels, string xLabel = "predicted class", string yLabel = "true class",
+        int width = DefaultWidth, bool predictedRows = false)
     {
+        if (predictedRows)
+        {
+            var t = new long[counts.GetLength(1), counts.GetLength(0)];
+            for (var i = 0; i < counts.GetLength(0); i++)
+                for (var j = 0; j < counts.GetLength(1); j++) t[j, i] = counts[i, j];
+            counts = t;
+        }
         var rows = counts.GetLength(0);
         var cols = counts.GetLength(1);
         var share = new double[rows, cols];
