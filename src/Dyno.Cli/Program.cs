@@ -32,10 +32,14 @@ public static class Program
     {
         var root = BuildRoot();
         var parse = root.Parse(args);
+        if (Infrastructure.Suggestions.UnknownName(parse, args) is { } unknown)
+        {
+            Console.Error.WriteLine("dyno: error: " + unknown);
+            return Infrastructure.CommandRunner.BadInput;
+        }
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) Console.Error.WriteLine("dyno: error: " + e.Message);
-            Console.Error.WriteLine("Run 'dyno --help' (or 'dyno COMMAND --help') for usage.");
+            Console.Error.WriteLine("dyno: error: " + Infrastructure.Suggestions.OneLine(parse));
             return Infrastructure.CommandRunner.BadInput;
         }
         try

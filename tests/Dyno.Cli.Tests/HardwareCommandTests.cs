@@ -28,7 +28,7 @@ public class HardwareCommandTests
     [Fact]
     public void FitAnswersForADeviceAndRejectsABadBatch()
     {
-        var (code, stdout, stderr) = DynoProcess.Run("fit", "--example", "resnet50", "--device", "jetson-orin-nano", "--precision", "fp16", "--batch", "8", "--format", "json");
+        var (code, stdout, stderr) = DynoProcess.Run("fit", "--example", "resnet50", "--hardware", "jetson-orin-nano", "--precision", "fp16", "--batch", "8", "--format", "json");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         Assert.True(doc.RootElement.GetProperty("fits").GetBoolean());
@@ -37,12 +37,28 @@ public class HardwareCommandTests
         Assert.Equal(25_507_944L * 2, results[0].GetProperty("weight_bytes").GetInt64());
         Assert.True(results[1].GetProperty("peak_activation_bytes").GetInt64() > 7 * results[0].GetProperty("peak_activation_bytes").GetInt64());
 
-        var bad = DynoProcess.Run("fit", "--example", "vit_b_16", "--device", "h100", "--batch", "4");
+        var bad = DynoProcess.Run("fit", "--example", "vit_b_16", "--hardware", "h100", "--batch", "4");
         Assert.Equal(2, bad.Code);
         Assert.Contains("cannot reshape", bad.Stderr, StringComparison.Ordinal);
-        var unknown = DynoProcess.Run("fit", "--example", "resnet18", "--device", "tpu-v9");
+        var unknown = DynoProcess.Run("fit", "--example", "resnet18", "--hardware", "tpu-v9");
         Assert.Equal(2, unknown.Code);
         Assert.Contains("unknown hardware 'tpu-v9'", unknown.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FitTakesTheOldDeviceSpellingWithAWarning()
+    {
+        var (code, stdout, stderr) = DynoProcess.Run("fit", "--example", "resnet18", "--device", "h100", "--format", "json");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("dyno: warning: --device is deprecated; use --hardware h100", stderr, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal("h100-sxm", doc.RootElement.GetProperty("device").GetString());
+        var none = DynoProcess.Run("fit", "--example", "resnet18");
+        Assert.Equal(2, none.Code);
+        Assert.Equal("dyno: error: --hardware is required (a device from 'dyno hardware list')", none.Stderr.Trim());
+        var help = DynoProcess.Run("fit", "--help");
+        Assert.Contains("--hardware", help.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("--device", help.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

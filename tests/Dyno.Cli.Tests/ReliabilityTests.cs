@@ -28,7 +28,7 @@ public class ReliabilityTests
         var dir = Dir();
         var model = new OnnxBuilder().Input("x", F32, 1, 4).Initializer("secret_w", F32, [4, 4], externalFile: "../../../../etc/passwd")
             .Node("MatMul", ["x", "secret_w"], ["y"]).Output("y", F32, 1, 4).Save(Path.Combine(dir, "m.onnx"));
-        string[] args = command == "fit" ? ["fit", model, "--device", "h100", "--format", "json"] : ["profile", model, "--format", "json"];
+        string[] args = command == "fit" ? ["fit", model, "--hardware", "h100", "--format", "json"] : ["profile", model, "--format", "json"];
         var (code, stdout, stderr) = DynoProcess.Run(args);
         AssertOneLineError(code, stderr, "'secret_w'", "'../../../../etc/passwd'", "leaves the model's folder");
         Assert.Equal("", stdout); // no external_data_missing true/false to learn from
@@ -50,7 +50,7 @@ public class ReliabilityTests
     [InlineData("--overhead-mb", "NaN")]
     public void FitRefusesNegativeAndNaNOptions(string option, string value)
     {
-        var (code, _, stderr) = DynoProcess.Run("fit", "--example", "resnet18", "--device", "h100", option, value);
+        var (code, _, stderr) = DynoProcess.Run("fit", "--example", "resnet18", "--hardware", "h100", option, value);
         AssertOneLineError(code, stderr, option);
     }
 

@@ -26,18 +26,18 @@ public static class BenchCommand
         var modelArgs = new ModelArgs();
         modelArgs.Example.Description = $"Benchmark an embedded example model (weightless: random weights are materialized): {string.Join(", ", ExampleModels.Names)}.";
         modelArgs.Dim.Description = "Set a symbolic dimension: NAME=VALUE (repeatable). Unset dynamic dims other than the batch are 1.";
-        var batch = new Option<string>("--batch", "-b") { Description = "Batch sizes to sweep, e.g. 1,2,4,8 (default 1). Latency and per-op results describe the first.", DefaultValueFactory = _ => "1" };
-        var concurrency = new Option<int>("--concurrency") { Description = "Parallel requests on the session for the throughput sweep (default 1).", DefaultValueFactory = _ => 1 };
+        var batch = new Option<string>("--batch", "-b") { Description = "Batch sizes to sweep, e.g. 1,2,4,8. Latency and per-op results describe the first.", DefaultValueFactory = _ => "1" };
+        var concurrency = new Option<int>("--concurrency") { Description = "Parallel requests on the session for the throughput sweep.", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads (0 = runtime default).", DefaultValueFactory = _ => 0 };
         var interOp = new Option<int>("--inter-op-threads") { Description = "Inter-op threads (0 = runtime default; used in parallel execution mode).", DefaultValueFactory = _ => 0 };
         var graphOpt = new Option<string>("--graph-optimization") { Description = "Graph optimization level: disable, basic, extended, all.", DefaultValueFactory = _ => "all" };
         graphOpt.AcceptOnlyFromAmong("disable", "basic", "extended", "all");
         var execMode = new Option<string>("--execution-mode") { Description = "Execution mode: sequential or parallel.", DefaultValueFactory = _ => "sequential" };
         execMode.AcceptOnlyFromAmong("sequential", "parallel");
-        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu (default), cuda, dnnl, tensorrt, openvino (where installed).", DefaultValueFactory = _ => "cpu" };
+        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, cuda, dnnl, tensorrt, openvino (where installed).", DefaultValueFactory = _ => "cpu" };
         var iterations = new Option<int?>("--iterations", "-n") { Description = "Fixed number of timed iterations (overrides the CI target and --max-time)." };
-        var maxTime = new Option<double>("--max-time") { Description = "Time budget per batch point, seconds (default 10).", DefaultValueFactory = _ => 10 };
-        var targetCi = new Option<double>("--target-ci") { Description = "Stop when the median's 95% CI is narrower than this fraction of it (default 0.01).", DefaultValueFactory = _ => 0.01 };
+        var maxTime = new Option<double>("--max-time") { Description = "Time budget per batch point, seconds.", DefaultValueFactory = _ => 10 };
+        var targetCi = new Option<double>("--target-ci") { Description = "Stop when the median's 95% CI is narrower than this fraction of it.", DefaultValueFactory = _ => 0.01 };
         var inputs = new Option<DirectoryInfo?>("--inputs") { Description = "Directory of NAME.npy or NAME.pb (TensorProto) files, one per model input, instead of random data." };
         var scenario = new Option<string>("--scenario") { Description = "MLPerf-style scenario: single-stream (p90 latency), offline (max samples/s), server (Poisson arrivals at --qps, p99 latency).", DefaultValueFactory = _ => "single-stream" };
         scenario.AcceptOnlyFromAmong("single-stream", "offline", "server");
@@ -45,7 +45,7 @@ public static class BenchCommand
         var latencyTarget = new Option<double?>("--latency-target") { Description = "Scenario latency bound in ms (p90 single-stream, p99 server): reports whether it is met." };
         var noProfile = new Option<bool>("--no-profile") { Description = "Skip the per-operator profiling pass." };
         var noCalibration = new Option<bool>("--no-calibration") { Description = "Do not calibrate the machine when no cached roofs exist (utilization is then omitted)." };
-        var pool = new Option<int>("--input-pool") { Description = "Distinct random input sets cycled through (default 8), so consecutive runs see different data.", DefaultValueFactory = _ => 8 };
+        var pool = new Option<int>("--input-pool") { Description = "Distinct random input sets cycled through, so consecutive runs see different data.", DefaultValueFactory = _ => 8 };
         var seed = new Option<int>("--seed") { Description = "Seed of random inputs and weights.", DefaultValueFactory = _ => 1 };
         var forceThreads = new Option<bool>("--force-threads") { Description = "Allow --threads/--inter-op-threads above this machine's logical cores." };
         var saveModel = new Option<FileInfo?>("--save-model") { Description = "Also save the model as run (symbolic batch, materialized weights) to this file, e.g. to run it in another harness." };
@@ -115,13 +115,9 @@ public static class BenchCommand
                 SaveModelPath = parse.GetValue(saveModel)?.FullName, InputPool = parse.GetValue(pool),
             };
             var quiet = parse.GetValue(common.Quiet);
-            var calibration = MachineCalibration.LoadCached();
-            if (calibration is null && !parse.GetValue(noCalibration))
-            {
-                if (!quiet) Console.Error.WriteLine("dyno: no cached machine calibration: measuring the roofs once (quick; run 'dyno calibrate' for the full one)");
-                calibration = MachineCalibration.Run(quick: true);
-                MachineCalibration.Save(calibration);
-            }
+            var calibration = parse.GetValue(noCalibration)
+                ? MachineCalibration.LoadCached()
+                : MachineCalibration.LoadOrMeasure(quiet ? null : s => Console.Error.WriteLine("dyno: " + s));
             var result = OrtErrors.Translate(modelName, () => WithProgress(quiet, p => InferenceBenchmark.Run(source, options, calibration, p)));
             if (parse.GetValue(tPreset) is not null || parse.GetValue(tConfig) is not null)
                 result = result with { Utilization = result.Utilization with { Mfu = Mfu(result, parse.GetValue(tPreset), parse.GetValue(tConfig), parse.GetValue(tSeq), device, devicePrecision) } };

@@ -14,9 +14,9 @@ public sealed class BenchGenerate
 {
     public Option<bool> Generate { get; } = new("--generate") { Description = "Measure greedy token generation of a decoder-only model with a KV cache (Optimum/onnxruntime-genai layout; MODEL may be its directory): TTFT, TPOT, ITL, tokens/s, and the dyno llm roofline prediction." };
     public Option<FileInfo?> Prompts { get; } = new("--prompts") { Description = "--generate: a JSON list of token-id lists (unpadded) forming one batch, left-padded by Dyno; default: random prompts of --prompt-len and --batch." };
-    public Option<string> PromptLen { get; } = new("--prompt-len") { Description = "--generate: prompt lengths to sweep, e.g. 32,128 (default 128).", DefaultValueFactory = _ => "128" };
-    public Option<string> GenLen { get; } = new("--gen-len") { Description = "--generate: tokens to generate per prompt, a list to sweep (default 128).", DefaultValueFactory = _ => "128" };
-    public Option<int> Warmup { get; } = new("--warmup-generations") { Description = "--generate: untimed generations per point before the timed ones (default 1).", DefaultValueFactory = _ => 1 };
+    public Option<string> PromptLen { get; } = new("--prompt-len") { Description = "--generate: prompt lengths to sweep, e.g. 32,128.", DefaultValueFactory = _ => "128" };
+    public Option<string> GenLen { get; } = new("--gen-len") { Description = "--generate: tokens to generate per prompt, a list to sweep.", DefaultValueFactory = _ => "128" };
+    public Option<int> Warmup { get; } = new("--warmup-generations") { Description = "--generate: untimed generations per point before the timed ones.", DefaultValueFactory = _ => 1 };
 
     public void AddTo(Command cmd)
     {
@@ -46,13 +46,9 @@ public sealed class BenchGenerate
             WarmupGenerations = parse.GetValue(Warmup), Seed = session.Seed,
         };
         if (options.WarmupGenerations < 1) throw new UsageException("--warmup-generations must be at least 1");
-        var calibration = MachineCalibration.LoadCached();
-        if (calibration is null && !noCalibration)
-        {
-            if (!quiet) Console.Error.WriteLine("dyno: no cached machine calibration: measuring the roofs once (quick; run 'dyno calibrate' for the full one)");
-            calibration = MachineCalibration.Run(quick: true);
-            MachineCalibration.Save(calibration);
-        }
+        var calibration = noCalibration
+            ? MachineCalibration.LoadCached()
+            : MachineCalibration.LoadOrMeasure(quiet ? null : s => Console.Error.WriteLine("dyno: " + s));
         var result = withProgress(p => GenerationBenchmark.Run(model.FullName, options, calibration, p));
         if (!quiet)
             foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);

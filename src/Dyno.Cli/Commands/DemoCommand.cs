@@ -27,7 +27,7 @@ public static class DemoCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        common.Out.Description = "The HTML report to write (default: dyno-demo-report.html in the current directory).";
+        var htmlOpt = new Option<FileInfo?>("--html") { Description = "The HTML report to write (default: dyno-demo-report.html in the current directory)." };
         var hw = new HardwareArgs();
         hw.Hardware.DefaultValueFactory = _ => "jetson-orin-nano";
         hw.Precision.DefaultValueFactory = _ => "fp16";
@@ -35,7 +35,7 @@ public static class DemoCommand
         var seconds = new Option<double>("--bench-seconds") { Description = "Time budget of the timed benchmark loop.", DefaultValueFactory = _ => 5 };
         var cmd = new Command("demo", "Show what Dyno does on built-in data: profile + roofline of ResNet-50, a benchmark on this machine, a COCO evaluation, one HTML report.")
         {
-            noBench, seconds,
+            noBench, seconds, htmlOpt,
         };
         hw.AddTo(cmd);
         common.AddTo(cmd);
@@ -62,16 +62,14 @@ public static class DemoCommand
             if (!parse.GetValue(noBench))
             {
                 Say($"benchmarking {Example} with ONNX Runtime on this machine (random weights, ~{parse.GetValue(seconds)} s)...");
-                var calibration = MachineCalibration.LoadCached();
-                if (calibration is null)
-                {
-                    calibration = MachineCalibration.Run(quick: true);
-                    MachineCalibration.Save(calibration);
-                }
+                var calibration = MachineCalibration.LoadOrMeasure(Say);
                 bench = InferenceBenchmark.Run(ModelSource.Embedded(Example), new BenchOptions
                 {
                     MaxTimeSeconds = parse.GetValue(seconds), MaxWarmupSeconds = 3, MinIterations = 20, ProfileIterations = 5,
                 }, calibration);
+                // The report shows these too; the console must not report latency without them.
+                if (!quiet)
+                    foreach (var w in bench.Warnings) Console.Error.WriteLine("dyno demo: warning: " + w);
                 results.Add(("bench", bench));
             }
 
@@ -86,7 +84,7 @@ public static class DemoCommand
                 doc.Sections.Add(ReportBuilder.Section(json.RootElement, $"dyno {results[i].Name} (demo)", i));
             }
             doc.Notes.Add("Made by 'dyno demo' from built-in data only: the weightless ResNet-50 graph embedded in Dyno (random weights for the benchmark) and COCO val2014 annotations of 100 images with the fake detections the COCO API ships.");
-            var html = parse.GetValue(common.Out) ?? new FileInfo("dyno-demo-report.html");
+            var html = ReportPath(parse, htmlOpt, common.Out, quiet);
             AtomicFile.WriteAllText(html.FullName, HtmlReportWriter.Render(doc));
 
             var t = profile.Totals;
@@ -104,14 +102,39 @@ public static class DemoCommand
                 if (bench.Utilization.FlopsUtilization is { } u) rows.Add(["achieved FLOP/s vs measured GEMM roof", $"{Fmt.Si(bench.Utilization.AchievedFlopsPerSecond, "FLOP/s")} ({Fmt.Pct(u)})"]);
             }
             rows.Add(["COCO bbox AP / AP50 / AP75", $"{Fmt.Num(det.Result.Stats["AP"], 3)} / {Fmt.Num(det.Result.Stats["AP50"], 3)} / {Fmt.Num(det.Result.Stats["AP75"], 3)}"]);
+            if (bench is { Warnings.Count: > 0 }) rows.Add(["measurement warnings", $"{bench.Warnings.Count} (printed above and in the report): the latency figures may not be this machine's best"]);
             rows.Add(["report", html.FullName]);
             rows.Add(["took", $"{total.Elapsed.TotalSeconds:F1} s"]);
             var summary = new ResultTable("Dyno demo", [new ResultColumn("What"), new ResultColumn("Result")], rows);
-            common.EmitToStdout(parse, new CommandOutput(new { report = html.FullName, profile = profile.Totals, roofline = profile.Roofline.Totals, latency_ms = bench?.LatencyMs, coco = det.Result.Stats }, [summary]));
+            var output = OldOut(parse, htmlOpt, common.Out) ? null : parse.GetValue(common.Out);
+            if (output is null) common.EmitToStdout(parse, Output());
+            else
+            {
+                AtomicFile.WriteAllText(output.FullName, Output().Render(parse.GetValue(common.Format)));
+                Say($"wrote {output.FullName}");
+            }
+            CommandOutput Output() => new CommandOutput(new { report = html.FullName, profile = profile.Totals, roofline = profile.Roofline.Totals, latency_ms = bench?.LatencyMs, coco = det.Result.Stats, warnings = bench?.Warnings ?? [] }, [summary]);
             Say($"wrote {html.FullName}");
             return CommandRunner.Ok;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// Before --html, the demo's --out was the report path: an --out ending in .html/.htm without --html still means
+    /// that (with a deprecation warning); any other --out is the formatted summary, as in every command.
+    /// </summary>
+    private static bool OldOut(ParseResult parse, Option<FileInfo?> html, Option<FileInfo?> output) =>
+        parse.GetValue(html) is null && parse.GetValue(output) is { } o
+        && (o.Extension.Equals(".html", StringComparison.OrdinalIgnoreCase) || o.Extension.Equals(".htm", StringComparison.OrdinalIgnoreCase));
+
+    private static FileInfo ReportPath(ParseResult parse, Option<FileInfo?> html, Option<FileInfo?> output, bool quiet)
+    {
+        if (parse.GetValue(html) is { } h) return h;
+        if (!OldOut(parse, html, output)) return new FileInfo("dyno-demo-report.html");
+        var old = parse.GetValue(output)!;
+        if (!quiet) Console.Error.WriteLine($"dyno demo: warning: --out for the HTML report is deprecated; use --html {old.Name} (--out is the formatted summary, as in every command)");
+        return old;
     }
 
     private static (CocoEvalResult Result, object Json) EvaluateBundledCoco()

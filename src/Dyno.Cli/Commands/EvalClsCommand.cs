@@ -21,7 +21,7 @@ public static class EvalClsCommand
             Description = "CSV with header label,score_0,...,score_{C-1} (or label,pred; or labels,pred for multi-label), or JSON lines " +
                           "{\"label\":..,\"scores\":[..]} / {\"label\":..,\"pred\":..} / {\"labels\":[..],\"pred\":[..]}.",
         };
-        var classes = new Option<FileInfo?>("--classes") { Description = "Class names, one per line (line i names class i); labels may then be names." };
+        var classes = new Option<FileInfo?>("--classes") { Description = "Class names: one per line (line i names class i) or an Ultralytics data.yaml ('names' list or map); labels may then be names." };
         var numClasses = new Option<int?>("--num-classes") { Description = "Number of classes when only predicted labels are given and no --classes file (default: largest label + 1)." };
         var logits = new Option<bool>("--logits") { Description = "The scores are logits: probabilities are their softmax." };
         var topK = new Option<int[]>("--top-k")

@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Dyno.Cli.Infrastructure;
+using Dyno.Cli.Inputs;
 using Dyno.Metrics.Detection;
 using Dyno.Reports;
+using Dyno.Runtime.Val;
 
 namespace Dyno.Cli.Commands;
 
@@ -38,7 +40,7 @@ public static class EvalDetCommand
         inputFormat.AcceptOnlyFromAmong("coco", "yolo", "voc");
         var images = new Option<DirectoryInfo?>("--images") { Description = "yolo: folder of the images (sizes are read from their PNG/JPEG/GIF/BMP headers)." };
         var imageSize = new Option<string?>("--image-size") { Description = "yolo: one size for every image, WIDTHxHEIGHT (instead of --images)." };
-        var names = new Option<FileInfo?>("--names") { Description = "yolo: class names, one per line, in class-index order." };
+        var names = new Option<FileInfo?>("--names") { Description = "yolo: class names: an Ultralytics data.yaml ('names' list or map; its 'val' images give the image sizes when --images is not given) or a text file, one name per line in class-index order." };
         var confusion = new Option<bool>("--confusion") { Description = "Also report a detection confusion matrix with background (score >= 0.25, IoU > 0.45, Ultralytics-style); bbox only." };
         var split = new Option<string?>("--split") { Description = "Open-vocabulary split: BASE.txt,NOVEL.txt (one category name or id per line); adds AP_base, AP_novel and their harmonic mean." };
         var protocol = new Option<string>("--protocol")
@@ -48,7 +50,7 @@ public static class EvalDetCommand
         };
         protocol.AcceptOnlyFromAmong("coco", "lvis", "crowdpose");
         var kptSigmas = new Option<string?>("--kpt-sigmas") { Description = "Keypoints: per-keypoint OKS sigmas, a preset (coco: COCO's 17, crowdpose: CrowdPose's 14) or a FILE (one sigma per line, or a JSON list)." };
-        var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (default true; false = class-agnostic).", DefaultValueFactory = _ => true };
+        var useCats = new Option<bool>("--use-cats") { Description = "Match detections only to ground truth of their category (false = class-agnostic).", DefaultValueFactory = _ => true };
 
         var cmd = new Command("det", "COCO detection evaluation (AP, AR, per category), exactly equal to pycocotools COCOeval.");
         cmd.Options.Add(gtOpt);
@@ -207,8 +209,12 @@ public static class EvalDetCommand
                 return (wh.Width, wh.Height);
             };
         }
-        else throw new UsageException("--input-format yolo needs --images DIR or --image-size WxH (normalised boxes need the image size)");
-        var classNames = names is null ? null : File.ReadAllLines(names.FullName).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        else if (names is { Exists: true } && ClassNames.IsDataYaml(names.FullName)
+                 && ValDatasets.ReadDataYaml(names.FullName) is { } data && data.Splits.GetValueOrDefault("val") is [var valEntry]
+                 && Directory.Exists(data.Resolve(valEntry)))
+            return LoadYolo(labels, predictions, type, new DirectoryInfo(data.Resolve(valEntry)), null, names, policy);
+        else throw new UsageException("--input-format yolo needs --images DIR, --image-size WxH or --names data.yaml with a 'val' images folder (normalised boxes need the image size)");
+        var classNames = ClassNames.Read(names)?.ToArray();
         return YoloFormat.Load(labels, predictions, sizeOf, classNames, policy, stems);
     }
 

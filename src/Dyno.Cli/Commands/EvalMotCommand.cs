@@ -29,17 +29,17 @@ public static class EvalMotCommand
             Description = "Ground-truth filtering: auto (mot17 if the gt has class ids, else mot15), none, mot15 (drop zero-marked), mot17, mot20 (also remove predictions matched to distractors, keep pedestrians).",
             DefaultValueFactory = _ => MotPreprocess.Auto,
         };
-        var minVis = new Option<double>("--min-visibility") { Description = "Treat ground truth with visibility below this as a distractor (MOT16/17/20 column 9). Default 0 (off).", DefaultValueFactory = _ => 0 };
-        var iou = new Option<double>("--iou") { Description = "IoU threshold of CLEAR and Identity matching (default 0.5).", DefaultValueFactory = _ => 0.5 };
+        var minVis = new Option<double>("--min-visibility") { Description = "Treat ground truth with visibility below this as a distractor (MOT16/17/20 column 9) (0 = off).", DefaultValueFactory = _ => 0 };
+        var iou = new Option<double>("--iou") { Description = "IoU threshold of CLEAR and Identity matching.", DefaultValueFactory = _ => 0.5 };
         var clear = new Option<ClearConvention>("--clear")
         {
-            Description = "Conventions of MOTA/MOTP/IDF1/FP/FN/IDSW/Frag/MT/PT/ML: trackeval (default) or motmetrics (py-motmetrics' MOTAccumulator). HOTA is always TrackEval's.",
+            Description = "Conventions of MOTA/MOTP/IDF1/FP/FN/IDSW/Frag/MT/PT/ML: trackeval or motmetrics (py-motmetrics' MOTAccumulator). HOTA is always TrackEval's.",
             DefaultValueFactory = _ => ClearConvention.Trackeval,
         };
         var motp = new Option<MotpUnit>("--motp") { Description = "MOTP as mean IoU of matches (iou, TrackEval) or mean 1 − IoU (distance, py-motmetrics).", DefaultValueFactory = _ => MotpUnit.Iou };
         var video = new Option<bool>("--video") { Description = "Also compute the video metrics: track breaks, position drift, frame-to-frame consistency." };
         var timings = new Option<string?>("--timings") { Description = "CSV 'sequence,seconds[,frames]' of the tracker's run time per sequence: adds temporal throughput (FPS)." };
-        var sequential = new Option<bool>("--sequential") { Description = "Evaluate sequences one after another (default: in parallel)." };
+        var sequential = new Option<bool>("--sequential") { Description = "Evaluate sequences one after another instead of in parallel." };
 
         var cmd = new Command("mot", "Multi-object tracking metrics: CLEAR MOT (MOTA, MOTP), Identity (IDF1) and HOTA, per sequence and combined, matching py-motmetrics and TrackEval.");
         foreach (var o in new Option[] { gt, pred, input, kittiClass, preprocess, minVis, iou, clear, motp, video, timings, sequential }) cmd.Options.Add(o);

@@ -24,7 +24,7 @@ public static class EvalSegCommand
         };
         var reduceZero = new Option<bool>("--reduce-zero-label") { Description = "Ground truth 0 is ignored and v becomes class v-1 (ADE20K); predictions are not shifted." };
         var perImage = new Option<bool>("--per-image") { Description = "Also report each image's figures and their mean over images (torchmetrics-style)." };
-        var classes = new Option<FileInfo?>("--classes") { Description = "Class names, one per line." };
+        var classes = new Option<FileInfo?>("--classes") { Description = "Class names: one per line, or an Ultralytics data.yaml ('names' list or map)." };
         var gtSuffix = new Option<string>("--gt-suffix") { Description = "Suffix stripped from ground-truth file names for matching.", DefaultValueFactory = _ => ".png" };
         var maxPixels = new Option<long>("--max-image-pixels")
         {

@@ -6,14 +6,14 @@ using Dyno.Reports;
 
 namespace Dyno.Cli.Commands;
 
-/// <summary><c>dyno fit MODEL --device NAME</c>: does the model fit the device's memory?</summary>
+/// <summary><c>dyno fit MODEL --hardware NAME</c>: does the model fit the device's memory?</summary>
 public static class FitCommand
 {
     public static Command Create()
     {
         var common = new CommonOptions();
         var modelArgs = new ModelArgs();
-        var hwArgs = new HardwareArgs("--device", required: true);
+        var hwArgs = new HardwareArgs(required: true, deprecatedAlias: "--device");
         var overhead = new Option<double?>("--overhead-mb") { Description = "Runtime overhead in MiB (default by device kind: GPU 1024, edge GPU 1536, SoC 2048, CPU 256, NPU 0)." };
         var margin = new Option<double>("--margin") { Description = "Safety margin as a fraction of the total.", DefaultValueFactory = _ => 0.10 };
         var cmd = new Command("fit", "Check whether weights + peak activations + runtime overhead + a safety margin fit a device's memory, at batch 1 and --batch N.")

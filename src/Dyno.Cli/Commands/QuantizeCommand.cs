@@ -26,9 +26,9 @@ public static class QuantizeCommand
         var normalize = new Option<string?>("--normalize") { Description = "With image calibration: none, imagenet or 'm,m,m/s,s,s' (default per task, as dyno val)." };
         var bgr = new Option<bool>("--bgr") { Description = "With image calibration: feed BGR." };
         var count = new Option<int?>("--calib-count") { Description = "Use the first N samples (file name order; default all)." };
-        var method = new Option<string>("--method") { Description = "Calibration: minmax (default) or percentile.", DefaultValueFactory = _ => "minmax" };
+        var method = new Option<string>("--method") { Description = "Calibration: minmax or percentile.", DefaultValueFactory = _ => "minmax" };
         var percentile = new Option<double>("--percentile") { Description = "Percentile kept by --method percentile.", DefaultValueFactory = _ => 99.999 };
-        var act = new Option<string>("--activation-type") { Description = "Activation type: uint8 (default) or int8 (both asymmetric).", DefaultValueFactory = _ => "uint8" };
+        var act = new Option<string>("--activation-type") { Description = "Activation type: uint8 or int8 (both asymmetric).", DefaultValueFactory = _ => "uint8" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel." };
         var ops = new Option<string[]>("--op-types") { Description = "Operator types to quantize, comma-separated (default onnxruntime's quantize_static list).", AllowMultipleArgumentsPerToken = true };
         var exclude = new Option<string[]>("--exclude-nodes") { Description = "Node names left in float, comma-separated.", AllowMultipleArgumentsPerToken = true };

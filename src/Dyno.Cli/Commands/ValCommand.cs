@@ -24,7 +24,7 @@ public static class ValCommand
         var task = new Option<string?>("--task") { Description = "det, cls or seg; default: from the data layout and the model's outputs (or its Ultralytics 'task' metadata)." };
         var images = new Option<DirectoryInfo?>("--images") { Description = "Images folder for COCO JSON data (file_name is relative to it), or the seg images folder." };
         var masks = new Option<DirectoryInfo?>("--masks") { Description = "Seg: label-map folder (default DATA/masks)." };
-        var names = new Option<FileInfo?>("--names") { Description = "Cls: class names in model index order, one per line (default: sorted folder names)." };
+        var names = new Option<FileInfo?>("--names") { Description = "Cls: class names in model index order, one per line or an Ultralytics data.yaml (default: sorted folder names)." };
         var split = new Option<string>("--split") { Description = "Split key of the data YAML.", DefaultValueFactory = _ => "val" };
         var imgsz = new Option<string?>("--imgsz") { Description = "Input size S or WxH (default: the model's fixed input size)." };
         var preprocess = new Option<string?>("--preprocess") { Description = "letterbox (Ultralytics val), resize (stretch to the input size) or crop (shorter side to size/--crop-fraction, centre crop). Default: letterbox for det, resize for cls and seg." };
@@ -42,7 +42,7 @@ public static class ValCommand
         var reduceZero = new Option<bool>("--reduce-zero-label") { Description = "Seg: ground truth 0 is ignored and v becomes v-1 (ADE20K)." };
         var batch = new Option<int>("--batch") { Description = "Images per inference (> 1 needs a dynamic batch axis).", DefaultValueFactory = _ => 1 };
         var workers = new Option<int>("--workers") { Description = "Threads decoding and preprocessing ahead of inference (default: cores - 1, at least 1)." };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = its default: all cores).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = all cores, ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
         var interOp = new Option<int>("--inter-op-threads") { Description = "ONNX Runtime inter-op threads (0 = its default).", DefaultValueFactory = _ => 0 };
         var graphOpt = new Option<string>("--graph-optimization") { Description = "disable, basic, extended or all.", DefaultValueFactory = _ => "all" };
         var save = new Option<string?>("--save-predictions") { Description = "Write predictions: det FILE.json (COCO results) or DIR (YOLO txt with confidences); cls FILE.csv (label,score_0..); seg DIR (PNG label maps)." };

@@ -81,10 +81,17 @@ public sealed class ModelArgs
 /// <summary>The hardware-selection options: --hardware NAME, --hardware-file FILE, --precision.</summary>
 public sealed class HardwareArgs
 {
-    public HardwareArgs(string optionName = "--hardware", bool required = false)
+    /// <param name="required">The device must be named (<c>dyno fit</c>).</param>
+    /// <param name="deprecatedAlias">An old spelling still accepted, hidden from help, with a warning on stderr (fit's <c>--device</c>).</param>
+    public HardwareArgs(bool required = false, string? deprecatedAlias = null)
     {
-        Hardware = new Option<string?>(optionName) { Description = "A device from 'dyno hardware list' (e.g. h100, jetson-orin-nano)." , Required = required };
+        this.required = required;
+        Hardware = new Option<string?>("--hardware") { Description = "A device from 'dyno hardware list' (e.g. h100, jetson-orin-nano)." , Required = required && deprecatedAlias is null };
+        if (deprecatedAlias is not null) deprecated = new Option<string?>(deprecatedAlias) { Hidden = true, Description = "Deprecated spelling of --hardware." };
     }
+
+    private readonly bool required;
+    private readonly Option<string?>? deprecated;
 
     public Option<string?> Hardware { get; }
     public Option<FileInfo?> HardwareFile { get; } = new("--hardware-file") { Description = "A JSON file of extra devices (docs/hardware.md)." };
@@ -93,6 +100,7 @@ public sealed class HardwareArgs
     public void AddTo(Command cmd)
     {
         cmd.Options.Add(Hardware);
+        if (deprecated is not null) cmd.Options.Add(deprecated);
         cmd.Options.Add(HardwareFile);
         cmd.Options.Add(Precision);
     }
@@ -106,7 +114,21 @@ public sealed class HardwareArgs
 
     /// <summary>The chosen device, or null when none was named.</summary>
     public HardwareProfile? Device(ParseResult parse) =>
-        parse.GetValue(Hardware) is { } name ? Database(parse).Find(name) : null;
+        Name(parse) is { } name ? Database(parse).Find(name) : null;
+
+    /// <summary>The device name given (<c>--hardware</c>, or the deprecated alias with a warning on stderr).</summary>
+    public string? Name(ParseResult parse)
+    {
+        var name = parse.GetValue(Hardware);
+        if (deprecated is not null && parse.GetResult(deprecated) is { Implicit: false } && parse.GetValue(deprecated) is { } old)
+        {
+            if (name is not null && name != old) throw new UsageException($"--hardware {name} and {deprecated.Name} {old} disagree (use --hardware only)");
+            Console.Error.WriteLine($"dyno: warning: {deprecated.Name} is deprecated; use --hardware {old}");
+            name = old;
+        }
+        if (name is null && required) throw new UsageException("--hardware is required (a device from 'dyno hardware list')");
+        return name;
+    }
 
     public Precision GetPrecision(ParseResult parse) => HardwareProfile.ParsePrecision(parse.GetValue(Precision)!);
 }

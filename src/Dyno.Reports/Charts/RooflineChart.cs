@@ -16,7 +16,7 @@ public static class RooflineChart
 
     public static Plot Create(string roofName, double peak, double bandwidth, IEnumerable<RooflineChartPoint> points, string title)
     {
-        var plot = new Plot();
+        var plot = Charts.NewPlot();
         var ridge = peak / bandwidth;
         var pts = points.Where(p => p.Intensity > 0 && double.IsFinite(p.Intensity) && p.Attainable > 0).ToList();
         var lo = Math.Floor(Math.Log10(Math.Min(ridge / 100, pts.Count > 0 ? pts.Min(p => p.Intensity) : 0.1)));
@@ -43,9 +43,9 @@ public static class RooflineChart
         ChartFile.LogAxis(plot.Axes.Bottom, v => v.ToString(v >= 1 ? "0.#" : "0.###", CultureInfo.InvariantCulture));
         ChartFile.LogAxis(plot.Axes.Left, v => Fmt.Si(v, "FLOP/s"));
         plot.XLabel("Arithmetic intensity (FLOP/byte, log)");
-        plot.YLabel("Attainable performance (log)");
+        plot.YLabel("Attainable performance (FLOP/s, log)");
         plot.Title(title);
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Alignment.LowerRight); // nodes sit on the roof itself, so the corner below its flat part is empty
         return plot;
     }
 }

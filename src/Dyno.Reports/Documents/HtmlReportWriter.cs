@@ -13,7 +13,7 @@ public static class HtmlReportWriter
     private const string Css = """
         :root { --fg:#1b1f24; --muted:#57606a; --line:#d0d7de; --bg:#ffffff; --card:#f6f8fa; --accent:#0969da; }
         * { box-sizing: border-box; }
-        body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
+        body { font-family: Arial, "Liberation Sans", Helvetica, sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
         header { padding: 24px 40px 12px; border-bottom: 1px solid var(--line); }
         header h1 { margin: 0 0 4px; font-size: 26px; }
         header p { margin: 0; color: var(--muted); }
@@ -34,10 +34,11 @@ public static class HtmlReportWriter
         th { background: var(--card); }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         .tablewrap { overflow-x: auto; max-height: 520px; overflow-y: auto; }
-        figure { margin: 14px 14px 14px 0; display: inline-block; vertical-align: top; max-width: min(100%, 682px); }
+        figure { margin: 14px 0; display: block; max-width: 100%; }
         figure svg image { image-rendering: pixelated; }
-        figure svg { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
-        figcaption { font-size: 13px; color: var(--muted); max-width: 900px; }
+        figure svg { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
+        figure svg text { font-family: Arial, "Liberation Sans", Helvetica, sans-serif; }
+        figcaption { font-size: 13px; color: var(--muted); max-width: 1100px; margin-top: 4px; }
         .notes { font-size: 13px; color: var(--muted); }
         """;
 

@@ -173,6 +173,7 @@ public static class InferenceBenchmark
             BandwidthUtilization = triad is null ? null : achievedBytes / triad.BytesPerSecond,
             CalibrationSource = calibration is null ? null : MachineCalibration.CachePath,
         };
+        if (calibration is { Degraded: true }) warnings.Add(MachineCalibration.DegradedWarning(calibration));
         if (profile0.Totals.Partial) warnings.Add("the static cost is partial (some shapes unresolved): FLOP/s and utilization are lower bounds");
 
         return new BenchResult

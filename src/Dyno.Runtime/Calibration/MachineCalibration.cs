@@ -44,6 +44,15 @@ public sealed record CalibrationResult
     /// <summary>1-minute load average while calibrating: a busy machine gives low roofs.</summary>
     public double? LoadAverage { get; init; }
 
+    /// <summary>
+    /// Why these roofs are not trustworthy (<see cref="MachineCalibration.Assess"/>): a busy machine, GEMM on all cores
+    /// slower than on one, a negative harness overhead. Empty when the measurement is consistent.
+    /// </summary>
+    public IReadOnlyList<string> DegradedReasons { get; init; } = [];
+
+    /// <summary>True when <see cref="DegradedReasons"/> is not empty: results that use these roofs say so.</summary>
+    public bool Degraded => DegradedReasons.Count > 0;
+
     /// <summary>The GEMM roof for a precision at the closest thread count not above <paramref name="threads"/>.</summary>
     public GemmRoof? GemmFor(string precision, int threads) =>
         Gemm.Where(g => g.Precision == precision && g.Threads <= Math.Max(1, threads)).MaxBy(g => g.Threads);
@@ -71,7 +80,7 @@ public static class MachineCalibration
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
-    /// <summary>The cached calibration if it was measured on this CPU with this runtime version, else null.</summary>
+    /// <summary>The cached calibration if it was measured on this CPU with this runtime version, else null; <see cref="CalibrationResult.DegradedReasons"/> re-assessed.</summary>
     public static CalibrationResult? LoadCached()
     {
         try
@@ -79,7 +88,9 @@ public static class MachineCalibration
             if (!File.Exists(CachePath)) return null;
             var c = JsonSerializer.Deserialize<CalibrationResult>(File.ReadAllText(CachePath), Json);
             var env = EnvironmentInfo.Capture();
-            return c is not null && c.CpuModel == env.CpuModel && c.LogicalCores == env.LogicalCores && c.OnnxRuntime == env.OnnxRuntime ? c : null;
+            if (c is null || c.CpuModel != env.CpuModel || c.LogicalCores != env.LogicalCores || c.OnnxRuntime != env.OnnxRuntime) return null;
+            // Caches written before the checks existed (or by --force) are judged again, so results using them say so.
+            return c with { DegradedReasons = c.DegradedReasons.Union(Assess(c)).ToList() };
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -117,12 +128,62 @@ public static class MachineCalibration
             triad.Add(new TriadRoof(t, 3L * 8 * elements, Triad(elements, t, quick ? 5 : 12)));
         }
         progress?.Report("harness overhead (Identity model)");
-        return new CalibrationResult
+        var harness = MeasureHarnessOverhead(quick ? 20_000 : 100_000);
+        // The load average after the measurement covers the last minute of it; the higher of before and after counts.
+        var loadAfter = EnvironmentInfo.Capture().LoadAverage?[0];
+        var load = env.LoadAverage?[0] is { } before ? Math.Max(before, loadAfter ?? before) : loadAfter;
+        var c = new CalibrationResult
         {
             CpuModel = env.CpuModel, LogicalCores = env.LogicalCores, OnnxRuntime = env.OnnxRuntime, MeasuredAt = DateTimeOffset.UtcNow,
-            Gemm = gemm, Triad = triad, Harness = MeasureHarnessOverhead(quick ? 20_000 : 100_000), LoadAverage = env.LoadAverage?[0],
+            Gemm = gemm, Triad = triad, Harness = harness, LoadAverage = load,
         };
+        return c with { DegradedReasons = Assess(c) };
     }
+
+    /// <summary>Load average per logical core above which the machine counts as busy (as dyno bench's warning).</summary>
+    public const double BusyLoadPerCore = 0.75;
+
+    /// <summary>
+    /// The reasons a calibration is not trustworthy: the machine was busy (1-minute load average above
+    /// <see cref="BusyLoadPerCore"/> x cores), or the measurement contradicts itself: GEMM on more threads slower than on
+    /// one (other processes took the cores), a negative harness overhead (the bare calls were slowed by interference
+    /// more than the timed loop).
+    /// </summary>
+    public static IReadOnlyList<string> Assess(CalibrationResult c)
+    {
+        var reasons = new List<string>();
+        if (c.LoadAverage is { } la && la > BusyLoadPerCore * c.LogicalCores)
+            reasons.Add($"the machine was busy (load average {la:0.00} on {c.LogicalCores} cores)");
+        foreach (var group in c.Gemm.GroupBy(g => g.Precision))
+        {
+            var one = group.Where(g => g.Threads == 1).Select(g => (GemmRoof?)g).FirstOrDefault();
+            var most = group.MaxBy(g => g.Threads);
+            if (one is not null && most is not null && most.Threads > 1 && most.FlopsPerSecond < one.FlopsPerSecond)
+                reasons.Add($"GEMM {group.Key} on {most.Threads} threads ({most.FlopsPerSecond / 1e9:0.0} GFLOP/s) is slower than on 1 ({one.FlopsPerSecond / 1e9:0.0} GFLOP/s)");
+        }
+        if (c.Harness.OverheadUs < 0)
+            reasons.Add($"the harness overhead came out negative ({c.Harness.OverheadUs.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)} us)");
+        return reasons;
+    }
+
+    /// <summary>
+    /// The roofs dyno bench and dyno demo use: the cache, else a quick calibration, cached only when it is consistent.
+    /// A degraded quick calibration is still returned (results that use it say so) but not cached, so the next run
+    /// measures again; <paramref name="say"/> gets one line for the user about what happened.
+    /// </summary>
+    public static CalibrationResult LoadOrMeasure(Action<string>? say = null)
+    {
+        if (LoadCached() is { } cached) return cached;
+        say?.Invoke("no cached machine calibration: measuring the roofs once (quick; run 'dyno calibrate' for the full one)");
+        var c = Run(quick: true);
+        if (c.Degraded) say?.Invoke($"warning: the quick calibration is not cached: {string.Join("; ", c.DegradedReasons)}");
+        else Save(c);
+        return c;
+    }
+
+    /// <summary>The warning results carry when they use degraded roofs.</summary>
+    public static string DegradedWarning(CalibrationResult c) =>
+        $"the machine roofs (GEMM FLOP/s, triad bandwidth) were measured unreliably: {string.Join("; ", c.DegradedReasons)}; utilization against them is not trustworthy (rerun 'dyno calibrate' on an idle machine)";
 
     private static double Gemm(DataType type, int n, int threads, double seconds)
     {

@@ -58,6 +58,7 @@ public static class GenerationBenchmark
             warnings.Add($"the machine is busy (load average {load[0]:0.00} on {env.LogicalCores} cores): timings include interference from other processes");
         var threads = o.Session.IntraOpThreads > 0 ? o.Session.IntraOpThreads : env.LogicalCores;
         var roofs = Roofs(model, layout, calibration, threads, notes);
+        if (calibration is { Degraded: true }) warnings.Add(MachineCalibration.DegradedWarning(calibration));
 
         var measurements = new List<GenerationMeasurement>();
         GenerationColdStart? cold = null;

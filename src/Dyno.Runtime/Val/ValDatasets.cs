@@ -72,6 +72,22 @@ public sealed record SegmentationSample(string Path, string MaskPath, string Nam
 /// <summary>Images with PNG label maps matched by file stem.</summary>
 public sealed record SegmentationDataset(string Source, IReadOnlyList<SegmentationSample> Samples, IReadOnlyList<string>? Names);
 
+/// <summary>What an Ultralytics dataset YAML says: its root folder, split entries and class names.</summary>
+/// <param name="Source">The YAML file.</param>
+/// <param name="Root">The dataset root: <c>path</c> resolved against the YAML's folder (the folder itself without <c>path</c>).</param>
+/// <param name="Names">Class names by class index.</param>
+/// <param name="Splits">The <c>train</c>/<c>val</c>/<c>test</c> entries present, as written (null when not a path or a list of paths).</param>
+public sealed record DataYaml(string Source, string Root, IReadOnlyList<string> Names, IReadOnlyDictionary<string, IReadOnlyList<string>?> Splits)
+{
+    /// <summary>The entries of <paramref name="split"/> (folders, image lists or images, relative to <see cref="Root"/>).</summary>
+    public IReadOnlyList<string> Split(string split) => Splits.TryGetValue(split, out var e)
+        ? e ?? throw new InvalidDataException($"{Source}: '{split}' must be a path or a list of paths")
+        : throw new InvalidDataException($"{Source}: no '{split}' entry");
+
+    /// <summary>A path of the YAML resolved against <see cref="Root"/>.</summary>
+    public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(Root, path));
+}
+
 /// <summary>Readers for the val-set layouts Ultralytics, torchvision and mmsegmentation users have.</summary>
 public static class ValDatasets
 {
@@ -106,40 +122,12 @@ public static class ValDatasets
     /// </summary>
     public static DetectionDataset ReadYolo(string yamlPath, string split = "val")
     {
-        var yaml = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(yamlPath);
-            yaml.Load(reader);
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            throw new InvalidDataException($"{yamlPath}: not valid YAML: {e.Message}");
-        }
-        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode map)
-            throw new InvalidDataException($"{yamlPath}: expected a mapping with 'path', '{split}' and 'names'");
-        string? Scalar(string key) => map.Children.TryGetValue(new YamlScalarNode(key), out var n) && n is YamlScalarNode s ? s.Value : null;
-        var yamlDir = Path.GetDirectoryName(Path.GetFullPath(yamlPath))!;
-        var root = Scalar("path") is { Length: > 0 } p ? (Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(yamlDir, p))) : yamlDir;
-        var names = ReadNames(map, yamlPath);
-        if (Scalar("nc") is { } ncText)
-        {
-            if (!int.TryParse(ncText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var nc) || nc < 1)
-                throw new InvalidDataException($"{yamlPath}: 'nc' must be a positive integer, got '{ncText}'");
-            if (nc != names.Count) throw new InvalidDataException($"{yamlPath}: 'nc' is {nc} but 'names' lists {names.Count} classes");
-        }
-        if (!map.Children.TryGetValue(new YamlScalarNode(split), out var splitNode))
-            throw new InvalidDataException($"{yamlPath}: no '{split}' entry");
-        var entries = splitNode switch
-        {
-            YamlScalarNode s when !string.IsNullOrEmpty(s.Value) => [s.Value!],
-            YamlSequenceNode seq => seq.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? "").ToList(),
-            _ => throw new InvalidDataException($"{yamlPath}: '{split}' must be a path or a list of paths"),
-        };
+        var data = ReadDataYaml(yamlPath);
+        var entries = data.Split(split);
         var images = new List<string>();
         foreach (var e in entries)
         {
-            var full = Path.IsPathRooted(e) ? e : Path.GetFullPath(Path.Combine(root, e));
+            var full = data.Resolve(e);
             if (Directory.Exists(full))
                 images.AddRange(Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Where(IsImage));
             else if (File.Exists(full) && full.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
@@ -149,7 +137,7 @@ public static class ValDatasets
                 {
                     var t = line.Trim();
                     if (t.Length == 0) continue;
-                    images.Add(t.StartsWith("./", StringComparison.Ordinal) ? Path.GetFullPath(Path.Combine(listDir, t)) : Path.IsPathRooted(t) ? t : Path.GetFullPath(Path.Combine(root, t)));
+                    images.Add(t.StartsWith("./", StringComparison.Ordinal) ? Path.GetFullPath(Path.Combine(listDir, t)) : data.Resolve(t));
                 }
             }
             else if (File.Exists(full) && IsImage(full)) images.Add(full);
@@ -163,8 +151,54 @@ public static class ValDatasets
         var samples = images.Select((img, i) => new DetectionSample(img, useStems ? numeric[i]!.Value : i + 1, LabelPath(img))).ToList();
         return new DetectionDataset
         {
-            Source = yamlPath, Samples = samples, Names = names, CategoryIds = Enumerable.Range(1, names.Count).Select(i => (long)i).ToList(),
+            Source = yamlPath, Samples = samples, Names = data.Names, CategoryIds = Enumerable.Range(1, data.Names.Count).Select(i => (long)i).ToList(),
         };
+    }
+
+    /// <summary>
+    /// Reads an Ultralytics dataset YAML (<c>data.yaml</c>) with a YAML parser: <c>path</c> (the root; relative to the
+    /// YAML's folder when relative, the folder itself when absent), the <c>train</c>/<c>val</c>/<c>test</c> entries,
+    /// <c>names</c> as a list or an index map (indices 0..n-1, non-empty names) and <c>nc</c>, which must agree with
+    /// <c>names</c> when given.
+    /// </summary>
+    public static DataYaml ReadDataYaml(string yamlPath)
+    {
+        if (!File.Exists(yamlPath)) throw new FileNotFoundException($"{yamlPath}: no such dataset YAML", yamlPath);
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(yamlPath);
+            yaml.Load(reader);
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new InvalidDataException($"{yamlPath}: not valid YAML: {e.Message}");
+        }
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode map)
+            throw new InvalidDataException($"{yamlPath}: expected an Ultralytics dataset mapping with 'path', 'val' and 'names'");
+        string? Scalar(string key) => map.Children.TryGetValue(new YamlScalarNode(key), out var n) && n is YamlScalarNode s ? s.Value : null;
+        var yamlDir = Path.GetDirectoryName(Path.GetFullPath(yamlPath))!;
+        var root = Scalar("path") is { Length: > 0 } p ? (Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(yamlDir, p))) : yamlDir;
+        var names = ReadNames(map, yamlPath);
+        if (Scalar("nc") is { } ncText)
+        {
+            if (!int.TryParse(ncText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var nc) || nc < 1)
+                throw new InvalidDataException($"{yamlPath}: 'nc' must be a positive integer, got '{ncText}'");
+            if (nc != names.Count) throw new InvalidDataException($"{yamlPath}: 'nc' is {nc} but 'names' lists {names.Count} classes");
+        }
+        var splits = new Dictionary<string, IReadOnlyList<string>?>(StringComparer.Ordinal);
+        foreach (var key in new[] { "train", "val", "test" })
+        {
+            if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node)) continue;
+            splits[key] = node switch
+            {
+                YamlScalarNode sc when !string.IsNullOrEmpty(sc.Value) && sc.Value != "~" && sc.Value != "null" => [sc.Value!],
+                YamlSequenceNode seq when seq.Children.All(c => c is YamlScalarNode { Value.Length: > 0 }) && seq.Children.Count > 0
+                    => seq.Children.Select(c => ((YamlScalarNode)c).Value!).ToList(),
+                _ => null,
+            };
+        }
+        return new DataYaml(yamlPath, root, names, splits);
     }
 
     /// <summary>Ultralytics' <c>img2label_paths</c>.</summary>
@@ -185,7 +219,7 @@ public static class ValDatasets
         switch (node)
         {
             case YamlSequenceNode seq:
-                return seq.Children.Select((c, i) => c is YamlScalarNode s ? s.Value ?? "" : throw new InvalidDataException($"{yamlPath}: names[{i}] is not a string")).ToList();
+                return seq.Children.Select((c, i) => c is YamlScalarNode { Value.Length: > 0 } s ? s.Value! : throw new InvalidDataException($"{yamlPath}: names[{i}] is not a non-empty string")).ToList();
             case YamlMappingNode m:
             {
                 var byIndex = new SortedDictionary<int, string>();
@@ -193,7 +227,8 @@ public static class ValDatasets
                 {
                     if (k is not YamlScalarNode ks || !int.TryParse(ks.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var idx) || idx < 0)
                         throw new InvalidDataException($"{yamlPath}: names key '{k}' is not a class index");
-                    if (!byIndex.TryAdd(idx, (v as YamlScalarNode)?.Value ?? "")) throw new InvalidDataException($"{yamlPath}: names index {idx} given twice");
+                    if (v is not YamlScalarNode { Value.Length: > 0 } vs) throw new InvalidDataException($"{yamlPath}: names[{idx}] is not a non-empty string");
+                    if (!byIndex.TryAdd(idx, vs.Value!)) throw new InvalidDataException($"{yamlPath}: names index {idx} given twice");
                 }
                 if (byIndex.Count == 0 || byIndex.Keys.Last() != byIndex.Count - 1) throw new InvalidDataException($"{yamlPath}: names indices must be 0..{byIndex.Count - 1}");
                 return byIndex.Values.ToList();
