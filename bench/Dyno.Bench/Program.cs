@@ -27,6 +27,11 @@ public static class Program
             Detection.MaskEvalBenchmarks.PrintPhaseCpu();
             return 0;
         }
+        if (args.Length > 0 && args[0] == "mask-kinds")
+        {
+            Detection.MaskEvalBenchmarks.PrintKindCpu();
+            return 0;
+        }
         if (args.Length > 0 && args[0] == "onnx-node-tests")
             return NodeTestReport.Run(args.Length > 1 ? args[1] : OnnxNodeTests.DebianPath, args.Contains("--verbose"));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

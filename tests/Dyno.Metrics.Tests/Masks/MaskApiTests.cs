@@ -204,4 +204,29 @@ public class MaskApiTests
         var xy = coords.Take(coords.Length / 2 * 2).Select((c, i) => (c % 80) - 10 + (i % 3) * (frac / 256.0) + (i % 2) * 0.2).ToArray();
         return MaskApi.FromPolygon(xy, h, w).Counts.SequenceEqual(ReferenceFromPolygon(xy, h, w));
     }
+
+    [Property(MaxTest = 300)]
+    public bool Large_polygons_rasterise_as_the_literal_rleFrPoly(int[] coords, ushort hb, ushort wb, byte frac)
+    {
+        // image-sized masks and long edges (the crossing sort's counting path, the every-fifth-step walk)
+        int h = hb % 700 + 1, w = wb % 700 + 1;
+        if (coords.Length < 6) return true;
+        var xy = coords.Take(coords.Length / 2 * 2).Select((c, i) => (Math.Abs(c) % (i % 2 == 0 ? w + 40 : h + 40)) - 20 + (i % 3) * (frac / 256.0) + (i % 2) * 0.2).ToArray();
+        return MaskApi.FromPolygon(xy, h, w).Counts.SequenceEqual(ReferenceFromPolygon(xy, h, w));
+    }
+
+    [Fact]
+    public void An_ellipse_polygon_rasterises_as_the_literal_rleFrPoly()
+    {
+        foreach (var (cx, cy, rx, ry, vertices) in new[] { (320.3, 240.7, 200.1, 150.4, 12), (100.0, 60.0, 90.5, 55.2, 64), (-5.0, 10.0, 40.0, 70.0, 7), (600.0, 470.0, 80.0, 30.0, 200) })
+        {
+            var xy = new double[vertices * 2];
+            for (var i = 0; i < vertices; i++)
+            {
+                xy[2 * i] = Math.Round(cx + rx * Math.Cos(2 * Math.PI * i / vertices), 2);
+                xy[2 * i + 1] = Math.Round(cy + ry * Math.Sin(2 * Math.PI * i / vertices), 2);
+            }
+            Assert.Equal(ReferenceFromPolygon(xy, 480, 640), MaskApi.FromPolygon(xy, 480, 640).Counts);
+        }
+    }
 }
