@@ -28,14 +28,14 @@ public class MaskEvalBenchmarks
         _gtBytes = File.ReadAllBytes(gtPath);
         _dtBytes = File.ReadAllBytes(dtPath);
         _gt = CocoGroundTruth.Parse(_gtBytes, gtPath, CocoIouType.Segm);
-        _dt = CocoDetections.Parse(_dtBytes, dtPath, _gt, CocoIouType.Segm);
+        _dt = CocoDetections.Parse(_dtBytes, dtPath, _gt, CocoIouType.Segm, BadRecordPolicy.Error, ownsBuffer: true);
     }
 
     [Benchmark]
     public int ParseGroundTruth() => CocoGroundTruth.Parse(_gtBytes, "gt", CocoIouType.Segm).Count;
 
     [Benchmark]
-    public int ParseResults() => CocoDetections.Parse(_dtBytes, "dt", _gt, CocoIouType.Segm).Count;
+    public int ParseResults() => CocoDetections.Parse(_dtBytes, "dt", _gt, CocoIouType.Segm, BadRecordPolicy.Error, ownsBuffer: true).Count;
 
     [Benchmark]
     public long GroundTruthMasks()
@@ -132,11 +132,11 @@ public class MaskEvalBenchmarks
         int nr = 0, np = 0;
         var t = Cpu();
         for (var i = 0; i < b._dt.Count; i++)
-            if (b._dt.Segm![i] is RleSegmentation r) { set.Clear(); set.Add(r, 0, 0); nr++; }
+            if (b._dt.Segm![i] is RleSegmentation or CompressedRleSlice) { set.Clear(); set.Add(b._dt.Segm![i]!, 0, 0, box: false); nr++; }
         Console.WriteLine($"detection RLE strings ({nr}), file order: {Cpu() - t:F2} s cpu");
         t = Cpu();
         for (var i = 0; i < b._dt.Count; i++)
-            if (b._dt.Segm![i] is PolygonSegmentation p) { var im = b._gt.Images[b._dt.Img[i]]; set.Clear(); set.Add(p, im.Height, im.Width); np++; }
+            if (b._dt.Segm![i] is PolygonSegmentation p) { var im = b._gt.Images[b._dt.Img[i]]; set.Clear(); set.Add(p, im.Height, im.Width, box: false); np++; }
         Console.WriteLine($"detection polygons ({np}): {Cpu() - t:F2} s cpu");
         t = Cpu();
         var buf = new uint[256];

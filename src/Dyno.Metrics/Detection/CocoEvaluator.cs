@@ -203,14 +203,19 @@ public static class CocoEvaluator
                     var im = gt.Images[img];
                     gMasks!.Clear();
                     dMasks!.Clear();
+                    // masks of one size need no exact box for their IoUs (MaskSet.ColumnBox)
+                    var (sh, sw) = (gRle[gOrder[gs]].Height, gRle[gOrder[gs]].Width);
+                    var box = false;
+                    for (var g = 1; g < G && !box; g++) box = gRle[gOrder[gs + g]].Height != sh || gRle[gOrder[gs + g]].Width != sw;
+                    for (var d = 0; d < D && !box; d++) box = MaskSet.SizeOf(dt.Segm![dSorted[d]]!, im.Height, im.Width) != (sh, sw);
                     for (var g = 0; g < G; g++)
                     {
                         var r = gRle[gOrder[gs + g]];
-                        gMasks.Add(r.Counts, r.Height, r.Width);
+                        gMasks.Add(r.Counts, r.Height, r.Width, box);
                     }
                     for (var d = 0; d < D; d++)
                     {
-                        try { dMasks.Add(dt.Segm![dSorted[d]]!, im.Height, im.Width); }
+                        try { dMasks.Add(dt.Segm![dSorted[d]]!, im.Height, im.Width, box); }
                         catch (Exception e) when (e is InvalidDataException or ArgumentException)
                         {
                             throw new InvalidDataException($"{dt.Source}: detection on image {im.Id}: {e.Message}");
