@@ -28,7 +28,8 @@ internal static class FastResultsParser
     public static CocoDetections.RawChunk? TryParse(ReadOnlySpan<byte> s, bool isFinalBlock, bool withSegm, byte[]? buffer, int bufferOffset)
     {
         var seg = withSegm ? new SegmContext(buffer, bufferOffset) : null;
-        var c = new CocoDetections.RawChunk(Math.Max(16, s.Length / 90));
+        // about 90 bytes a box record; a record with a mask takes a few hundred (the lists grow when needed)
+        var c = new CocoDetections.RawChunk(Math.Max(16, s.Length / (withSegm ? 320 : 90)));
         var p = 0;
         SkipWs(s, ref p);
         if (p >= s.Length || s[p] != '[') return null;
@@ -134,11 +135,7 @@ internal static class FastResultsParser
         if (!(hasImg && hasCat && hasScore && hasBox)) return false;
         c.Img.Add(img); c.Cat.Add(cat); c.Score.Add(score);
         c.X.Add(x); c.Y.Add(y); c.W.Add(w); c.H.Add(h);
-        if (seg is not null)
-        {
-            (c.Segm ??= []).Add(segm);
-            (c.SegmError ??= []).Add(null);
-        }
+        if (seg is not null) (c.Segm ??= new(c.Img.Capacity)).Add(segm); // no SegmError list: none has one
         return true;
     }
 
@@ -237,6 +234,34 @@ internal static class FastResultsParser
             return true;
         }
         if (s[p] != '[') return false;
+        if (seg.Buffer is not null)
+        {
+            // kept as text (converted when the mask is needed); no exponents, so every number is finite
+            var v0 = p;
+            p++;
+            SkipWs(s, ref p);
+            while (true)
+            {
+                if (p >= s.Length || s[p] != '[') return false;
+                p++;
+                SkipWs(s, ref p);
+                while (true)
+                {
+                    var n0 = p;
+                    if (!ScanNumber(s, ref p, out _) || p - n0 > 300 || s[n0..p].IndexOfAny((byte)'e', (byte)'E') >= 0) return false;
+                    SkipWs(s, ref p);
+                    if (p < s.Length && s[p] == ',') { p++; SkipWs(s, ref p); continue; }
+                    if (p < s.Length && s[p] == ']') { p++; break; }
+                    return false;
+                }
+                SkipWs(s, ref p);
+                if (p < s.Length && s[p] == ',') { p++; SkipWs(s, ref p); continue; }
+                if (p < s.Length && s[p] == ']') { p++; break; }
+                return false;
+            }
+            segm = new Masks.PolygonSlice(seg.Buffer, seg.Offset + v0, p - v0);
+            return true;
+        }
         p++;
         SkipWs(s, ref p);
         var polys = new List<double[]>(1);

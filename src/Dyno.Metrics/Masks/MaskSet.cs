@@ -271,6 +271,14 @@ internal sealed class MaskSet
             case PolygonSegmentation { Polygons: [{ Length: not 4 } poly] }:
                 var n = PolygonRaster.Counts(poly, imageHeight, imageWidth, ref _counts);
                 return Add(_counts.AsSpan(0, n), imageHeight, imageWidth, box);
+            case PolygonSlice ps:
+                if (ps.Read(ref _coords, ref _ends) == 1 && _ends[0] != 4)
+                {
+                    var m = PolygonRaster.Counts(_coords.AsSpan(0, _ends[0]), imageHeight, imageWidth, ref _counts);
+                    return Add(_counts.AsSpan(0, m), imageHeight, imageWidth, box);
+                }
+                var many = ps.ToPolygons().ToRle(imageHeight, imageWidth);
+                return Add(many.Counts, many.Height, many.Width, box);
             default:
                 var rle = segm.ToRle(imageHeight, imageWidth);
                 return Add(rle.Counts, rle.Height, rle.Width, box);
@@ -278,6 +286,8 @@ internal sealed class MaskSet
     }
 
     private byte[]? _unescaped;
+    private double[] _coords = new double[64];
+    private int[] _ends = new int[4];
     private uint[] _counts = new uint[256];
 
     /// <summary>The size a segmentation's mask has on an image of <paramref name="imageHeight"/> × <paramref name="imageWidth"/> (an RLE keeps its own).</summary>

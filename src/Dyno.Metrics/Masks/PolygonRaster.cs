@@ -12,8 +12,9 @@ namespace Dyno.Metrics.Masks;
 /// crossing (xd = (xi + .5) / 5 − .5 is an integer exactly when xi ≡ 2 mod 5), so only those steps
 /// are visited, their row computed by rleFrPoly's own expression <c>(int)(ys + s * t + .5)</c> at that
 /// step and the one before it; the first point of each edge goes through the general test.</item>
-/// <item>On a steeper edge every step is visited (the column changes at most once a step), in a loop
-/// with no other branch.</item>
+/// <item>On a steeper edge (the column changes at most once a step) the step at which the boundary
+/// crosses each fifth column gap is found from the line and settled with rleFrPoly's exact expression
+/// (it is monotone in the step), instead of visiting every step.</item>
 /// <item>The crossings are sorted by a counting sort on the column (a polygon has a few per column),
 /// then each column's rows by insertion sort; equal keys give equal values, so the order is
 /// Array.Sort's.</item>
@@ -108,27 +109,34 @@ internal static class PolygonRaster
             }
             else
             {
-                // v moves by one every step and u at most by one
-                if (!flip)
+                // v moves by one every step; u(t) = (int)(xs + s t + .5) is monotone in t (every operation
+                // rounds monotonically) and, as |s| < 1, moves by at most one a step. The crossings are at
+                // the gaps between columns m and m + 1 with m ≡ 2 (mod 5): find each gap's step directly.
+                var u0 = (int)(xs + s * 0 + .5);
+                var u1 = (int)(xs + s * steps + .5);
+                var n0 = n;
+                if (u0 != u1 && !YMajorGaps(a, ref n, xs, ys, s, steps, u0, u1, height, wMax))
                 {
-                    for (var t = 1; t <= steps; t++)
-                    {
-                        var u = (int)(xs + s * t + .5);
-                        if (u != pu) Emit(a, ref n, u, pu, t + ys, t + ys - 1, height, wMax);
-                        pu = u;
-                    }
-                    pv = steps + ys;
+                    // a jump of two columns in one step (not seen in practice): rleFrPoly's walk, step by step
+                    n = n0;
+                    var pu2 = flip ? u1 : u0;
+                    if (!flip)
+                        for (var t = 1; t <= steps; t++)
+                        {
+                            var u = (int)(xs + s * t + .5);
+                            if (u != pu2) Emit(a, ref n, u, pu2, t + ys, t + ys - 1, height, wMax);
+                            pu2 = u;
+                        }
+                    else
+                        for (var t = steps - 1; t >= 0; t--)
+                        {
+                            var u = (int)(xs + s * t + .5);
+                            if (u != pu2) Emit(a, ref n, u, pu2, t + ys, t + ys + 1, height, wMax);
+                            pu2 = u;
+                        }
                 }
-                else
-                {
-                    for (var t = steps - 1; t >= 0; t--)
-                    {
-                        var u = (int)(xs + s * t + .5);
-                        if (u != pu) Emit(a, ref n, u, pu, t + ys, t + ys + 1, height, wMax);
-                        pu = u;
-                    }
-                    pv = ys;
-                }
+                pu = flip ? u0 : u1;
+                pv = flip ? ys : steps + ys;
             }
         }
         var total = (uint)(height * width);
@@ -150,6 +158,47 @@ internal static class PolygonRaster
             else pending = true;
         }
         return q;
+    }
+
+    /// <summary>
+    /// The crossings of a steep edge (u from <paramref name="u0"/> at t = 0 to <paramref name="u1"/> at t = steps):
+    /// for each gap m (columns m, m + 1) with m ≡ 2 (mod 5) inside the image, the step t whose pair of points
+    /// (t − 1, t) straddles it. Walking either way, that pair gives rleFrPoly's column min(u) − 2 = m − 2 and
+    /// row min(v) = ys + t − 1. The step is estimated from the line and then settled with the exact u(t), so
+    /// the result does not depend on the estimate. False if some step moves u by two (then nothing is trusted).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool YMajorGaps(Span<uint> a, ref int n, int xs, int ys, double s, int steps, int u0, int u1, int height, int wMax)
+    {
+        var up = u1 > u0;
+        int mLo = up ? u0 : u1, mHi = (up ? u1 : u0) - 1;
+        // gaps that give a column inside the image: m = 5 xd + 2, 0 <= xd <= wMax
+        if (mLo < 2) mLo = 2;
+        if (mHi > 5 * wMax + 2) mHi = 5 * wMax + 2;
+        for (var m = mLo + Mod5(2 - mLo); m <= mHi; m += 5)
+        {
+            int t;
+            if (up)
+            {
+                // smallest t with u(t) >= m + 1
+                var est = Math.Ceiling((m + .5 - xs) / s);
+                t = est >= 1 ? (est <= steps ? (int)est : steps) : 1;
+                while (t > 1 && (int)(xs + s * (t - 1) + .5) >= m + 1) t--;
+                while ((int)(xs + s * t + .5) < m + 1) t++;
+                if ((int)(xs + s * (t - 1) + .5) != m) return false;
+            }
+            else
+            {
+                // smallest t with u(t) <= m
+                var est = Math.Floor((m + .5 - xs) / s) + 1;
+                t = est >= 1 ? (est <= steps ? (int)est : steps) : 1;
+                while (t > 1 && (int)(xs + s * (t - 1) + .5) <= m) t--;
+                while ((int)(xs + s * t + .5) > m) t++;
+                if ((int)(xs + s * (t - 1) + .5) != m + 1) return false;
+            }
+            a[n++] = Cross((m - 2) / 5, ys + t - 1, height);
+        }
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -195,10 +244,12 @@ internal static class PolygonRaster
             return a;
         }
         var h = (uint)height;
+        // v / h as a multiply-high (exact for every 32-bit v: Lemire et al., "Faster remainder by direct computation")
+        var magic = ulong.MaxValue / h + 1;
         uint lo = uint.MaxValue, hi = 0;
         foreach (var v in a)
         {
-            var col = v / h;
+            var col = h == 1 ? v : (uint)Math.BigMul(magic, v, out _);
             if (col < lo) lo = col;
             if (col > hi) hi = col;
         }
@@ -210,12 +261,12 @@ internal static class PolygonRaster
         }
         var start = Scratch(ref t_bucket, cols + 1);
         start.Clear();
-        foreach (var v in a) start[(int)(v / h - lo) + 1]++;
+        foreach (var v in a) start[(int)((h == 1 ? v : (uint)Math.BigMul(magic, v, out _)) - lo) + 1]++;
         for (var i = 0; i < cols; i++) start[i + 1] += start[i];
         var outp = Scratch(ref t_sorted, n);
         foreach (var v in a)
         {
-            var b = (int)(v / h - lo);
+            var b = (int)((h == 1 ? v : (uint)Math.BigMul(magic, v, out _)) - lo);
             outp[start[b]++] = v; // afterwards start[b] is the end of column b
         }
         // columns are contiguous now; sort each (a handful of values) by insertion
