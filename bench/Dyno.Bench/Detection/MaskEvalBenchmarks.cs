@@ -142,13 +142,15 @@ public class MaskEvalBenchmarks
         Console.WriteLine($"detection RLE strings ({nr}), file order: {Cpu() - t:F2} s cpu");
         t = Cpu();
         for (var i = 0; i < b._dt.Count; i++)
-            if (b._dt.Segm![i] is PolygonSegmentation p) { var im = b._gt.Images[b._dt.Img[i]]; set.Clear(); set.Add(p, im.Height, im.Width, box: false); np++; }
+            if (b._dt.Segm![i] is PolygonSlice p) { var im = b._gt.Images[b._dt.Img[i]]; set.Clear(); set.Add(p, im.Height, im.Width, box: false); np++; }
         Console.WriteLine($"detection polygons ({np}): {Cpu() - t:F2} s cpu");
         t = Cpu();
         var buf = new uint[256];
         long runs = 0;
-        for (var i = 0; i < b._dt.Count; i++)
-            if (b._dt.Segm![i] is PolygonSegmentation p) { var im = b._gt.Images[b._dt.Img[i]]; runs += PolygonRaster.Counts(p.Polygons[0], im.Height, im.Width, ref buf); }
+        var polys = b._dt.Segm!.OfType<PolygonSlice>().Select(p => p.ToPolygons().Polygons[0]).ToArray();
+        var polyImg = Enumerable.Range(0, b._dt.Count).Where(i => b._dt.Segm![i] is PolygonSlice).Select(i => b._gt.Images[b._dt.Img[i]]).ToArray();
+        t = Cpu();
+        for (var i = 0; i < polys.Length; i++) runs += PolygonRaster.Counts(polys[i], polyImg[i].Height, polyImg[i].Width, ref buf);
         Console.WriteLine($"  of which rasterising ({runs} runs): {Cpu() - t:F2} s cpu");
         t = Cpu();
         for (var i = 0; i < b._gt.Count; i++) { var im = b._gt.Images[b._gt.Img[i]]; set.Clear(); set.Add(b._gt.Segm![i]!, im.Height, im.Width); }
