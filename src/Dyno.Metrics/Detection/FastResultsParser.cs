@@ -28,8 +28,9 @@ internal static class FastResultsParser
     public static CocoDetections.RawChunk? TryParse(ReadOnlySpan<byte> s, bool isFinalBlock, bool withSegm, byte[]? buffer, int bufferOffset)
     {
         var seg = withSegm ? new SegmContext(buffer, bufferOffset) : null;
-        // about 90 bytes a box record; a record with a mask takes a few hundred (the lists grow when needed)
-        var c = new CocoDetections.RawChunk(Math.Max(16, s.Length / (withSegm ? 320 : 90)));
+        // about 90 bytes a box record; a record with a mask a few hundred (val2017-like: 311). An estimate
+        // a little high, as a list that outgrows it doubles
+        var c = new CocoDetections.RawChunk(Math.Max(16, s.Length / (withSegm ? 280 : 90)));
         var p = 0;
         SkipWs(s, ref p);
         if (p >= s.Length || s[p] != '[') return null;
