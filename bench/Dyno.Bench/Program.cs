@@ -5,7 +5,7 @@ namespace Dyno.Bench;
 
 /// <summary>
 /// BenchmarkDotNet suites: <c>dotnet run -c Release --project bench/Dyno.Bench -- --filter '*'</c>.
-/// <c>-- mask-phases</c> times segm evaluation's phases in CPU seconds; <c>-- onnx-node-tests [DIR]</c> instead reports shape-inference agreement with ONNX's node tests;
+/// <c>-- mask-phases</c> times segm evaluation's phases in CPU seconds, <c>-- mask-kinds</c> each kind of mask work; <c>-- onnx-node-tests [DIR]</c> instead reports shape-inference agreement with ONNX's node tests;
 /// <c>-- make-big-model PATH BYTES</c> and <c>-- make-decoder PATH</c> write models for bench/profile.sh.
 /// </summary>
 public static class Program
@@ -25,6 +25,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "mask-phases")
         {
             Detection.MaskEvalBenchmarks.PrintPhaseCpu();
+            return 0;
+        }
+        if (args.Length > 0 && args[0] == "mask-kinds")
+        {
+            Detection.MaskEvalBenchmarks.PrintKindCpu();
             return 0;
         }
         if (args.Length > 0 && args[0] == "onnx-node-tests")

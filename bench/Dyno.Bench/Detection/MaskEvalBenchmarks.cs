@@ -28,14 +28,14 @@ public class MaskEvalBenchmarks
         _gtBytes = File.ReadAllBytes(gtPath);
         _dtBytes = File.ReadAllBytes(dtPath);
         _gt = CocoGroundTruth.Parse(_gtBytes, gtPath, CocoIouType.Segm);
-        _dt = CocoDetections.Parse(_dtBytes, dtPath, _gt, CocoIouType.Segm);
+        _dt = CocoDetections.Parse(_dtBytes, dtPath, _gt, CocoIouType.Segm, BadRecordPolicy.Error, ownsBuffer: true);
     }
 
     [Benchmark]
     public int ParseGroundTruth() => CocoGroundTruth.Parse(_gtBytes, "gt", CocoIouType.Segm).Count;
 
     [Benchmark]
-    public int ParseResults() => CocoDetections.Parse(_dtBytes, "dt", _gt, CocoIouType.Segm).Count;
+    public int ParseResults() => CocoDetections.Parse(_dtBytes, "dt", _gt, CocoIouType.Segm, BadRecordPolicy.Error, ownsBuffer: true).Count;
 
     [Benchmark]
     public long GroundTruthMasks()
@@ -115,6 +115,46 @@ public class MaskEvalBenchmarks
                 Console.WriteLine($"  of which (wall) ground-truth masks {b._tg.Elapsed.TotalSeconds:F2} s, detection masks {b._td.Elapsed.TotalSeconds:F2} s, " +
                                   $"IoUs {b._ti.Elapsed.TotalSeconds:F2} s; {b._pairs} pairs, {b._overlapping} with IoU > 0");
         }
+    }
+
+
+    /// <summary>
+    /// CPU seconds per kind of mask work, each over every mask once: <c>-- mask-kinds</c> (decoding
+    /// the detections' RLE strings, rasterising their polygons, the ground truth's masks).
+    /// </summary>
+    public static void PrintKindCpu()
+    {
+        var b = new MaskEvalBenchmarks();
+        b.Setup();
+        var proc = System.Diagnostics.Process.GetCurrentProcess();
+        double Cpu() { proc.Refresh(); return proc.TotalProcessorTime.TotalSeconds; }
+        var t = Cpu();
+        var raw = CocoDetections.ParseRaw(b._dtBytes, "dt", CocoIouType.Segm, ownsBuffer: true);
+        Console.WriteLine($"results: strict parse of {raw.Length} chunks {Cpu() - t:F2} s cpu");
+        Console.WriteLine($"  live heap with the chunks {GC.GetTotalMemory(true) / 1e6:F0} MB (files {(b._dtBytes.Length + b._gtBytes.Length) / 1e6:F0} MB, the evaluated set loaded too)");
+        raw = null;
+        Console.WriteLine($"  live heap without {GC.GetTotalMemory(true) / 1e6:F0} MB");
+        t = Cpu();
+        var set = new MaskSet();
+        int nr = 0, np = 0;
+        for (var i = 0; i < b._dt.Count; i++)
+            if (b._dt.Segm![i] is RleSegmentation or CompressedRleSlice) { set.Clear(); set.Add(b._dt.Segm![i]!, 0, 0, box: false); nr++; }
+        Console.WriteLine($"detection RLE strings ({nr}), file order: {Cpu() - t:F2} s cpu");
+        t = Cpu();
+        for (var i = 0; i < b._dt.Count; i++)
+            if (b._dt.Segm![i] is PolygonSlice p) { var im = b._gt.Images[b._dt.Img[i]]; set.Clear(); set.Add(p, im.Height, im.Width, box: false); np++; }
+        Console.WriteLine($"detection polygons ({np}): {Cpu() - t:F2} s cpu");
+        t = Cpu();
+        var buf = new uint[256];
+        long runs = 0;
+        var polys = b._dt.Segm!.OfType<PolygonSlice>().Select(p => p.ToPolygons().Polygons[0]).ToArray();
+        var polyImg = Enumerable.Range(0, b._dt.Count).Where(i => b._dt.Segm![i] is PolygonSlice).Select(i => b._gt.Images[b._dt.Img[i]]).ToArray();
+        t = Cpu();
+        for (var i = 0; i < polys.Length; i++) runs += PolygonRaster.Counts(polys[i], polyImg[i].Height, polyImg[i].Width, ref buf);
+        Console.WriteLine($"  of which rasterising ({runs} runs): {Cpu() - t:F2} s cpu");
+        t = Cpu();
+        for (var i = 0; i < b._gt.Count; i++) { var im = b._gt.Images[b._gt.Img[i]]; set.Clear(); set.Add(b._gt.Segm![i]!, im.Height, im.Width); }
+        Console.WriteLine($"ground truth ({b._gt.Count}): {Cpu() - t:F2} s cpu");
     }
 
     [Benchmark]

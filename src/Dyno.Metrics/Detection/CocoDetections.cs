@@ -47,7 +47,7 @@ public sealed class CocoDetections
 
     /// <summary>Reads a results file against <paramref name="gt"/>.</summary>
     public static CocoDetections Load(string path, CocoGroundTruth gt, CocoIouType iouType = CocoIouType.Bbox, BadRecordPolicy policy = BadRecordPolicy.Error) =>
-        Parse(JsonInput.ReadFile(path), path, gt, iouType, policy);
+        Parse(JsonInput.ReadFile(path), path, gt, iouType, policy, ownsBuffer: true);
 
     /// <summary>
     /// Parses results from UTF-8 JSON bytes; <paramref name="source"/> names it in errors. Large inputs
@@ -55,7 +55,14 @@ public sealed class CocoDetections
     /// and restored before returning, so the buffer must not be read concurrently.
     /// </summary>
     public static CocoDetections Parse(byte[] data, string source, CocoGroundTruth gt, CocoIouType iouType = CocoIouType.Bbox, BadRecordPolicy policy = BadRecordPolicy.Error) =>
-        Resolve(ParseRaw(data, source, iouType), source, gt, iouType, policy);
+        Parse(data, source, gt, iouType, policy, ownsBuffer: false);
+
+    /// <summary>
+    /// <paramref name="ownsBuffer"/>: <paramref name="data"/> is never changed after this call, so compressed
+    /// RLE strings can stay slices of it (<see cref="CompressedRleSlice"/>) instead of copies.
+    /// </summary>
+    internal static CocoDetections Parse(byte[] data, string source, CocoGroundTruth gt, CocoIouType iouType, BadRecordPolicy policy, bool ownsBuffer) =>
+        Resolve(ParseRaw(data, source, iouType, ownsBuffer), source, gt, iouType, policy);
 
     /// <summary>
     /// Reads a ground-truth file and a results file concurrently (the results in parallel chunks) and
@@ -67,7 +74,7 @@ public sealed class CocoDetections
         RawChunk[] raw;
         try
         {
-            raw = ParseRaw(JsonInput.ReadFile(dtPath), dtPath, iouType);
+            raw = ParseRaw(JsonInput.ReadFile(dtPath), dtPath, iouType, ownsBuffer: true);
         }
         catch
         {
@@ -111,8 +118,15 @@ public sealed class CocoDetections
     private static string ImgText(RawChunk c, int j) =>
         c.ImgName?[j] is { } n ? JsonSerializer.Serialize(n) : c.Img[j].ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    internal static RawChunk[] ParseRaw(byte[] data, string source, CocoIouType iouType)
+        internal static RawChunk[] ParseRaw(byte[] data, string source, CocoIouType iouType, bool ownsBuffer = false)
     {
+        // the strict parser for bbox records and for segm records with the common mask shapes
+        RawChunk? Fast(int from, int to, bool final) => iouType switch
+        {
+            CocoIouType.Bbox => FastResultsParser.TryParse(data.AsSpan(from, to - from), final),
+            CocoIouType.Segm => FastResultsParser.TryParse(data.AsSpan(from, to - from), final, true, ownsBuffer ? data : null, from),
+            _ => null,
+        };
         var start = JsonInput.BodyStart(data);
         var body = data.Length - start;
         var parts = body < (4 << 20) ? 1 : Math.Min(16, 2 * Environment.ProcessorCount);
@@ -136,7 +150,7 @@ public sealed class CocoDetections
                         var from = i == 0 ? start : commas[i - 1];
                         var to = i < commas.Length ? commas[i] : data.Length;
                         var span = data.AsSpan(from, to - from);
-                        var chunk = (iouType == CocoIouType.Bbox ? FastResultsParser.TryParse(span, isFinalBlock: i == commas.Length) : null)
+                        var chunk = Fast(from, to, i == commas.Length)
                             ?? ParseChunk(span, source, iouType, isFinalBlock: i == commas.Length);
                         if (!chunk.EndedCleanly) failed = true;
                         chunks[i] = chunk;
@@ -157,7 +171,7 @@ public sealed class CocoDetections
         try
         {
             var all = data.AsSpan(start);
-            return [(iouType == CocoIouType.Bbox ? FastResultsParser.TryParse(all, isFinalBlock: true) : null) ?? ParseChunk(all, source, iouType, isFinalBlock: true)];
+            return [Fast(start, data.Length, true) ?? ParseChunk(all, source, iouType, isFinalBlock: true)];
         }
         catch (JsonException e)
         {
@@ -420,7 +434,7 @@ public sealed class CocoDetections
                     masks.Clear();
                     try
                     {
-                        if (segm is RleSegmentation) masks.Add(segm, image.Height, image.Width);
+                        if (segm is RleSegmentation or CompressedRleSlice) masks.Add(segm, image.Height, image.Width);
                         else
                         {
                             var rle = segm!.ToRle(image.Height, image.Width);

@@ -80,19 +80,22 @@ public static class CocoEvaluator
         }
         var unmatchedIgnored = federated?.DtNotExhaustive;
 
-        // Ground-truth masks up front (each is used by one category; errors name the annotation). The
-        // detections' masks are decoded per image inside the category loop, so no run-length copy of
-        // every detection is kept (they were checked when the results were read).
-        Rle[]? gRle = null, gBoundary = null;
+        // Ground-truth masks that can be rejected (RLEs, boxes, several polygons) converted up front, so
+        // errors name the annotation; a single polygon is rasterised where it is used (each ground truth
+        // is in one category and image). The detections' masks are decoded per image inside the category
+        // loop, so no run-length copy of every mask is kept (they were checked when the results were read).
+        Rle?[]? gRle = null;
+        Rle[]? gBoundary = null;
         if (options.IouType == CocoIouType.Segm)
         {
             if (gt.Segm is null || dt.Segm is null) throw new ArgumentException("segm evaluation needs ground truth and detections loaded with their segmentation");
-            gRle = new Rle[gt.Count];
+            gRle = new Rle?[gt.Count];
             Parallelism.For(0, gt.Count, i =>
             {
                 var im = gt.Images[gt.Img[i]];
                 if (gt.Segm[i] is PolygonSegmentation && (im.Height <= 0 || im.Width <= 0))
                     throw new InvalidDataException($"{gt.Source}: image {im.Label} has no positive width and height, needed to rasterise the polygons of annotation id {gt.AnnId[i]}");
+                if (options.BoundaryDilationRatio is null && gt.Segm[i] is PolygonSegmentation { Polygons: [{ Length: not 4 }] }) return;
                 try { gRle[i] = gt.Segm[i]!.ToRle(im.Height, im.Width); }
                 catch (Exception e) when (e is InvalidDataException or ArgumentException)
                 {
@@ -105,7 +108,7 @@ public static class CocoEvaluator
                 var gB = new Rle[gt.Count];
                 Parallelism.For(0, gt.Count, i =>
                 {
-                    var r = gRle[i];
+                    var r = gRle[i]!; // computed up front for every ground truth when boundaries are wanted
                     gB[i] = new Rle(r.Height, r.Width, BoundaryIou.Boundary(r.Counts, r.Height, r.Width, BoundaryIou.Dilation(ratio, r.Height, r.Width)));
                 });
                 gBoundary = gB;
@@ -163,7 +166,7 @@ public static class CocoEvaluator
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CategoryState EvaluateCategory(int k, CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions options, double[] thr, int maxDet,
-        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle[]? gRle, int A, int T, bool[]? includeImage, bool[]? unmatchedIgnored, Rle[]? gBoundary = null)
+        int[] gOrder, int[] gStart, int[] dOrder, int[] dStart, Rle?[]? gRle, int A, int T, bool[]? includeImage, bool[]? unmatchedIgnored, Rle[]? gBoundary = null)
     {
         int g0 = gStart[k], g1 = gStart[k + 1], d0 = dStart[k], d1 = dStart[k + 1];
         var AT = A * T;
@@ -224,14 +227,21 @@ public static class CocoEvaluator
                     var im = gt.Images[img];
                     gMasks!.Clear();
                     dMasks!.Clear();
+                    // masks of one size need no exact box for their IoUs (MaskSet.ColumnBox)
+                    (int, int) GtSize(int gj) => gRle[gj] is { } r ? (r.Height, r.Width) : MaskSet.SizeOf(gt.Segm![gj]!, im.Height, im.Width);
+                    var size = GtSize(gOrder[gs]);
+                    var box = false;
+                    for (var g = 1; g < G && !box; g++) box = GtSize(gOrder[gs + g]) != size;
+                    for (var d = 0; d < D && !box; d++) box = MaskSet.SizeOf(dt.Segm![dSorted[d]]!, im.Height, im.Width) != size;
                     for (var g = 0; g < G; g++)
                     {
-                        var r = gRle[gOrder[gs + g]];
-                        gMasks.Add(r.Counts, r.Height, r.Width);
+                        var gj = gOrder[gs + g];
+                        if (gRle[gj] is { } r) gMasks.Add(r.Counts, r.Height, r.Width, box);
+                        else gMasks.Add(gt.Segm![gj]!, im.Height, im.Width, box);
                     }
                     for (var d = 0; d < D; d++)
                     {
-                        try { dMasks.Add(dt.Segm![dSorted[d]]!, im.Height, im.Width); }
+                        try { dMasks.Add(dt.Segm![dSorted[d]]!, im.Height, im.Width, box); }
                         catch (Exception e) when (e is InvalidDataException or ArgumentException)
                         {
                             throw new InvalidDataException($"{dt.Source}: detection on image {im.Label}: {e.Message}");

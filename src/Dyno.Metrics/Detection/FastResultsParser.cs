@@ -9,13 +9,28 @@ namespace Dyno.Metrics.Detection;
 /// else (strings, nested objects, literals, a missing field, a bad box, a non-finite number), so the
 /// caller reparses that chunk with <see cref="System.Text.Json.Utf8JsonReader"/>, which produces the
 /// exact result or error. Both paths therefore accept the same files and yield the same records.
+/// For segm evaluation it also reads the two common <c>segmentation</c> shapes: an RLE object
+/// <c>{"size": [h, w], "counts": "..."}</c> (the string kept as a slice of the file buffer when the
+/// caller owns it, <see cref="Masks.CompressedRleSlice"/>; its only escapes may be <c>\</c>) and a list
+/// of non-empty polygons; any other shape goes to the reader.
 /// </summary>
 internal static class FastResultsParser
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static CocoDetections.RawChunk? TryParse(ReadOnlySpan<byte> s, bool isFinalBlock)
+    public static CocoDetections.RawChunk? TryParse(ReadOnlySpan<byte> s, bool isFinalBlock) => TryParse(s, isFinalBlock, false, null, 0);
+
+    /// <summary>
+    /// <paramref name="withSegm"/>: read (and keep) each record's segmentation; RLE strings become slices
+    /// of <paramref name="buffer"/> (the array <paramref name="s"/> starts at <paramref name="bufferOffset"/> in)
+    /// when it is given, copies otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static CocoDetections.RawChunk? TryParse(ReadOnlySpan<byte> s, bool isFinalBlock, bool withSegm, byte[]? buffer, int bufferOffset)
     {
-        var c = new CocoDetections.RawChunk(Math.Max(16, s.Length / 90));
+        var seg = withSegm ? new SegmContext(buffer, bufferOffset) : null;
+        // about 90 bytes a box record; a record with a mask a few hundred (val2017-like: 311). An estimate
+        // a little high, as a list that outgrows it doubles
+        var c = new CocoDetections.RawChunk(Math.Max(16, s.Length / (withSegm ? 280 : 90)));
         var p = 0;
         SkipWs(s, ref p);
         if (p >= s.Length || s[p] != '[') return null;
@@ -24,7 +39,7 @@ internal static class FastResultsParser
         if (p < s.Length && s[p] == ']') return null; // empty list: let the reader handle the edge cases
         while (true)
         {
-            if (!ParseRecord(s, ref p, c)) return null;
+            if (!ParseRecord(s, ref p, c, seg)) return null;
             SkipWs(s, ref p);
             if (p >= s.Length)
             {
@@ -53,8 +68,9 @@ internal static class FastResultsParser
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool ParseRecord(ReadOnlySpan<byte> s, ref int p, CocoDetections.RawChunk c)
+    private static bool ParseRecord(ReadOnlySpan<byte> s, ref int p, CocoDetections.RawChunk c, SegmContext? seg)
     {
+        Masks.Segmentation? segm = null;
         if (p >= s.Length || s[p] != '{') return false;
         p++;
         long img = 0, cat = 0;
@@ -106,7 +122,10 @@ internal static class FastResultsParser
             else if (key.SequenceEqual("score"u8)) { if (!Number(s, ref p, out score)) return false; hasScore = true; }
             else if (key.SequenceEqual("image_id"u8)) { if (!Id(s, ref p, out img)) return false; hasImg = true; }
             else if (key.SequenceEqual("category_id"u8)) { if (!Id(s, ref p, out cat)) return false; hasCat = true; }
-            else if (key.SequenceEqual("segmentation"u8)) return false;
+            else if (key.SequenceEqual("segmentation"u8))
+            {
+                if (seg is null || !Segmentation(s, ref p, seg, out segm)) return false;
+            }
             else if (!SkipNumbers(s, ref p)) return false;
             SkipWs(s, ref p);
             if (p >= s.Length) return false;
@@ -117,6 +136,170 @@ internal static class FastResultsParser
         if (!(hasImg && hasCat && hasScore && hasBox)) return false;
         c.Img.Add(img); c.Cat.Add(cat); c.Score.Add(score);
         c.X.Add(x); c.Y.Add(y); c.W.Add(w); c.H.Add(h);
+        if (seg is not null) (c.Segm ??= new(c.Img.Capacity)).Add(segm); // no SegmError list: none has one
+        return true;
+    }
+
+    /// <summary>Where RLE strings are kept, and a reusable list for polygon coordinates.</summary>
+    private sealed class SegmContext(byte[]? buffer, int bufferOffset)
+    {
+        public readonly byte[]? Buffer = buffer;
+        public readonly int Offset = bufferOffset;
+        public readonly List<double> Coords = new(64);
+    }
+
+    /// <summary>An RLE object with a compressed string, or a list of non-empty polygons; false for anything else.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool Segmentation(ReadOnlySpan<byte> s, ref int p, SegmContext seg, out Masks.Segmentation? segm)
+    {
+        segm = null;
+        if (p >= s.Length) return false;
+        if (s[p] == '{')
+        {
+            p++;
+            SkipWs(s, ref p);
+            int h = -1, w = -1, c0 = -1, c1 = -1;
+            var escaped = false;
+            while (true)
+            {
+                if (p >= s.Length || s[p] != '"') return false;
+                var k0 = ++p;
+                while (p < s.Length && s[p] != '"')
+                {
+                    var b = s[p];
+                    if (b == '\\' || b < 0x20 || b >= 0x80) return false;
+                    p++;
+                }
+                if (p >= s.Length) return false;
+                var key = s[k0..p];
+                p++;
+                SkipWs(s, ref p);
+                if (p >= s.Length || s[p] != ':') return false;
+                p++;
+                SkipWs(s, ref p);
+                if (key.SequenceEqual("size"u8) && h < 0)
+                {
+                    if (p >= s.Length || s[p] != '[') return false;
+                    p++;
+                    SkipWs(s, ref p);
+                    if (!Size(s, ref p, out h)) return false;
+                    SkipWs(s, ref p);
+                    if (p >= s.Length || s[p] != ',') return false;
+                    p++;
+                    SkipWs(s, ref p);
+                    if (!Size(s, ref p, out w)) return false;
+                    SkipWs(s, ref p);
+                    if (p >= s.Length || s[p] != ']') return false;
+                    p++;
+                }
+                else if (key.SequenceEqual("counts"u8) && c0 < 0)
+                {
+                    if (p >= s.Length || s[p] != '"') return false;
+                    c0 = ++p;
+                    while (true)
+                    {
+                        // vectorised: to the next quote or backslash, nothing outside printable ASCII before it
+                        var q = s[p..].IndexOfAny((byte)'"', (byte)'\\');
+                        if (q < 0 || s.Slice(p, q).IndexOfAnyExceptInRange((byte)0x20, (byte)0x7f) >= 0) return false;
+                        p += q;
+                        if (s[p] == '"') break;
+                        // the backslash of COCO's alphabet; any other escape goes to the reader
+                        if (p + 1 >= s.Length || s[p + 1] != '\\') return false;
+                        escaped = true;
+                        p += 2;
+                    }
+                    c1 = p;
+                    p++;
+                }
+                else return false;
+                SkipWs(s, ref p);
+                if (p >= s.Length) return false;
+                if (s[p] == ',') { p++; SkipWs(s, ref p); continue; }
+                if (s[p] == '}') { p++; break; }
+                return false;
+            }
+            if (h < 0 || c0 < 0) return false;
+            if (seg.Buffer is not null) segm = new Masks.CompressedRleSlice(h, w, seg.Buffer, seg.Offset + c0, c1 - c0, escaped);
+            else
+            {
+                var raw = s[c0..c1];
+                var bytes = new byte[raw.Length];
+                var n = 0;
+                for (var i = 0; i < raw.Length; i++)
+                {
+                    if (raw[i] == '\\') i++;
+                    bytes[n++] = raw[i];
+                }
+                segm = new Masks.RleSegmentation(h, w, null, n == bytes.Length ? bytes : bytes.AsSpan(0, n).ToArray());
+            }
+            return true;
+        }
+        if (s[p] != '[') return false;
+        if (seg.Buffer is not null)
+        {
+            // kept as text (converted when the mask is needed); no exponents, so every number is finite
+            var v0 = p;
+            p++;
+            SkipWs(s, ref p);
+            while (true)
+            {
+                if (p >= s.Length || s[p] != '[') return false;
+                p++;
+                SkipWs(s, ref p);
+                while (true)
+                {
+                    var n0 = p;
+                    if (!ScanNumber(s, ref p, out _) || p - n0 > 300 || s[n0..p].IndexOfAny((byte)'e', (byte)'E') >= 0) return false;
+                    SkipWs(s, ref p);
+                    if (p < s.Length && s[p] == ',') { p++; SkipWs(s, ref p); continue; }
+                    if (p < s.Length && s[p] == ']') { p++; break; }
+                    return false;
+                }
+                SkipWs(s, ref p);
+                if (p < s.Length && s[p] == ',') { p++; SkipWs(s, ref p); continue; }
+                if (p < s.Length && s[p] == ']') { p++; break; }
+                return false;
+            }
+            segm = new Masks.PolygonSlice(seg.Buffer, seg.Offset + v0, p - v0);
+            return true;
+        }
+        p++;
+        SkipWs(s, ref p);
+        var polys = new List<double[]>(1);
+        while (true)
+        {
+            if (p >= s.Length || s[p] != '[') return false; // flat lists and [] go to the reader
+            p++;
+            SkipWs(s, ref p);
+            var coords = seg.Coords;
+            coords.Clear();
+            while (true)
+            {
+                if (!Number(s, ref p, out var v)) return false;
+                coords.Add(v);
+                SkipWs(s, ref p);
+                if (p < s.Length && s[p] == ',') { p++; SkipWs(s, ref p); continue; }
+                if (p < s.Length && s[p] == ']') { p++; break; }
+                return false;
+            }
+            polys.Add(coords.ToArray());
+            SkipWs(s, ref p);
+            if (p < s.Length && s[p] == ',') { p++; SkipWs(s, ref p); continue; }
+            if (p < s.Length && s[p] == ']') { p++; break; }
+            return false;
+        }
+        segm = new Masks.PolygonSegmentation(polys);
+        return true;
+    }
+
+    /// <summary>An RLE size entry: a non-negative integer that fits an int (the reader's TryGetInt32, v ≥ 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Size(ReadOnlySpan<byte> s, ref int p, out int v)
+    {
+        v = 0;
+        var start = p;
+        if (!ScanNumber(s, ref p, out var integral) || !integral || s[start] == '-' || p - start > 9) return false;
+        for (var i = start; i < p; i++) v = v * 10 + (s[i] - '0');
         return true;
     }
 

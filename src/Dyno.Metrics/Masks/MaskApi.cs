@@ -44,98 +44,18 @@ public static class MaskApi
 
     /// <summary>Rasterises one polygon (x0, y0, x1, y1, ...) like COCO's <c>rleFrPoly</c>.</summary>
     /// <remarks>
-    /// The same arithmetic as <c>rleFrPoly</c> in the same order, streamed: the 5× upsampled boundary
-    /// points are turned into column crossings as they are generated (rleFrPoly keeps them all in
-    /// arrays first), and the crossings sit in a per-thread buffer, so a polygon allocates only its result.
+    /// The same arithmetic as <c>rleFrPoly</c> on the points that can matter (see <see cref="PolygonRaster"/>),
+    /// with per-thread work buffers, so a polygon allocates only its result.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Rle FromPolygon(ReadOnlySpan<double> xy, int height, int width)
     {
-        var k = xy.Length / 2;
-        const double scale = 5;
-        var x = Scratch(ref t_x, k + 1);
-        var y = Scratch(ref t_y, k + 1);
-        for (var j = 0; j < k; j++) x[j] = (int)(scale * xy[j * 2] + .5);
-        x[k] = k > 0 ? x[0] : 0;
-        for (var j = 0; j < k; j++) y[j] = (int)(scale * xy[j * 2 + 1] + .5);
-        y[k] = k > 0 ? y[0] : 0;
-        long m = 0;
-        for (var j = 0; j < k; j++) m += Math.Max(Math.Abs(x[j] - x[j + 1]), Math.Abs(y[j] - y[j + 1])) + 1;
-        // at most one crossing per boundary point, plus the h*w end marker
-        var a = Scratch(ref t_a, checked((int)m + 1));
-        var n = 0;
-        int pu = 0, pv = 0;
-        var first = true;
-        for (var j = 0; j < k; j++)
-        {
-            int xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
-            var dx = Math.Abs(xe - xs);
-            var dy = Math.Abs(ys - ye);
-            var flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
-            if (flip) { (xs, xe) = (xe, xs); (ys, ye) = (ye, ys); }
-            var s = dx >= dy ? (double)(ye - ys) / dx : (double)(xe - xs) / dy;
-            var steps = dx >= dy ? dx : dy;
-            for (var d = 0; d <= steps; d++)
-            {
-                var t = flip ? steps - d : d;
-                int u, v;
-                if (dx >= dy) { u = t + xs; v = (int)(ys + s * t + .5); }
-                else { v = t + ys; u = (int)(xs + s * t + .5); }
-                if (!first && u != pu)
-                {
-                    // A point on the y-boundary, downsampled (rleFrPoly's second loop) in integers:
-                    // xd = (xi + .5) / 5 - .5 is an integer exactly when xi ≡ 2 (mod 5), and is then
-                    // (xi - 2) / 5 with no rounding (the quotient n + .5 is representable); otherwise it
-                    // is at least 0.2 away from any integer, so rounding cannot make it one. For the
-                    // same reason ceil(clamp((yi + .5) / 5 - .5, 0, h)) = clamp(⌈(yi - 2) / 5⌉, 0, h).
-                    var xr = (u < pu ? u : u - 1) - 2;
-                    if (xr % 5 == 0)
-                    {
-                        var xd = xr / 5;
-                        if (xd >= 0 && xd <= width - 1)
-                        {
-                            var yr = (v < pv ? v : pv) - 2;
-                            var yd = yr >= 0 ? (yr + 4) / 5 : yr / 5; // ⌈yr / 5⌉ (C# division truncates towards 0)
-                            if (yd < 0) yd = 0; else if (yd > height) yd = height;
-                            a[n++] = (uint)(xd * height + yd);
-                        }
-                    }
-                }
-                first = false;
-                pu = u;
-                pv = v;
-            }
-        }
-        a[n] = (uint)(height * width);
-        var used = a[..(n + 1)];
-        used.Sort();
-        uint p = 0;
-        for (var j = 0; j <= n; j++) { var t = used[j]; used[j] -= p; p = t; }
-        // runs: zero-length runs merge their neighbours (rleFrPoly's last loop), written in place
-        var q = 0;
-        var i = 0;
-        used[q++] = used[i++];
-        while (i <= n)
-        {
-            if (used[i] > 0) used[q++] = used[i++];
-            else
-            {
-                i++;
-                if (i <= n) used[q - 1] += used[i++];
-            }
-        }
-        return new Rle(height, width, used[..q].ToArray());
+        var buf = t_counts ??= new uint[256];
+        var n = PolygonRaster.Counts(xy, height, width, ref buf);
+        t_counts = buf;
+        return new Rle(height, width, buf.AsSpan(0, n).ToArray());
     }
 
-    // FromPolygon's per-thread scratch (ArrayPool.Shared's rent/return cost more than the rasterisation of a small polygon)
-    [ThreadStatic] private static int[]? t_x, t_y;
-    [ThreadStatic] private static uint[]? t_a;
-
-    private static Span<T> Scratch<T>(ref T[]? buffer, int length)
-    {
-        if (buffer is null || buffer.Length < length) buffer = new T[Math.Max(length, Math.Min(2 * length, 1 << 20))];
-        return buffer.AsSpan(0, length);
-    }
+    [ThreadStatic] private static uint[]? t_counts;
 
     /// <summary>Rasterises a box (x, y, w, h) like COCO's <c>rleFrBbox</c> (a 4-corner polygon).</summary>
     public static Rle FromBox(double x, double y, double w, double h, int height, int width)

@@ -30,9 +30,12 @@ internal sealed class MaskSet
         _runs = 0;
     }
 
-    /// <summary>Adds a mask of <paramref name="height"/> × <paramref name="width"/> from its run lengths; returns its index.</summary>
+    /// <summary>
+    /// Adds a mask of <paramref name="height"/> × <paramref name="width"/> from its run lengths; returns its index.
+    /// <paramref name="box"/> false: see <see cref="AddCompressed"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Add(ReadOnlySpan<uint> counts, int height, int width)
+    public int Add(ReadOnlySpan<uint> counts, int height, int width, bool box = true)
     {
         var i = Count;
         Reserve(i, counts.Length / 2);
@@ -59,19 +62,40 @@ internal sealed class MaskSet
         _count[i] = k - _runs;
         _runs = k;
         _area[i] = area;
+        if (!box) { ColumnBox(i, height); return i; }
         var (bx, by, bw, bh) = MaskApi.ToBox(counts, height, width);
         _bx[i] = (uint)bx; _by[i] = (uint)by; _bw[i] = (uint)bw; _bh[i] = (uint)bh;
         return i;
     }
 
     /// <summary>
+    /// In place of rleToBbox's box: the columns from the first to the last foreground pixel, all rows.
+    /// It contains every foreground pixel, which is all <see cref="Iou"/> needs when both masks have the
+    /// same size: if the masks share a pixel both boxes overlap it, and if they share none the
+    /// intersection is 0 and so is the IoU whatever the boxes say. Only for masks of different sizes
+    /// (IoU −1 when the exact boxes overlap, else 0) does the exact box matter.
+    /// </summary>
+    private void ColumnBox(int i, int height)
+    {
+        var n = _count[i];
+        if (n == 0 || height == 0) { _bx[i] = _by[i] = _bw[i] = _bh[i] = 0; return; }
+        var h = (uint)height;
+        var c0 = _start[_first[i]] / h;
+        var c1 = (_end[_first[i] + n - 1] - 1) / h;
+        _bx[i] = c0; _bw[i] = c1 - c0 + 1; _by[i] = 0; _bh[i] = h;
+    }
+
+    /// <summary>
     /// Adds a mask given as COCO's compressed RLE string, decoded, checked (as
     /// <see cref="MaskApi.FromCompressedString(ReadOnlySpan{byte}, int, int)"/>), boxed and split into
-    /// intervals in one pass, without writing out the run lengths.
+    /// intervals in one pass, without writing out the run lengths. <paramref name="box"/> false: the
+    /// mask's box is its column range only (no per-run division), enough for IoUs between masks of one
+    /// size (see <see cref="ColumnBox"/>), not for <see cref="Box"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int AddCompressed(ReadOnlySpan<byte> s, int height, int width)
+    public int AddCompressed(ReadOnlySpan<byte> s, int height, int width, bool box = true)
     {
+        if (!box) return AddCompressedNoBox(s, height, width);
         var i = Count;
         // at most one foreground run per two bytes
         Reserve(i, s.Length / 2 + 1);
@@ -153,6 +177,72 @@ internal sealed class MaskSet
         return i;
     }
 
+    /// <summary><see cref="AddCompressed"/> without rleToBbox's per-run state (the same checks and errors).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int AddCompressedNoBox(ReadOnlySpan<byte> s, int height, int width)
+    {
+        var i = Count;
+        Reserve(i, s.Length / 2 + 1);
+        Count++;
+        _first[i] = _runs;
+        _h[i] = height;
+        _w[i] = width;
+        var total = (long)height * width;
+        long sum = 0;
+        uint area = 0;
+        long back2 = 0, back1 = 0;
+        var n = 0;
+        var k = _runs;
+        var starts = _start;
+        var ends = _end;
+        var p = 0;
+        while (p < s.Length)
+        {
+            long x = 0;
+            var shift = 0;
+            while (true)
+            {
+                if (p >= s.Length) throw new InvalidDataException("compressed RLE string ends inside a number");
+                var c = s[p] - 48;
+                if ((uint)c > 63)
+                    throw new InvalidDataException($"compressed RLE string has byte 0x{s[p]:x2} at offset {p}, outside COCO's alphabet '0'..'o'");
+                if (shift == 35) throw new InvalidDataException($"compressed RLE string has a number longer than 7 characters at offset {p}");
+                x |= (long)(c & 0x1f) << shift;
+                p++;
+                shift += 5;
+                if ((c & 0x20) == 0)
+                {
+                    if ((c & 0x10) != 0) x |= -1L << shift;
+                    break;
+                }
+            }
+            if (n > 2) x += back2;
+            if ((ulong)x > uint.MaxValue)
+                throw new InvalidDataException($"compressed RLE string decodes to run length {x} (run {n})");
+            var start = sum;
+            sum += x;
+            if (sum > total)
+                throw new InvalidDataException($"compressed RLE string decodes past the {height}x{width} mask ({total} pixels) at run {n}");
+            back2 = back1;
+            back1 = x;
+            if ((n & 1) == 1 && x != 0)
+            {
+                starts[k] = (uint)start;
+                ends[k] = (uint)sum;
+                k++;
+                area += (uint)x;
+            }
+            n++;
+        }
+        if (sum != total)
+            throw new InvalidDataException($"compressed RLE string decodes to {sum} pixels, not height*width = {total}");
+        _count[i] = k - _runs;
+        _runs = k;
+        _area[i] = area;
+        ColumnBox(i, height);
+        return i;
+    }
+
     private void Reserve(int i, int runs)
     {
         if (i == _first.Length)
@@ -170,14 +260,44 @@ internal sealed class MaskSet
     }
 
     /// <summary>Adds a <see cref="Segmentation"/> the way <see cref="Segmentation.ToRle"/> reads it, on an image of the given size.</summary>
-    public int Add(Segmentation segm, int imageHeight, int imageWidth) => segm switch
+    /// <remarks><paramref name="box"/> false: see <see cref="AddCompressed"/>. A single polygon is rasterised into a reused buffer.</remarks>
+    public int Add(Segmentation segm, int imageHeight, int imageWidth, bool box = true)
     {
-        RleSegmentation { Counts: { } c } r => Add(c, r.Height, r.Width),
-        RleSegmentation { Compressed: { } b } r => AddCompressed(b, r.Height, r.Width),
-        _ => AddRle(segm.ToRle(imageHeight, imageWidth)),
-    };
+        switch (segm)
+        {
+            case RleSegmentation { Counts: { } c } r: return Add(c, r.Height, r.Width, box);
+            case RleSegmentation { Compressed: { } b } r: return AddCompressed(b, r.Height, r.Width, box);
+            case CompressedRleSlice sl: return AddCompressed(sl.Bytes(ref _unescaped), sl.Height, sl.Width, box);
+            case PolygonSegmentation { Polygons: [{ Length: not 4 } poly] }:
+                var n = PolygonRaster.Counts(poly, imageHeight, imageWidth, ref _counts);
+                return Add(_counts.AsSpan(0, n), imageHeight, imageWidth, box);
+            case PolygonSlice ps:
+                if (ps.Read(ref _coords, ref _ends) == 1 && _ends[0] != 4)
+                {
+                    var m = PolygonRaster.Counts(_coords.AsSpan(0, _ends[0]), imageHeight, imageWidth, ref _counts);
+                    return Add(_counts.AsSpan(0, m), imageHeight, imageWidth, box);
+                }
+                var many = ps.ToPolygons().ToRle(imageHeight, imageWidth);
+                return Add(many.Counts, many.Height, many.Width, box);
+            default:
+                var rle = segm.ToRle(imageHeight, imageWidth);
+                return Add(rle.Counts, rle.Height, rle.Width, box);
+        }
+    }
 
-    private int AddRle(Rle r) => Add(r.Counts, r.Height, r.Width);
+    private byte[]? _unescaped;
+    private double[] _coords = new double[64];
+    private int[] _ends = new int[4];
+    private uint[] _counts = new uint[256];
+
+    /// <summary>The size a segmentation's mask has on an image of <paramref name="imageHeight"/> × <paramref name="imageWidth"/> (an RLE keeps its own).</summary>
+    public static (int Height, int Width) SizeOf(Segmentation segm, int imageHeight, int imageWidth) => segm switch
+    {
+        RleSegmentation r => (r.Height, r.Width),
+        CompressedRleSlice sl => (sl.Height, sl.Width),
+        PolygonSegmentation { Polygons.Count: 0 } => (0, 0), // Merge([]) is an empty 0 x 0 mask
+        _ => (imageHeight, imageWidth),
+    };
 
     /// <summary>Foreground pixel count of mask <paramref name="i"/>.</summary>
     public uint Area(int i) => _area[i];

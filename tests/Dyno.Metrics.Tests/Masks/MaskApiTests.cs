@@ -1,3 +1,4 @@
+using System.Text;
 using Dyno.Metrics.Masks;
 using FsCheck.Xunit;
 
@@ -203,5 +204,65 @@ public class MaskApiTests
         // coordinates inside and outside the image, with fractions on and off the 0.2 grid
         var xy = coords.Take(coords.Length / 2 * 2).Select((c, i) => (c % 80) - 10 + (i % 3) * (frac / 256.0) + (i % 2) * 0.2).ToArray();
         return MaskApi.FromPolygon(xy, h, w).Counts.SequenceEqual(ReferenceFromPolygon(xy, h, w));
+    }
+
+    [Property(MaxTest = 300)]
+    public bool Large_polygons_rasterise_as_the_literal_rleFrPoly(int[] coords, ushort hb, ushort wb, byte frac)
+    {
+        // image-sized masks and long edges (the crossing sort's counting path, the every-fifth-step walk)
+        int h = hb % 700 + 1, w = wb % 700 + 1;
+        if (coords.Length < 6) return true;
+        var xy = coords.Take(coords.Length / 2 * 2).Select((c, i) => (Math.Abs(c) % (i % 2 == 0 ? w + 40 : h + 40)) - 20 + (i % 3) * (frac / 256.0) + (i % 2) * 0.2).ToArray();
+        return MaskApi.FromPolygon(xy, h, w).Counts.SequenceEqual(ReferenceFromPolygon(xy, h, w));
+    }
+
+    [Fact]
+    public void An_ellipse_polygon_rasterises_as_the_literal_rleFrPoly()
+    {
+        foreach (var (cx, cy, rx, ry, vertices) in new[] { (320.3, 240.7, 200.1, 150.4, 12), (100.0, 60.0, 90.5, 55.2, 64), (-5.0, 10.0, 40.0, 70.0, 7), (600.0, 470.0, 80.0, 30.0, 200) })
+        {
+            var xy = new double[vertices * 2];
+            for (var i = 0; i < vertices; i++)
+            {
+                xy[2 * i] = Math.Round(cx + rx * Math.Cos(2 * Math.PI * i / vertices), 2);
+                xy[2 * i + 1] = Math.Round(cy + ry * Math.Sin(2 * Math.PI * i / vertices), 2);
+            }
+            Assert.Equal(ReferenceFromPolygon(xy, 480, 640), MaskApi.FromPolygon(xy, 480, 640).Counts);
+        }
+    }
+
+    private static uint[] RandomRuns(byte[] seed, int total, int offset)
+    {
+        // zero-length runs inside, an odd or even run count (rleToBbox's quirks)
+        var counts = new List<uint>();
+        var left = total;
+        for (var k = 0; k < seed.Length; k++)
+        {
+            var c = Math.Min(left, (seed[k] + offset * k) % 7);
+            counts.Add((uint)c);
+            left -= c;
+        }
+        counts.Add((uint)left);
+        return counts.ToArray();
+    }
+
+    [Property(MaxTest = 500)]
+    public bool Column_range_boxes_give_the_rleIou_of_exact_boxes_for_masks_of_one_size(byte[] seedA, byte[] seedB, byte hb, byte wb, bool crowd)
+    {
+        int h = hb % 9 + 1, w = wb % 9 + 1;
+        var a = RandomRuns(seedA, h * w, 1);
+        var b = RandomRuns(seedB, h * w, 3);
+        var exact = MaskApi.Iou(new Rle(h, w, a), new Rle(h, w, b), crowd);
+        var ok = true;
+        foreach (var box in new[] { true, false })
+        {
+            var d = new MaskSet();
+            var g = new MaskSet();
+            d.AddCompressed(Encoding.ASCII.GetBytes(MaskApi.ToCompressedString(a)), h, w, box);
+            d.Add(a, h, w, box);
+            g.Add(b, h, w, box);
+            ok &= MaskSet.Iou(d, 0, g, 0, crowd).Equals(exact) && MaskSet.Iou(d, 1, g, 0, crowd).Equals(exact);
+        }
+        return ok;
     }
 }
