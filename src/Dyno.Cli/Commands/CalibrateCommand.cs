@@ -3,6 +3,7 @@ using System.Globalization;
 using Dyno.Cli.Infrastructure;
 using Dyno.Reports;
 using Dyno.Runtime.Calibration;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -38,7 +39,7 @@ public static class CalibrateCommand
             rows.Add(["harness overhead", "1", Fmt.Num(c.Harness.OverheadUs, 3) + " µs", $"timed loop minus bare calls ({Fmt.Num(c.Harness.BareRunUs, 2)} µs)"]);
             var table = new ResultTable("Machine roofs", [new ResultColumn("Quantity"), new ResultColumn("Threads", ColumnAlign.Right), new ResultColumn("Value", ColumnAlign.Right), new ResultColumn("How")], rows);
             var notes = new List<string> { $"{c.CpuModel}, {c.LogicalCores} logical cores, ONNX Runtime {c.OnnxRuntime}, measured {c.MeasuredAt:yyyy-MM-dd HH:mm}Z" + (c.LoadAverage is { } la ? $", load average {la:0.00}" : "") };
-            common.Emit(parse, new CommandOutput(c, [table], notes));
+            common.Emit(parse, new CommandOutput(ResultKinds.Calibrate, c, [table], notes));
             return CommandRunner.Ok;
         }));
         return cmd;

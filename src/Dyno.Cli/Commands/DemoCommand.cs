@@ -12,6 +12,7 @@ using Dyno.Reports.Documents;
 using Dyno.Reports.Sections;
 using Dyno.Runtime.Benchmark;
 using Dyno.Runtime.Calibration;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -49,14 +50,14 @@ public static class DemoCommand
             var total = Stopwatch.StartNew();
             var device = hw.Device(parse)!;
             var precision = hw.GetPrecision(parse);
-            var results = new List<(string Name, object Result)>();
+            var results = new List<(string Name, ResultDocument Result)>();
 
             Say($"profiling the embedded {Example} and placing it on the {device.Title} roofline at {HardwareProfile.Key(precision)}...");
             ModelProfile profile;
             using (var model = ExampleModels.Open(Example))
                 profile = ModelProfiler.Profile(model);
             profile = profile with { Roofline = RooflineAnalyzer.Analyze(profile, device, precision) };
-            results.Add(("profile", profile));
+            results.Add(("profile", new ResultDocument(ResultKinds.Profile, profile)));
 
             BenchResult? bench = null;
             if (!parse.GetValue(noBench))
@@ -72,18 +73,17 @@ public static class DemoCommand
                 {
                     MaxTimeSeconds = parse.GetValue(seconds), MaxWarmupSeconds = 3, MinIterations = 20, ProfileIterations = 5,
                 }, calibration);
-                results.Add(("bench", bench));
+                results.Add(("bench", new ResultDocument(ResultKinds.Bench, bench)));
             }
 
             Say("evaluating the bundled COCO detection set (val2014, 100 images)...");
             var det = EvaluateBundledCoco();
-            results.Add(("eval det", det.Json));
+            results.Add(("eval det", det.Document));
 
             var doc = new ReportDocument { Title = $"Dyno demo: {Example}, {device.Title}, COCO" };
             for (var i = 0; i < results.Count; i++)
             {
-                using var json = JsonDocument.Parse(DynoJson.Serialize(results[i].Result));
-                doc.Sections.Add(ReportBuilder.Section(json.RootElement, $"dyno {results[i].Name} (demo)", i));
+                doc.Sections.Add(ReportBuilder.Section(ResultLoader.FromDocument(results[i].Result, $"dyno {results[i].Name} (demo)"), i));
             }
             doc.Notes.Add("Made by 'dyno demo' from built-in data only: the weightless ResNet-50 graph embedded in Dyno (random weights for the benchmark) and COCO val2014 annotations of 100 images with the fake detections the COCO API ships.");
             var html = parse.GetValue(common.Out) ?? new FileInfo("dyno-demo-report.html");
@@ -107,14 +107,14 @@ public static class DemoCommand
             rows.Add(["report", html.FullName]);
             rows.Add(["took", $"{total.Elapsed.TotalSeconds:F1} s"]);
             var summary = new ResultTable("Dyno demo", [new ResultColumn("What"), new ResultColumn("Result")], rows);
-            common.EmitToStdout(parse, new CommandOutput(new { report = html.FullName, profile = profile.Totals, roofline = profile.Roofline.Totals, latency_ms = bench?.LatencyMs, coco = det.Result.Stats }, [summary]));
+            common.EmitToStdout(parse, new CommandOutput(ResultKinds.Demo, new { report = html.FullName, profile = profile.Totals, roofline = profile.Roofline.Totals, latency_ms = bench?.LatencyMs, coco = det.Result.Stats }, [summary]));
             Say($"wrote {html.FullName}");
             return CommandRunner.Ok;
         }));
         return cmd;
     }
 
-    private static (CocoEvalResult Result, object Json) EvaluateBundledCoco()
+    private static (CocoEvalResult Result, ResultDocument Document) EvaluateBundledCoco()
     {
         static byte[] Resource(string name)
         {
@@ -126,6 +126,6 @@ public static class DemoCommand
         var gt = CocoGroundTruth.Parse(Resource("coco_gt.json"), "demo:coco_gt.json");
         var dt = CocoDetections.Parse(Resource("coco_dt.json"), "demo:coco_dt.json", gt, CocoIouType.Bbox, BadRecordPolicy.Error);
         var result = CocoEvaluator.Evaluate(gt, dt, new CocoEvalOptions { ScoreThreshold = 0.5 });
-        return (result, EvalDetCommand.Render(result, confusion: DetectionConfusionMatrix.Compute(gt, dt)).Json);
+        return (result, EvalDetCommand.Render(result, confusion: DetectionConfusionMatrix.Compute(gt, dt)).Document);
     }
 }

@@ -4,6 +4,7 @@ using Dyno.Cli.Infrastructure;
 using Dyno.Cli.Inputs;
 using Dyno.Metrics.Classification;
 using Dyno.Reports;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -203,15 +204,19 @@ public static class ClassificationOutput
                 json["confusion_matrix"] = cmJson;
             }
             else conventions.Add($"confusion_matrix is left out of the output above {MaxConfusionClasses} classes ({cm.NumClasses}² cells)");
+            var cmTitle = normalization == ConfusionNormalization.None ? "Confusion matrix" : $"Confusion matrix (normalized: {normalization.ToString().ToLowerInvariant()})";
+            var cmRows = cm.ToRows(normalization);
+            var raw = cm.NumClasses <= MaxConfusionClasses ? cm.ToRows() : null;
+            var top = raw is null ? null : ConfusionList.Build($"Top confusions ({cm.NumClasses} classes)", "true", "predicted", names, names, (t, p) => raw[t][p]);
             if (cm.NumClasses <= 20)
             {
-                var rows = cm.ToRows(normalization);
                 var cols = new List<ResultColumn> { new("true \\ pred") };
                 cols.AddRange(names.Select(n => new ResultColumn(n, ColumnAlign.Right)));
-                tables.Add(new ResultTable(normalization == ConfusionNormalization.None ? "Confusion matrix" : $"Confusion matrix (normalized: {normalization.ToString().ToLowerInvariant()})",
-                    cols, rows.Select((row, t) => (IReadOnlyList<string>)[names[t], .. row.Select(v => normalization == ConfusionNormalization.None
-                        ? Fmt.Int((long)v) : Fmt.Num(v, 3))]).ToArray()));
+                tables.Add(new ResultTable(cmTitle,
+                    cols, cmRows.Select((row, t) => (IReadOnlyList<string>)[names[t], .. row.Select(v => normalization == ConfusionNormalization.None
+                        ? Fmt.Int((long)v) : Fmt.Num(v, 3))]).ToArray()) { WhenTooWide = top });
             }
+            else if (top is not null) tables.Add(top);
             if (single.Calibration is { } cal)
             {
                 json["calibration"] = new Dictionary<string, object?> { ["bins"] = cal.Bins, ["reliability"] = cal.Reliability.Select(x => new
@@ -225,7 +230,7 @@ public static class ClassificationOutput
             }
         }
         json["conventions"] = conventions;
-        return new CommandOutput(json, tables, conventions);
+        return new CommandOutput(ResultKinds.EvalCls, json, tables, conventions);
     }
 
     private static void PutAveraged(AveragedScores a, double beta, Action<string, double, string> put)
