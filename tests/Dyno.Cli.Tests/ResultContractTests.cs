@@ -128,6 +128,30 @@ public sealed class ResultContractTests : IDisposable
     }
 
     [Fact]
+    public void Report_has_dedicated_llm_anchors_and_compare_sections_for_new_and_legacy_files()
+    {
+        var fresh = new List<string>();
+        foreach (var (name, args) in new[] { ("llm", "llm --preset llama-2-7b --seq 4096 --hardware h100"), ("anchors", "anchors --gt {F}/coco/small_gt.json --fit 9 --evolve 50") })
+        {
+            var f = Path.Combine(_tmp, name + ".json");
+            File.WriteAllText(f, Run(args, "--format", "json"));
+            fresh.Add(f);
+        }
+        var snapshots = Path.Combine(Fixtures, "results", "snapshots");
+        foreach (var files in new[] { fresh, new[] { "llm", "anchors", "compare" }.Select(n => Path.Combine(snapshots, n + ".json")).ToList() })
+        {
+            var html = Path.Combine(_tmp, $"{Guid.NewGuid():N}.html");
+            var md = Path.Combine(_tmp, $"{Guid.NewGuid():N}.md");
+            Assert.Equal(0, Program.Main(["report", .. files, "--out", html, "--md", md, "--quiet"]));
+            var text = File.ReadAllText(md);
+            foreach (var figure in new[] { "Time to first token", "Tokens/s", "Best possible recall", "Mean best IoU", "Configured anchors" })
+                Assert.Contains(figure, text);
+            Assert.Contains("| tied embeddings | no |", text); // booleans as yes/no, not 0/1
+            Assert.DoesNotContain("rows.0.values", File.ReadAllText(html));
+        }
+    }
+
+    [Fact]
     public void A_wrong_table_name_lists_the_tables()
     {
         var (code, _, err) = DynoProcess.Run("eval", "det", "--gt", Path.Combine(Fixtures, "coco", "tiny_gt.json"), "--dt", Path.Combine(Fixtures, "coco", "tiny_dt.json"),

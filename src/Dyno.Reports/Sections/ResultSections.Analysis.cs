@@ -21,7 +21,12 @@ public static partial class ResultSections
     /// <summary>The scalar members of an object as (name, value) rows, booleans as yes/no.</summary>
     private static List<IReadOnlyList<string>> Scalars(JsonElement obj, Func<string, bool>? include = null) =>
         obj.ValueKind != JsonValueKind.Object ? [] : obj.EnumerateObject()
-            .Where(p => p.Value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array) || p.Value.EnumerateArray().All(x => x.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array)))
+            .Where(p => p.Value.ValueKind switch
+            {
+                JsonValueKind.Object => false,
+                JsonValueKind.Array => p.Value.EnumerateArray().All(x => x.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array)),
+                _ => true,
+            })
             .Where(p => include?.Invoke(p.Name) ?? true)
             .Select(p => (IReadOnlyList<string>)[p.Name.Replace('_', ' '), Cell(p.Value)]).ToList();
 
