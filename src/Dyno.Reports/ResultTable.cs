@@ -7,7 +7,11 @@ namespace Dyno.Reports;
 public enum ColumnAlign { Left, Right }
 
 /// <summary>A column of a <see cref="ResultTable"/>: header text and alignment.</summary>
-public sealed record ResultColumn(string Header, ColumnAlign Align = ColumnAlign.Left);
+/// <param name="Header">The header text.</param>
+/// <param name="Align">Right for numbers (never cut to fit a terminal), left for names (cut with an ellipsis when needed).</param>
+/// <param name="DropOrder">0: always shown; above 0: may be left out on a narrow terminal, the highest first.</param>
+/// <param name="Wrap">Prose or lists of figures: a narrow terminal wraps the cell at spaces (never inside a word) instead of cutting it.</param>
+public sealed record ResultColumn(string Header, ColumnAlign Align = ColumnAlign.Left, int DropOrder = 0, bool Wrap = false);
 
 /// <summary>
 /// A titled table of already-formatted cells: the format-neutral shape that every command renders
@@ -17,6 +21,9 @@ public sealed record ResultTable(string Title, IReadOnlyList<ResultColumn> Colum
 {
     /// <summary>Optional lines printed under the table (conventions, caveats).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>What a terminal too narrow for this table shows instead (e.g. a confusion matrix as its top confusions).</summary>
+    public ResultTable? WhenTooWide { get; init; }
 
     /// <summary>Renders the table as GitHub-flavoured Markdown.</summary>
     public string ToMarkdown()

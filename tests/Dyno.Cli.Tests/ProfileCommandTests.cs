@@ -31,7 +31,7 @@ public class ProfileCommandTests
         Assert.Equal(0, code);
         Assert.Equal("", stdout);
         var text = File.ReadAllText(file);
-        Assert.StartsWith("# Model\nQuantity,Value\n", text, StringComparison.Ordinal);
+        Assert.StartsWith("index,name,op_type,", text, StringComparison.Ordinal); // tidy: the per-node table, one header row
         Assert.Single(Directory.GetFiles(dir.FullName)); // no temp file left behind
     }
 

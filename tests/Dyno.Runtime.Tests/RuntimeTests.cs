@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dyno.Models.Analysis;
 using Dyno.Models.Onnx;
 using Dyno.Reports;
+using Dyno.Results;
 using Dyno.Runtime.Benchmark;
 using Dyno.Runtime.Calibration;
 using Dyno.Runtime.Models;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Dyno.Cli.Infrastructure;
 using Dyno.Metrics.Assignment;
 using Dyno.Reports;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -83,7 +84,7 @@ public static class AnchorsCommand
             notes.Add("Ready-to-paste (YOLOv5 model YAML):");
             notes.AddRange(f.Yaml.TrimEnd().Split('\n'));
         }
-        return new CommandOutput(r, tables, notes);
+        return new CommandOutput(ResultKinds.Anchors, r, tables, notes);
     }
 
     private static string G(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);

@@ -8,6 +8,7 @@ using Dyno.Reports;
 using Dyno.Runtime.Benchmark;
 using Dyno.Runtime.Calibration;
 using Spectre.Console;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -138,7 +139,7 @@ public static class BenchCommand
             }
             if (!quiet)
                 foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);
-            common.Emit(parse, new CommandOutput(result, Tables(result), Notes(result, calibration)));
+            common.Emit(parse, new CommandOutput(ResultKinds.Bench, result, Tables(result), Notes(result, calibration)));
             return CommandRunner.Ok;
         }));
         return cmd;
@@ -209,7 +210,7 @@ public static class BenchCommand
 
     private static string Ms(double v) => Fmt.Num(v, v >= 100 ? 1 : v >= 1 ? 3 : 4);
 
-    private static IReadOnlyList<ResultTable> Tables(BenchResult r)
+    internal static IReadOnlyList<ResultTable> Tables(BenchResult r)
     {
         var l = r.LatencyMs;
         var c = r.ColdStartMs;
@@ -222,7 +223,7 @@ public static class BenchCommand
                 ["max", Ms(l.Max), ""], ["CV", Fmt.Pct(l.Cv), ""],
                 ["outliers (Tukey)", $"{l.Outliers.High} high, {l.Outliers.Low} low", ""],
             ]);
-        var summary = new ResultTable("Run", [new ResultColumn("Quantity"), new ResultColumn("Value", ColumnAlign.Right)],
+        var summary = new ResultTable("Run", [new ResultColumn("Quantity"), new ResultColumn("Value", Wrap: true)],
         [
             ["model", r.Model.Source + (r.Model.WeightsMaterialized ? " (random weights materialized)" : "")],
             ["inputs", string.Join("; ", r.Model.Inputs.Select(i => $"{i.Name}: {i.Dtype}[{string.Join(",", i.Shape)}]"))],
@@ -239,7 +240,7 @@ public static class BenchCommand
         var throughput = new ResultTable("Throughput", [
                 new ResultColumn("Batch", ColumnAlign.Right), new ResultColumn("Concurrency", ColumnAlign.Right), new ResultColumn("Samples/s", ColumnAlign.Right),
                 new ResultColumn("p50 ms", ColumnAlign.Right), new ResultColumn("p90 ms", ColumnAlign.Right), new ResultColumn("p99 ms", ColumnAlign.Right),
-                new ResultColumn("Iterations", ColumnAlign.Right), new ResultColumn("Pareto")],
+                new ResultColumn("Iterations", ColumnAlign.Right, DropOrder: 1), new ResultColumn("Pareto")],
             r.Throughput.Select(p => (IReadOnlyList<string>)
             [
                 p.Batch.ToString(CultureInfo.InvariantCulture), p.Concurrency.ToString(CultureInfo.InvariantCulture), Fmt.Num(p.SamplesPerSecond, 1),
@@ -249,7 +250,7 @@ public static class BenchCommand
         if (r.Ops is { } ops)
             tables.Add(new ResultTable($"Time per operator type (profiled, batch {ops.Batch}, {ops.Runs} runs; kernels sum {Ms(ops.SumOpsMs)} ms = {Fmt.Pct(ops.SumOpsOverLatency)} of median latency, {Fmt.Pct(ops.SumOpsOverProfiledRun)} of a profiled run; {ops.StaticNodesJoined}/{ops.StaticNodes} static nodes joined)",
                 [new ResultColumn("Op"), new ResultColumn("Nodes", ColumnAlign.Right), new ResultColumn("ms", ColumnAlign.Right), new ResultColumn("Share", ColumnAlign.Right),
-                 new ResultColumn("FLOPs", ColumnAlign.Right), new ResultColumn("Achieved FLOP/s", ColumnAlign.Right)],
+                 new ResultColumn("FLOPs", ColumnAlign.Right, DropOrder: 1), new ResultColumn("Achieved FLOP/s", ColumnAlign.Right, DropOrder: 2)],
                 ops.ByOpType.Select(t => (IReadOnlyList<string>)
                 [
                     t.OpType, t.Nodes.ToString(CultureInfo.InvariantCulture), Ms(t.TimeMs), Fmt.Pct(t.Share), Fmt.Int(t.Flops),

@@ -6,6 +6,7 @@ using Dyno.Runtime.Benchmark;
 using Dyno.Runtime.Calibration;
 using Dyno.Runtime.Generation;
 using Dyno.Runtime.Statistics;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -52,7 +53,7 @@ public sealed class BenchGenerate
         var result = withProgress(p => GenerationBenchmark.Run(model.FullName, options, calibration, p));
         if (!quiet)
             foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);
-        common.Emit(parse, new CommandOutput(result, Tables(result), result.Notes));
+        common.Emit(parse, new CommandOutput(ResultKinds.BenchGenerate, result, Tables(result), result.Notes));
         return CommandRunner.Ok;
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Dyno.Cli.Infrastructure;
 using Dyno.Reports;
 using Dyno.Runtime.Calibration;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -59,7 +60,7 @@ public static class CalibrateCommand
         var table = new ResultTable("Machine roofs", [new ResultColumn("Quantity"), new ResultColumn("Threads", ColumnAlign.Right), new ResultColumn("Value", ColumnAlign.Right), new ResultColumn("How")], rows);
         var notes = new List<string> { $"{c.CpuModel}, {c.LogicalCores} logical cores, ONNX Runtime {c.OnnxRuntime}, measured {c.MeasuredAt:yyyy-MM-dd HH:mm}Z" + (c.LoadAverage is { } la ? $", load average {la:0.00}" : "") };
         notes.AddRange(c.DegradedReasons.Select(r => "DEGRADED: " + r));
-        return new CommandOutput(c, [table], notes);
+        return new CommandOutput(ResultKinds.Calibrate, c, [table], notes);
     }
 
     private sealed class Reporter(Action<string> report) : IProgress<string>

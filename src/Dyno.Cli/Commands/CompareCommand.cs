@@ -6,6 +6,7 @@ using Dyno.Reports;
 using Dyno.Reports.Charts;
 using Dyno.Reports.Documents;
 using Dyno.Reports.Sections;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -32,7 +33,7 @@ public static class CompareCommand
             var paths = parse.GetValue(files)!;
             if (paths.Length < 2) throw new UsageException("compare needs at least two result files");
             var docs = new List<(string, JsonElement)>();
-            foreach (var f in paths) docs.Add((f.Name, ReportBuilder.LoadResult(f.FullName).RootElement));
+            foreach (var f in paths) docs.Add((f.Name, ResultLoader.Load(f.FullName).Root));
             var prefixes = (parse.GetValue(keys) ?? []).SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
             var cmp = Comparer.Compare(docs, prefixes, parse.GetValue(failIf) ?? []);
             var table = new ResultTable($"Compared with {cmp.Baseline}",
@@ -51,7 +52,7 @@ public static class CompareCommand
             if (xKey is not null)
             {
                 // a matrix document contributes one point per row; any other document one point
-                var pts = docs.SelectMany(d => d.Item2.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String && k.GetString() == "matrix"
+                var pts = docs.SelectMany(d => ReportBuilder.KindOf(d.Item2) == ResultKinds.Matrix
                         && d.Item2.TryGetProperty("rows", out var rows) && rows.ValueKind == JsonValueKind.Array
                     ? rows.EnumerateArray().Select(row => ($"{d.Item1}:{JsonPaths.Text(row, "name")}", X: JsonPaths.Number(row, xKey), Y: JsonPaths.Number(row, yKey!)))
                     : [(d.Item1, X: JsonPaths.Number(d.Item2, xKey), Y: JsonPaths.Number(d.Item2, yKey!))]).ToList();
@@ -72,7 +73,7 @@ public static class CompareCommand
                 doc.Sections.Add(sec);
                 ReportCommand.Write(doc, h, null, parse.GetValue(common.Quiet));
             }
-            common.Emit(parse, new CommandOutput(cmp, tables));
+            common.Emit(parse, new CommandOutput(ResultKinds.Compare, cmp, tables));
             foreach (var r in cmp.Rules.Where(r => r.Failed)) Console.Error.WriteLine($"dyno: regression: {r.File}: {r.Rule}: {r.Explanation}");
             return cmp.Failed ? CommandRunner.Failure : CommandRunner.Ok;
         }));

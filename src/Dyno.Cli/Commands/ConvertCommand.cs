@@ -5,6 +5,7 @@ using Dyno.Models.Analysis;
 using Dyno.Models.Onnx;
 using Dyno.Reports;
 using Dyno.Runtime.Variants;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -81,7 +82,7 @@ public static class ConvertCommand
                 ["took", $"{seconds:F2} s"],
             ])
             { Notes = ["float32 graph inputs/outputs are kept behind Cast nodes (keep_io_types); see docs/variants.md for what stays float32."] };
-            common.EmitToStdout(parse, new CommandOutput(json, [table]));
+            common.EmitToStdout(parse, new CommandOutput(ResultKinds.Convert, json, [table]));
             return CommandRunner.Ok;
         }));
         return cmd;

@@ -12,6 +12,7 @@ using Dyno.Reports.Documents;
 using Dyno.Reports.Sections;
 using Dyno.Runtime.Benchmark;
 using Dyno.Runtime.Calibration;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -49,14 +50,14 @@ public static class DemoCommand
             var total = Stopwatch.StartNew();
             var device = hw.Device(parse)!;
             var precision = hw.GetPrecision(parse);
-            var results = new List<(string Name, object Result)>();
+            var results = new List<(string Name, ResultDocument Result)>();
 
             Say($"profiling the embedded {Example} and placing it on the {device.Title} roofline at {HardwareProfile.Key(precision)}...");
             ModelProfile profile;
             using (var model = ExampleModels.Open(Example))
                 profile = ModelProfiler.Profile(model);
             profile = profile with { Roofline = RooflineAnalyzer.Analyze(profile, device, precision) };
-            results.Add(("profile", profile));
+            results.Add(("profile", new ResultDocument(ResultKinds.Profile, profile)));
 
             BenchResult? bench = null;
             if (!parse.GetValue(noBench))
@@ -70,18 +71,17 @@ public static class DemoCommand
                 // The report shows these too; the console must not report latency without them.
                 if (!quiet)
                     foreach (var w in bench.Warnings) Console.Error.WriteLine("dyno demo: warning: " + w);
-                results.Add(("bench", bench));
+                results.Add(("bench", new ResultDocument(ResultKinds.Bench, bench)));
             }
 
             Say("evaluating the bundled COCO detection set (val2014, 100 images)...");
             var det = EvaluateBundledCoco();
-            results.Add(("eval det", det.Json));
+            results.Add(("eval det", det.Document));
 
             var doc = new ReportDocument { Title = $"Dyno demo: {Example}, {device.Title}, COCO" };
             for (var i = 0; i < results.Count; i++)
             {
-                using var json = JsonDocument.Parse(DynoJson.Serialize(results[i].Result));
-                doc.Sections.Add(ReportBuilder.Section(json.RootElement, $"dyno {results[i].Name} (demo)", i));
+                doc.Sections.Add(ReportBuilder.Section(ResultLoader.FromDocument(results[i].Result, $"dyno {results[i].Name} (demo)"), i));
             }
             doc.Notes.Add("Made by 'dyno demo' from built-in data only: the weightless ResNet-50 graph embedded in Dyno (random weights for the benchmark) and COCO val2014 annotations of 100 images with the fake detections the COCO API ships.");
             var html = ReportPath(parse, htmlOpt, common.Out, quiet);
@@ -110,10 +110,10 @@ public static class DemoCommand
             if (output is null) common.EmitToStdout(parse, Output());
             else
             {
-                AtomicFile.WriteAllText(output.FullName, Output().Render(parse.GetValue(common.Format)));
+                AtomicFile.WriteAllText(output.FullName, Output().Render(common.FormatOf(parse)));
                 Say($"wrote {output.FullName}");
             }
-            CommandOutput Output() => new CommandOutput(new { report = html.FullName, profile = profile.Totals, roofline = profile.Roofline.Totals, latency_ms = bench?.LatencyMs, coco = det.Result.Stats, warnings = bench?.Warnings ?? [] }, [summary]);
+            CommandOutput Output() => new CommandOutput(ResultKinds.Demo, new { report = html.FullName, profile = profile.Totals, roofline = profile.Roofline.Totals, latency_ms = bench?.LatencyMs, coco = det.Result.Stats, warnings = bench?.Warnings ?? [] }, [summary]);
             Say($"wrote {html.FullName}");
             return CommandRunner.Ok;
         }));
@@ -137,7 +137,7 @@ public static class DemoCommand
         return old;
     }
 
-    private static (CocoEvalResult Result, object Json) EvaluateBundledCoco()
+    private static (CocoEvalResult Result, ResultDocument Document) EvaluateBundledCoco()
     {
         static byte[] Resource(string name)
         {
@@ -149,6 +149,6 @@ public static class DemoCommand
         var gt = CocoGroundTruth.Parse(Resource("coco_gt.json"), "demo:coco_gt.json");
         var dt = CocoDetections.Parse(Resource("coco_dt.json"), "demo:coco_dt.json", gt, CocoIouType.Bbox, BadRecordPolicy.Error);
         var result = CocoEvaluator.Evaluate(gt, dt, new CocoEvalOptions { ScoreThreshold = 0.5 });
-        return (result, EvalDetCommand.Render(result, confusion: DetectionConfusionMatrix.Compute(gt, dt)).Json);
+        return (result, EvalDetCommand.Render(result, confusion: DetectionConfusionMatrix.Compute(gt, dt)).Document);
     }
 }

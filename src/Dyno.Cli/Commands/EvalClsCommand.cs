@@ -4,6 +4,7 @@ using Dyno.Cli.Infrastructure;
 using Dyno.Cli.Inputs;
 using Dyno.Metrics.Classification;
 using Dyno.Reports;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -113,22 +114,19 @@ public static class ClassificationOutput
         {
             "precision/recall/F: scikit-learn 1.2 definitions, zero_division=0; macro = unweighted mean over all classes (absent ones count as 0), weighted = by support, micro = pooled counts",
         };
-        var json = new Dictionary<string, object?>
+        var input = r.Kind switch
         {
-            ["task"] = r.Kind == ClassificationInputKind.MultiLabel ? "multilabel_classification" : "classification",
-            ["file"] = path,
-            ["input"] = r.Kind switch
-            {
-                ClassificationInputKind.Scores => options.Logits ? "logits" : "scores",
-                ClassificationInputKind.Labels => "labels",
-                _ => "label_sets",
-            },
+            ClassificationInputKind.Scores => options.Logits ? "logits" : "scores",
+            ClassificationInputKind.Labels => "labels",
+            _ => "label_sets",
         };
+        long samples;
+        int numClasses;
         ClassScores[] perClass;
         if (r.MultiLabel is { } m)
         {
-            json["samples"] = m.Samples;
-            json["num_classes"] = m.NumLabels;
+            samples = m.Samples;
+            numClasses = m.NumLabels;
             Put("subset_accuracy", m.SubsetAccuracy, "exact match of the label set");
             Put("hamming_loss", m.HammingLoss, "wrong (sample, label) pairs / all pairs");
             foreach (var avg in new[] { m.Micro, m.Macro, m.Weighted, m.SampleAverage })
@@ -138,8 +136,8 @@ public static class ClassificationOutput
         else
         {
             var s = r.SingleLabel!;
-            json["samples"] = s.Samples;
-            json["num_classes"] = s.NumClasses;
+            samples = s.Samples;
+            numClasses = s.NumClasses;
             Put("top1", s.Accuracy, "accuracy of the arg-max class (first index on ties)");
             foreach (var t in s.TopK) Put($"top{t.K}", t.Accuracy, $"true class among the {t.K} highest scores (scikit-learn tie rule)");
             Put("balanced_accuracy", s.BalancedAccuracy, "mean recall over classes present in the labels");
@@ -163,12 +161,10 @@ public static class ClassificationOutput
             if (s.HasScores) conventions.Add("top1 and the confusion matrix use the first arg-max; top-k ranks ties by higher class index first, like scikit-learn's top_k_accuracy_score");
             conventions.AddRange(s.Notes);
         }
-        if (options.Beta != 1) json["beta"] = options.Beta;
-        json["metrics"] = metrics;
         var names = r.ClassNames;
         var single = r.SingleLabel;
         var hasRanking = single?.Ranking is not null;
-        json["per_class"] = perClass.Select(c => new PerClassRow(c.Class, names[c.Class], c.Support, c.Predicted, c.TruePositives,
+        var perClassRows = perClass.Select(c => new PerClassRow(c.Class, names[c.Class], c.Support, c.Predicted, c.TruePositives,
             c.Precision, c.Recall, c.F1, options.Beta != 1 ? c.FBeta : null,
             hasRanking ? c.RocAuc : null, hasRanking ? c.AveragePrecision : null)).ToArray();
         var tables = new List<ResultTable>
@@ -184,48 +180,51 @@ public static class ClassificationOutput
             if (hasRanking) { row.Add(Fmt.Num(c.RocAuc, 4)); row.Add(Fmt.Num(c.AveragePrecision, 4)); }
             return (IReadOnlyList<string>)row;
         }).ToArray()));
+        ClassificationConfusion? confusionJson = null;
+        ClassificationCalibration? calibrationJson = null;
         if (single is not null)
         {
             var cm = single.Confusion;
             if (cm.NumClasses <= MaxConfusionClasses)
             {
-                var cmJson = new Dictionary<string, object?>
+                confusionJson = new ClassificationConfusion("rows are true classes, columns predicted classes", names,
+                    cm.ToRows().Select(row => row.Select(v => (long)v).ToArray()).ToArray())
                 {
-                    ["orientation"] = "rows are true classes, columns predicted classes",
-                    ["labels"] = names,
-                    ["counts"] = cm.ToRows().Select(row => row.Select(v => (long)v).ToArray()).ToArray(),
+                    Normalization = normalization != ConfusionNormalization.None ? normalization.ToString().ToLowerInvariant() : null,
+                    Normalized = normalization != ConfusionNormalization.None ? cm.ToRows(normalization) : null,
                 };
-                if (normalization != ConfusionNormalization.None)
-                {
-                    cmJson["normalization"] = normalization.ToString().ToLowerInvariant();
-                    cmJson["normalized"] = cm.ToRows(normalization);
-                }
-                json["confusion_matrix"] = cmJson;
             }
             else conventions.Add($"confusion_matrix is left out of the output above {MaxConfusionClasses} classes ({cm.NumClasses}² cells)");
+            var cmTitle = normalization == ConfusionNormalization.None ? "Confusion matrix" : $"Confusion matrix (normalized: {normalization.ToString().ToLowerInvariant()})";
+            var cmRows = cm.ToRows(normalization);
+            var raw = cm.NumClasses <= MaxConfusionClasses ? cm.ToRows() : null;
+            var top = raw is null ? null : ConfusionList.Build($"Top confusions ({cm.NumClasses} classes)", "true", "predicted", names, names, (t, p) => raw[t][p]);
             if (cm.NumClasses <= 20)
             {
-                var rows = cm.ToRows(normalization);
                 var cols = new List<ResultColumn> { new("true \\ pred") };
                 cols.AddRange(names.Select(n => new ResultColumn(n, ColumnAlign.Right)));
-                tables.Add(new ResultTable(normalization == ConfusionNormalization.None ? "Confusion matrix" : $"Confusion matrix (normalized: {normalization.ToString().ToLowerInvariant()})",
-                    cols, rows.Select((row, t) => (IReadOnlyList<string>)[names[t], .. row.Select(v => normalization == ConfusionNormalization.None
-                        ? Fmt.Int((long)v) : Fmt.Num(v, 3))]).ToArray()));
+                tables.Add(new ResultTable(cmTitle,
+                    cols, cmRows.Select((row, t) => (IReadOnlyList<string>)[names[t], .. row.Select(v => normalization == ConfusionNormalization.None
+                        ? Fmt.Int((long)v) : Fmt.Num(v, 3))]).ToArray()) { WhenTooWide = top });
             }
+            else if (top is not null) tables.Add(top);
             if (single.Calibration is { } cal)
             {
-                json["calibration"] = new Dictionary<string, object?> { ["bins"] = cal.Bins, ["reliability"] = cal.Reliability.Select(x => new
-                {
-                    lower = x.Lower, upper = x.Upper, count = x.Count, mean_confidence = x.MeanConfidence, accuracy = x.Accuracy,
-                }).ToArray() };
+                calibrationJson = new ClassificationCalibration(cal.Bins,
+                    cal.Reliability.Select(x => new ClassificationReliabilityBin(x.Lower, x.Upper, x.Count, x.MeanConfidence, x.Accuracy)).ToArray());
                 tables.Add(new ResultTable("Reliability diagram (equal-width bins)",
                     [new("bin"), new("count", ColumnAlign.Right), new("confidence", ColumnAlign.Right), new("accuracy", ColumnAlign.Right), new("gap", ColumnAlign.Right)],
                     cal.Reliability.Select(x => (IReadOnlyList<string>)[$"({x.Lower.ToString("0.###", CultureInfo.InvariantCulture)}, {x.Upper.ToString("0.###", CultureInfo.InvariantCulture)}]",
                         Fmt.Int(x.Count), Fmt.Num(x.MeanConfidence, 4), Fmt.Num(x.Accuracy, 4), Fmt.Num(x.Gap, 4)]).ToArray()));
             }
         }
-        json["conventions"] = conventions;
-        return new CommandOutput(json, tables, conventions);
+        var json = new ClassificationDocument
+        {
+            Task = r.Kind == ClassificationInputKind.MultiLabel ? "multilabel_classification" : "classification",
+            File = path, Input = input, Samples = samples, NumClasses = numClasses, Beta = options.Beta != 1 ? options.Beta : null,
+            Metrics = metrics, PerClass = perClassRows, ConfusionMatrix = confusionJson, Calibration = calibrationJson, Conventions = conventions,
+        };
+        return new CommandOutput(ResultKinds.EvalCls, json, tables, conventions);
     }
 
     private static void PutAveraged(AveragedScores a, double beta, Action<string, double, string> put)

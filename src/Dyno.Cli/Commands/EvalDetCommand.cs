@@ -6,6 +6,7 @@ using Dyno.Cli.Inputs;
 using Dyno.Metrics.Detection;
 using Dyno.Reports;
 using Dyno.Runtime.Val;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -340,7 +341,7 @@ public static class EvalDetCommand
             ]).ToList();
             tables.Add(new ResultTable("Per category",
                 [new("id", ColumnAlign.Right), new("name"), new("AP", ColumnAlign.Right), new("AP50", ColumnAlign.Right), new("AP75", ColumnAlign.Right),
-                 new("APs", ColumnAlign.Right), new("APm", ColumnAlign.Right), new("APl", ColumnAlign.Right), new("AR", ColumnAlign.Right),
+                 new("APs", ColumnAlign.Right, DropOrder: 1), new("APm", ColumnAlign.Right, DropOrder: 2), new("APl", ColumnAlign.Right, DropOrder: 3), new("AR", ColumnAlign.Right),
                  new("gt", ColumnAlign.Right), new("dt", ColumnAlign.Right)], catRows));
         }
         if (r.OperatingPoints is { } op)
@@ -380,20 +381,29 @@ public static class EvalDetCommand
             var cols = new List<ResultColumn> { new("predicted \\ actual") };
             cols.AddRange(used.Select(i => new ResultColumn(confusion.Labels[i], ColumnAlign.Right)));
             var cmRows = used.Select(p => (IReadOnlyList<string>)[confusion.Labels[p], .. used.Select(a => confusion.Counts[p][a].ToString(CultureInfo.InvariantCulture))]).ToList();
-            tables.Add(new ResultTable($"Confusion matrix (score >= {confusion.ScoreThreshold}, IoU > {confusion.IouThreshold})", cols, cmRows));
+            var title = $"Confusion matrix (score >= {confusion.ScoreThreshold}, IoU > {confusion.IouThreshold})";
+            var usedLabels = used.Select(i => confusion.Labels[i]).ToList();
+            tables.Add(new ResultTable(title, cols, cmRows)
+            {
+                WhenTooWide = ConfusionList.Build("Top confusions: " + title, "actual", "predicted", usedLabels, usedLabels, (a, p) => confusion.Counts[used[p]][used[a]]),
+            });
         }
         var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
         if (r.Protocol.Name == "lvis") notes.Add("LVIS federated evaluation (lvis-api): per image only categories in its positive or negative set are evaluated, unmatched detections of not-exhaustive categories are ignored, 300 detections per image.");
         else if (r.Protocol.Name == "crowdpose") notes.Add("CrowdPose (faster-coco-eval keypoints_crowd): OKS scaled by 0.53 x box area; AP_easy/medium/hard re-evaluate the images by crowdIndex (< 0.2, < 0.8, rest) and are rounded to 4 decimals.");
         else if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
-        return new CommandOutput(new { stats = r.Stats, per_category = r.PerCategory, ap_per_iou_threshold = r.ApPerIouThreshold, operating_points = r.OperatingPoints, pr_curves = PrCurves(r), split, voc, confusion_matrix = confusion, protocol = r.Protocol, counts = r.Counts }, tables, notes);
+        return new CommandOutput(ResultKinds.EvalDet, new DetectionEvaluationDocument
+        {
+            Stats = r.Stats, PerCategory = r.PerCategory, ApPerIouThreshold = r.ApPerIouThreshold, OperatingPoints = r.OperatingPoints,
+            PrCurves = PrCurvesOf(r), Split = split, Voc = voc, ConfusionMatrix = confusion, Protocol = r.Protocol, Counts = r.Counts,
+        }, tables, notes);
     }
 
     /// <summary>
     /// Per-category precision at COCO's 101 recall points (pycocotools' eval['precision'] at the IoU threshold
     /// nearest 0.5, area all, the largest maxDets): the data of the PR curve of each class.
     /// </summary>
-    internal static object? PrCurves(CocoEvalResult r)
+    internal static PrCurves? PrCurvesOf(CocoEvalResult r)
     {
         var p = r.Protocol;
         int T = p.IouThresholds.Count, R = p.RecallPoints, A = p.AreaRanges.Count, M = p.MaxDets.Count;
@@ -401,12 +411,9 @@ public static class EvalDetCommand
         if (T == 0 || R == 0 || A == 0 || M == 0 || K == 0 || r.Precision.Length != T * R * K * A * M) return null;
         var t = Enumerable.Range(0, T).MinBy(i => Math.Abs(p.IouThresholds[i] - 0.5));
         var recall = Enumerable.Range(0, R).Select(i => R == 1 ? 0.0 : (double)i / (R - 1)).ToArray();
-        var perCategory = r.PerCategory.Select((c, k) => new
-        {
-            id = c.Id, name = c.Name,
-            precision = Enumerable.Range(0, R).Select(ri => r.Precision[(((t * R + ri) * K + k) * A + 0) * M + (M - 1)]).ToArray(),
-        }).ToList();
-        return new { iou_threshold = p.IouThresholds[t], area = "all", max_dets = p.MaxDets[^1], recall, per_category = perCategory };
+        var perCategory = r.PerCategory.Select((c, k) => new PrCurve(c.Id, c.Name,
+            Enumerable.Range(0, R).Select(ri => r.Precision[(((t * R + ri) * K + k) * A + 0) * M + (M - 1)]).ToArray())).ToList();
+        return new PrCurves(p.IouThresholds[t], "all", p.MaxDets[^1], recall, perCategory);
     }
 
     private static string Num(double v) => v < 0 ? "-1" : Fmt.Num(v, 3);

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Dyno.Cli.Infrastructure;
 using Dyno.Metrics.Tracking;
 using Dyno.Reports;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -86,7 +87,7 @@ public static class EvalMotCommand
     private static int Emit(ParseResult parse, CommonOptions common, MotReport doc, ClearConvention conv, MotpUnit unit)
     {
         var columns = new[] { "Sequence", "HOTA", "DetA", "AssA", "LocA", "MOTA", unit == MotpUnit.Iou ? "MOTP" : "MOTP(d)", "IDF1", "IDP", "IDR", "FP", "FN", "IDSW", "Frag", "MT", "PT", "ML" }
-            .Select((h, i) => new ResultColumn(h, i == 0 ? ColumnAlign.Left : ColumnAlign.Right)).ToArray();
+            .Select((h, i) => new ResultColumn(h, i == 0 ? ColumnAlign.Left : ColumnAlign.Right, MotDropOrder(h))).ToArray();
         var rows = doc.PerSequence.Select(kv => Row(kv.Key, kv.Value)).Append(Row("COMBINED", doc.Metrics)).ToList();
         var tables = new List<ResultTable> { new("Multi-object tracking", columns, rows) };
         var notes = new List<string>
@@ -125,9 +126,13 @@ public static class EvalMotCommand
         ];
     }
 
+    /// <summary>Which columns a narrow terminal leaves out first: HOTA, MOTA, IDF1 and IDSW always stay.</summary>
+    private static int MotDropOrder(string header) =>
+        Array.IndexOf(["FN", "FP", "AssA", "DetA", "MOTP", "MOTP(d)", "LocA", "ML", "MT", "PT", "Frag", "IDR", "IDP"], header) + 1;
+
     private static int Finish(ParseResult parse, CommonOptions common, MotReport doc, List<ResultTable> tables, List<string> notes)
     {
-        common.Emit(parse, new CommandOutput(doc, tables, notes));
+        common.Emit(parse, new CommandOutput(ResultKinds.EvalMot, doc, tables, notes));
         return CommandRunner.Ok;
     }
 }

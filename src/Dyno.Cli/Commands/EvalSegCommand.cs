@@ -5,6 +5,7 @@ using Dyno.Cli.Infrastructure;
 using Dyno.Cli.Inputs;
 using Dyno.Metrics.Segmentation;
 using Dyno.Reports;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -133,6 +134,6 @@ public static class SegmentationOutput
         if (r.PerImage is { } list)
             tables.Add(new ResultTable("Per image", [new("image"), new("pixels", ColumnAlign.Right), new("miou", ColumnAlign.Right), new("pixel_accuracy", ColumnAlign.Right)],
                 list.Select(i => (IReadOnlyList<string>)[i.Name, Fmt.Int(i.Pixels), Fmt.Num(i.Scores.MIoU, 4), Fmt.Num(i.Scores.PixelAccuracy, 4)]).ToArray()));
-        return new CommandOutput(json, tables, conventions);
+        return new CommandOutput(ResultKinds.EvalSeg, json, tables, conventions);
     }
 }

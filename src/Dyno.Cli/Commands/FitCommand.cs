@@ -3,6 +3,7 @@ using Dyno.Cli.Infrastructure;
 using Dyno.Models.Analysis;
 using Dyno.Models.Hardware;
 using Dyno.Reports;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -59,7 +60,7 @@ public static class FitCommand
                     ["max batch (linear estimate)", .. reports.Select(r => r.MaxBatchEstimate?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-")],
                 ])
             { Notes = ["required = (weights + peak activations + runtime overhead) x (1 + margin); activations from liveness over the execution order (docs/hardware.md)."] };
-            common.Emit(parse, new CommandOutput(new { device = device.Name, precision = HardwareProfile.Key(precision), fits = reports[^1].Fits, results = reports }, [table]));
+            common.Emit(parse, new CommandOutput(ResultKinds.Fit, new { device = device.Name, precision = HardwareProfile.Key(precision), fits = reports[^1].Fits, results = reports }, [table]));
             return CommandRunner.Ok;
         }));
         return cmd;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Dyno.Cli.Infrastructure;
 using Dyno.Models.Hardware;
 using Dyno.Reports;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -38,7 +39,7 @@ public static class HardwareCommand
                     d.MemoryBandwidthGbps.ToString("0.#", CultureInfo.InvariantCulture), d.MemoryGb.ToString("0.###", CultureInfo.InvariantCulture),
                 ]).ToList())
             { Notes = ["Sources and estimated figures: dyno hardware show NAME. Add devices with --hardware-file FILE."] };
-            common.Emit(parse, new CommandOutput(new { devices = db.Devices }, [table]));
+            common.Emit(parse, new CommandOutput(ResultKinds.HardwareList, new { devices = db.Devices }, [table]));
             return CommandRunner.Ok;
         }));
         return cmd;
@@ -70,7 +71,7 @@ public static class HardwareCommand
             rows.Add(["memory", $"{d.MemoryGb.ToString("0.###", CultureInfo.InvariantCulture)} GB"]);
             rows.Add(["source", d.Source]);
             if (d.Estimated is { Count: > 0 }) rows.Add(["estimated figures", string.Join(", ", d.Estimated)]);
-            common.Emit(parse, new CommandOutput(d, [new ResultTable(d.Title, [new ResultColumn("Field"), new ResultColumn("Value")], rows)]));
+            common.Emit(parse, new CommandOutput(ResultKinds.Hardware, d, [new ResultTable(d.Title, [new ResultColumn("Field"), new ResultColumn("Value")], rows)]));
             return CommandRunner.Ok;
         }));
         return cmd;

@@ -4,6 +4,7 @@ using Dyno.Cli.Infrastructure;
 using Dyno.Models.Hardware;
 using Dyno.Models.Transformers;
 using Dyno.Reports;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -62,7 +63,7 @@ public static class LlmCommand
             }
 
             var estimate = LlmCalculator.Estimate(loaded.Config, scenario, device);
-            common.Emit(parse, new CommandOutput(estimate, Tables(estimate), estimate.Notes));
+            common.Emit(parse, new CommandOutput(ResultKinds.Llm, estimate, Tables(estimate), estimate.Notes));
             if (!parse.GetValue(common.Quiet))
                 foreach (var n in estimate.Notes) Console.Error.WriteLine("dyno: note: " + n);
             return CommandRunner.Ok;

@@ -8,6 +8,7 @@ using Dyno.Reports.Sections;
 using Dyno.Runtime.Benchmark;
 using Dyno.Runtime.Matrix;
 using Dyno.Runtime.Val;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -108,14 +109,13 @@ public static class MatrixCommand
 
             var output = Render(result);
             var gate = Gate(result, rules);
-            if (gate.Count > 0) output = new CommandOutput(output.Json, [.. output.Tables, new ResultTable("Gates (each row against the baseline)",
+            if (gate.Count > 0) output = new CommandOutput(output.Kind, output.Json, [.. output.Tables, new ResultTable("Gates (each row against the baseline)",
                 [new ResultColumn("Rule"), new ResultColumn("Row"), new ResultColumn("Result"), new ResultColumn("Detail")],
                 gate.Select(g => (IReadOnlyList<string>)[g.Rule, g.File, g.Failed ? "FAIL" : "ok", g.Explanation]).ToList())], output.Notes);
             if (parse.GetValue(html) is { } h)
             {
-                using var json = JsonDocument.Parse(DynoJson.Serialize(result));
                 var doc = new ReportDocument { Title = "Dyno variant matrix" };
-                doc.Sections.Add(ReportBuilder.Section(json.RootElement, h.Name, 0));
+                doc.Sections.Add(ReportBuilder.Section(ResultLoader.FromDocument(output.Document, h.Name), 0));
                 ReportCommand.Write(doc, h, null, quiet);
             }
             common.Emit(parse, output);
@@ -193,6 +193,6 @@ public static class MatrixCommand
             r.Pareto ? "*" : "",
         ]).ToList();
         var table = new ResultTable($"Variant matrix: {m.Task} on {Path.GetFileName(m.Data)}", cols, rows);
-        return new CommandOutput(m, [table], m.Conventions);
+        return new CommandOutput(ResultKinds.Matrix, m, [table], m.Conventions);
     }
 }

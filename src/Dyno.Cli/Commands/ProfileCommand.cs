@@ -6,6 +6,7 @@ using Dyno.Models.Roofline;
 using Dyno.Models.Shapes;
 using Dyno.Reports.Charts;
 using Dyno.Reports;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -51,7 +52,7 @@ public static class ProfileCommand
             }
             var topN = parse.GetValue(top);
             var sortKey = parse.GetValue(sort) ?? (topN is null ? "order" : "flops");
-            common.Emit(parse, new CommandOutput(profile, Tables(profile, sortKey, topN)));
+            common.Emit(parse, new CommandOutput(ResultKinds.Profile, profile, Tables(profile, sortKey, topN)));
 
             var quiet = parse.GetValue(common.Quiet);
             if (!parse.GetValue(allowPartial) && ProfileChecks.InconsistentShapes(profile, onnx.Source) is { } problem)
@@ -82,7 +83,7 @@ public static class ProfileCommand
     {
         var t = p.Totals;
         var partial = t.Partial ? " (partial: lower bound)" : "";
-        var summary = new ResultTable("Model", [new ResultColumn("Quantity"), new ResultColumn("Value", ColumnAlign.Right)],
+        var summary = new ResultTable("Model", [new ResultColumn("Quantity"), new ResultColumn("Value", Wrap: true)],
         [
             ["model", p.Model.Source],
             ["inputs", string.Join("; ", p.Inputs.Select(i => $"{i.Name}: {i.Dtype}{i.Shape}"))],
@@ -111,9 +112,9 @@ public static class ProfileCommand
         var layers = new ResultTable(
             top is null ? "Per layer" : $"Top {shown.Count} of {p.Nodes.Count} nodes by {sortKey}",
             [
-                new ResultColumn("#", ColumnAlign.Right), new ResultColumn("Name"), new ResultColumn("Op"), new ResultColumn("Output shape"),
-                new ResultColumn("Weights", ColumnAlign.Right), new ResultColumn("MACs", ColumnAlign.Right), new ResultColumn("FLOPs", ColumnAlign.Right),
-                new ResultColumn("Bytes", ColumnAlign.Right), new ResultColumn("FLOP/B", ColumnAlign.Right), new ResultColumn("% FLOPs", ColumnAlign.Right),
+                new ResultColumn("#", ColumnAlign.Right), new ResultColumn("Name"), new ResultColumn("Op"), new ResultColumn("Output shape", DropOrder: 2),
+                new ResultColumn("Weights", ColumnAlign.Right, DropOrder: 1), new ResultColumn("MACs", ColumnAlign.Right), new ResultColumn("FLOPs", ColumnAlign.Right),
+                new ResultColumn("Bytes", ColumnAlign.Right, DropOrder: 3), new ResultColumn("FLOP/B", ColumnAlign.Right, DropOrder: 4), new ResultColumn("% FLOPs", ColumnAlign.Right),
             ],
             shown.Select(n => (IReadOnlyList<string>)
             [
@@ -124,11 +125,12 @@ public static class ProfileCommand
             ]).ToList())
         { Notes = ["MACs: dense products only (Conv/ConvTranspose/Gemm/MatMul/Einsum). FLOPs = 2 x MACs + bias and per-element costs (docs/conventions.md)."] };
 
+        var shares = FlopsShare.ByOpType(p.Nodes.Select(n => new FlopsShare.Node(n.Graph, n.Domain, n.OpType, n.Flops)), t.Flops);
         var hist = new ResultTable("Operators", [new ResultColumn("Op"), new ResultColumn("Count", ColumnAlign.Right), new ResultColumn("% FLOPs", ColumnAlign.Right)],
             p.OpHistogram.OrderByDescending(kv => kv.Value).Select(kv => (IReadOnlyList<string>)
             [
                 kv.Key, kv.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                Fmt.Pct((double)p.Nodes.Where(n => n.Graph is null && (n.Domain is null ? n.OpType : n.Domain + "." + n.OpType) == kv.Key).Sum(n => n.Flops) / totalFlops),
+                Fmt.Pct(shares.GetValueOrDefault(kv.Key)),
             ]).ToList());
         var tables = new List<ResultTable> { summary, layers, hist };
         if (p.Memory is { } mem)
@@ -154,7 +156,7 @@ public static class ProfileCommand
         }
         if (p.Unresolved.Count > 0)
             tables.Add(new ResultTable($"Unresolved ({p.Unresolved.Count} nodes, {Fmt.Pct(p.UnresolvedShare)} of the graph)",
-                [new ResultColumn("Node"), new ResultColumn("Op"), new ResultColumn("Reason")],
+                [new ResultColumn("Node"), new ResultColumn("Op"), new ResultColumn("Reason", Wrap: true)],
                 p.Unresolved.Select(u => (IReadOnlyList<string>)[u.Node, u.OpType, u.Reason]).ToList()));
         return tables;
     }

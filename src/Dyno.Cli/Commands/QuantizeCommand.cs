@@ -6,6 +6,7 @@ using Dyno.Models.Onnx;
 using Dyno.Reports;
 using Dyno.Runtime.Benchmark;
 using Dyno.Runtime.Variants;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -153,7 +154,7 @@ public static class QuantizeCommand
                 ["took", $"{seconds:F2} s"],
             ])
             { Notes = [.. report.Notes, "QDQ format as onnxruntime's quantize_static writes it; where Dyno differs: docs/variants.md."] };
-            common.EmitToStdout(parse, new CommandOutput(json, [table]));
+            common.EmitToStdout(parse, new CommandOutput(ResultKinds.Quantize, json, [table]));
             return CommandRunner.Ok;
         }));
         return cmd;

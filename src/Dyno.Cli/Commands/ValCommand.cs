@@ -10,6 +10,7 @@ using Dyno.Models.Analysis;
 using Dyno.Models.Onnx;
 using Dyno.Reports;
 using Dyno.Runtime.Val;
+using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
 
@@ -395,7 +396,7 @@ public static class ValCommand
         {
             $"batch {o.Batch}, {o.Workers} preprocessing worker(s), ONNX Runtime intra-op threads {(o.IntraOpThreads == 0 ? "default" : o.IntraOpThreads.ToString(CultureInfo.InvariantCulture))}",
         };
-        return new CommandOutput(result, tables, notes);
+        return new CommandOutput(ResultKinds.Val, result, tables, notes);
     }
 
     /// <summary>A one-line progress bar on stderr (only when stderr is a terminal) with images/s and ETA.</summary>

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text;
+using System.Text.Json;
 using Dyno.Reports;
+using Dyno.Results;
 using Spectre.Console;
 
 namespace Dyno.Cli.Infrastructure;
@@ -9,33 +11,51 @@ namespace Dyno.Cli.Infrastructure;
 public enum OutputFormat { Table, Json, Md, Csv }
 
 /// <summary>
-/// What a command produced: the JSON document (its public contract) and the tables that the
-/// table, Markdown and CSV formats show. Commands build one of these and never write stdout themselves.
+/// What a command produced: the typed result (serialized as a <see cref="ResultDocument"/> of <see cref="Kind"/>, its
+/// public contract) and the display tables of the table and Markdown formats. <c>--format csv</c> writes the tidy
+/// tables of the document (<see cref="TidyTables"/>). Commands build one of these and never write stdout themselves.
 /// </summary>
 public sealed class CommandOutput
 {
-    public CommandOutput(object json, IReadOnlyList<ResultTable> tables, IReadOnlyList<string>? notes = null)
+    /// <summary>Width of piped (non-terminal) table output unless <c>COLUMNS</c> says otherwise.</summary>
+    public const int PipedWidth = 120;
+
+    public CommandOutput(string kind, object json, IReadOnlyList<ResultTable> tables, IReadOnlyList<string>? notes = null)
     {
+        Kind = kind;
         Json = json;
         Tables = tables;
         Notes = notes ?? [];
     }
 
-    /// <summary>The object serialized with <see cref="DynoJson.Options"/> for <c>--format json</c>.</summary>
+    /// <summary>The result kind (<see cref="ResultKinds"/>).</summary>
+    public string Kind { get; }
+
+    /// <summary>The typed result, serialized with <see cref="DynoJson.Options"/> after <c>kind</c> and <c>schema</c>.</summary>
     public object Json { get; }
 
+    /// <summary>The display tables (formatted cells) of the table and Markdown formats.</summary>
     public IReadOnlyList<ResultTable> Tables { get; }
 
     /// <summary>Lines printed after the tables in table and Markdown formats (conventions, caveats).</summary>
     public IReadOnlyList<string> Notes { get; }
 
+    /// <summary>The versioned document written by <c>--format json</c>.</summary>
+    public ResultDocument Document => new(Kind, Json);
+
+    /// <summary>The tidy tables of <c>--format csv</c>, the main one first.</summary>
+    public IReadOnlyList<TidyTable> DataTables() => TidyTables.Of(Kind, JsonSerializer.SerializeToElement(Document, DynoJson.Options));
+
     /// <summary>Renders the output in a text format (everything except the interactive terminal table).</summary>
-    public string Render(OutputFormat format)
+    /// <param name="format">The format.</param>
+    /// <param name="table">csv only: the tidy table to write (null = the main one).</param>
+    /// <exception cref="UsageException"><paramref name="table"/> is not one of the result's tables.</exception>
+    public string Render(OutputFormat format, string? table = null)
     {
         switch (format)
         {
             case OutputFormat.Json:
-                return DynoJson.Serialize(Json) + "\n";
+                return Document.ToJson() + "\n";
             case OutputFormat.Md:
             {
                 var sb = new StringBuilder();
@@ -44,22 +64,26 @@ public sealed class CommandOutput
                 return sb.ToString();
             }
             case OutputFormat.Csv:
-            {
-                var sb = new StringBuilder();
-                for (var i = 0; i < Tables.Count; i++)
-                {
-                    if (i > 0) sb.Append('\n');
-                    if (Tables.Count > 1) sb.Append("# ").Append(Tables[i].Title).Append('\n');
-                    sb.Append(Tables[i].ToCsv());
-                }
-                return sb.ToString();
-            }
+                return SelectTable(DataTables(), table).ToCsv();
             default:
-                return RenderPlainTables();
+                return RenderPlainTables(PlainWidth());
         }
     }
 
-    private string RenderPlainTables()
+    /// <summary>The table <paramref name="name"/> of <paramref name="tables"/>, or the first; a bad name lists the others.</summary>
+    public static TidyTable SelectTable(IReadOnlyList<TidyTable> tables, string? name)
+    {
+        if (name is null) return tables[0];
+        return tables.FirstOrDefault(t => t.Name == name)
+            ?? throw new UsageException($"--table: this result has no table '{name}'; its tables are {string.Join(", ", tables.Select(t => t.Name))}");
+    }
+
+    /// <summary>The width of piped table output: <c>COLUMNS</c> when it is a number from 40 to 1000, else <see cref="PipedWidth"/>.</summary>
+    public static int PlainWidth() =>
+        int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var c) && c is >= 40 and <= 1000 ? c : PipedWidth;
+
+    /// <summary>The tables as plain text (no colour, no ANSI) fitted to <paramref name="width"/> columns.</summary>
+    public string RenderPlainTables(int width)
     {
         var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -69,39 +93,54 @@ public sealed class CommandOutput
             Out = new AnsiConsoleOutput(writer),
             Interactive = InteractionSupport.No,
         });
-        console.Profile.Width = 200;
+        console.Profile.Width = width;
         WriteTables(console);
         return writer.ToString();
     }
 
-    /// <summary>Writes the tables to a Spectre console (the terminal view).</summary>
+    /// <summary>Writes the tables to a Spectre console, each fitted to the console's width (<see cref="TableFitter"/>).</summary>
     public void WriteTables(IAnsiConsole console)
     {
-        foreach (var t in Tables)
+        var width = console.Profile.Width;
+        foreach (var original in Tables)
         {
+            var (t, note) = TableFitter.Fit(original, width, out var widths);
             var table = new Table().Border(TableBorder.Rounded);
             if (t.Title.Length > 0) table.Title($"[bold]{Markup.Escape(t.Title)}[/]");
-            foreach (var c in t.Columns)
+            for (var i = 0; i < t.Columns.Count; i++)
             {
+                var c = t.Columns[i];
                 var col = new Spectre.Console.TableColumn(Markup.Escape(c.Header));
+                if (c.Wrap) col.Width(widths[i]);
+                else col.NoWrap();
                 if (c.Align == ColumnAlign.Right) col.RightAligned();
                 table.AddColumn(col);
             }
             foreach (var row in t.Rows) table.AddRow(row.Select(Markup.Escape).ToArray());
             console.Write(table);
+            if (note is not null) console.MarkupLine("[grey]" + Markup.Escape(note) + "[/]");
             foreach (var n in t.Notes) console.MarkupLine("[grey]" + Markup.Escape(n) + "[/]");
         }
         foreach (var n in Notes) console.MarkupLine("[grey]" + Markup.Escape(n) + "[/]");
     }
 }
 
-/// <summary>The options every result command shares: <c>--format</c>, <c>--out</c>, <c>--quiet</c>.</summary>
+/// <summary>The options every result command shares: <c>--format</c>, <c>--table</c>, <c>--out</c>, <c>--quiet</c>.</summary>
 public sealed class CommonOptions
 {
-    public Option<OutputFormat> Format { get; } = new("--format", "-f")
+    /// <summary><c>--format</c>; unset means table (the default is stated once, in the description).</summary>
+    public Option<OutputFormat?> Format { get; } = new("--format", "-f")
     {
-        Description = "Output format: table, json, md or csv. json prints only the JSON document on stdout.",
-        DefaultValueFactory = _ => OutputFormat.Table,
+        Description = "Output format (default table): json prints only the JSON document on stdout; csv one tidy table (see --table).",
+        HelpName = "table|json|md|csv",
+    };
+
+    /// <summary>The requested format (table when unset).</summary>
+    public OutputFormat FormatOf(ParseResult parse) => parse.GetValue(Format) ?? OutputFormat.Table;
+
+    public Option<string?> Table { get; } = new("--table")
+    {
+        Description = "With --format csv: which table to write (default: the main one; a wrong name lists them).",
     };
 
     public Option<FileInfo?> Out { get; } = new("--out", "-o")
@@ -118,6 +157,7 @@ public sealed class CommonOptions
     public void AddTo(Command command)
     {
         command.Options.Add(Format);
+        command.Options.Add(Table);
         command.Options.Add(Out);
         command.Options.Add(Quiet);
     }
@@ -125,11 +165,11 @@ public sealed class CommonOptions
     /// <summary>Prints or writes <paramref name="output"/> in the format the user asked for.</summary>
     public void Emit(ParseResult parse, CommandOutput output)
     {
-        var format = parse.GetValue(Format);
+        var format = FormatOf(parse);
         var file = parse.GetValue(Out);
         if (file is not null)
         {
-            AtomicFile.WriteAllText(file.FullName, output.Render(format));
+            AtomicFile.WriteAllText(file.FullName, output.Render(format, TableName(parse, format)));
             if (!parse.GetValue(Quiet)) Console.Error.WriteLine($"dyno: wrote {file.FullName}");
             return;
         }
@@ -139,15 +179,22 @@ public sealed class CommonOptions
     /// <summary>Prints <paramref name="output"/> on stdout in the requested format, ignoring <c>--out</c>.</summary>
     public void EmitToStdout(ParseResult parse, CommandOutput output)
     {
-        var format = parse.GetValue(Format);
+        var format = FormatOf(parse);
         if (format == OutputFormat.Table && !Console.IsOutputRedirected)
         {
             output.WriteTables(AnsiConsole.Console);
             return;
         }
-        var text = output.Render(format);
+        var text = output.Render(format, TableName(parse, format));
         var stdout = Console.Out;
         stdout.Write(text);
         stdout.Flush();
+    }
+
+    private string? TableName(ParseResult parse, OutputFormat format)
+    {
+        var name = parse.GetValue(Table);
+        if (name is not null && format != OutputFormat.Csv) throw new UsageException("--table selects a table of --format csv");
+        return name;
     }
 }

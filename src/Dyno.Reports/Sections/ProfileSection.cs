@@ -33,13 +33,13 @@ public static class ProfileSection
             s.Figures.Add(new($"{idPrefix}-macs", "MACs per layer (top 25)",
                 Charts.Charts.Bars("Dense MACs per layer", topMacs.Select(n => Text(n, "name") ?? "").ToList(), topMacs.Select(n => Number(n, "dense_macs") ?? 0).ToList(), "MACs"),
                 "Multiply-accumulates of each Conv/Gemm/MatMul/Einsum node, largest 25, at the analysed batch (MACs, not FLOPs)."));
-        var byOp = nodes.GroupBy(n => Text(n, "op_type") ?? "?").Select(g => (Op: g.Key, Flops: g.Sum(n => Number(n, "flops") ?? 0)))
-            .Where(x => x.Flops > 0).OrderByDescending(x => x.Flops).Take(15).ToList();
-        var total = byOp.Sum(x => x.Flops);
+        var byOp = FlopsShare.ByOpType(nodes.Select(n => new FlopsShare.Node(Text(n, "graph"), Text(n, "domain"), Text(n, "op_type") ?? "?", Number(n, "flops") ?? 0)),
+                Number(r, "totals.flops") ?? 0)
+            .Where(x => x.Value > 0).OrderByDescending(x => x.Value).Take(15).ToList();
         if (byOp.Count > 0)
             s.Figures.Add(new($"{idPrefix}-ops", "FLOPs by operator type",
-                Charts.Charts.Bars("Share of FLOPs by op type (%)", byOp.Select(x => x.Op).ToList(), byOp.Select(x => 100 * x.Flops / total).ToList(), "% of FLOPs"),
-                "FLOPs = 2 x MACs for products plus documented per-element costs (docs/conventions.md)."));
+                Charts.Charts.Bars("Share of FLOPs by op type (%)", byOp.Select(x => x.Key).ToList(), byOp.Select(x => 100 * x.Value).ToList(), "% of FLOPs"),
+                "Share of the model's total FLOPs by op type (top-level nodes; the same figures as the Operators table of dyno profile). FLOPs = 2 x MACs for products plus documented per-element costs (docs/conventions.md)."));
         if (At(r, "roofline") is { ValueKind: JsonValueKind.Object } roof)
         {
             var pts = Array(roof, "nodes").Select(n => new RooflineChartPoint(Number(n, "arithmetic_intensity") ?? 0, Number(n, "attainable_flops") ?? 0,

@@ -21,7 +21,9 @@ public static partial class ResultSections
         var tp = Array(r, "throughput").ToList();
         if (tp.Count > 0)
             s.KeyFigures.Add(new("Best throughput", F(tp.Max(t => Number(t, "samples_per_second") ?? 0), "0.#") + " samples/s", "over the batch/concurrency sweep"));
-        if (Number(r, "cold_start_ms.total") is { } cold) s.KeyFigures.Add(new("Cold start", F(cold, "0.#") + " ms", "load + session + first inference"));
+        if (Number(r, "cold_start_ms.total") is { } cold)
+            s.KeyFigures.Add(new("Cold start", F(cold, "0.#") + " ms",
+                $"process start to first result: process {F(Number(r, "cold_start_ms.process_start"), "0.#")} (runtime start and all work before the benchmark) + load {F(Number(r, "cold_start_ms.model_load"), "0.#")} + session {F(Number(r, "cold_start_ms.session_create"), "0.#")} + first inference {F(Number(r, "cold_start_ms.first_inference"), "0.#")} ms"));
         if (Number(r, "peak_rss_bytes") is { } rss) s.KeyFigures.Add(new("Peak RSS", Fmt.Bytes(rss), "process"));
 
         var samples = Array(r, "latency_ms.samples").Concat(Array(r, "samples_ms")).Where(e => e.ValueKind == JsonValueKind.Number).Select(e => e.GetDouble()).ToList();
@@ -92,9 +94,12 @@ public static partial class ResultSections
         var cats = Array(r, "per_category").Where(c => Number(c, "AP") >= 0).ToList();
         if (cats.Count > 0)
         {
-            var top = cats.OrderByDescending(c => Number(c, "AP")).Take(40).ToList();
-            s.Figures.Add(new($"{id}-cats", "AP per category", Charts.Charts.Bars($"AP per category ({iouType})", top.Select(c => Text(c, "name") ?? "").ToList(), top.Select(c => Number(c, "AP") ?? 0).ToList(), "AP"),
-                "COCO AP@[.5:.95] of each category with ground truth (highest 40), 101-point interpolated precision averaged over 10 IoU thresholds."));
+            // both ends: the best 20 and the worst 20 (the classes users look for), sorted by AP, when there are more than 40
+            var sorted = cats.OrderByDescending(c => Number(c, "AP")).ToList();
+            List<JsonElement> shown = sorted.Count <= 40 ? sorted : [.. sorted.Take(20), .. sorted.TakeLast(20)];
+            var which = sorted.Count <= 40 ? "all of them" : $"the best 20 and the worst 20 of {sorted.Count}";
+            s.Figures.Add(new($"{id}-cats", "AP per category", Charts.Charts.Bars($"AP per category ({iouType})", shown.Select(c => Text(c, "name") ?? "").ToList(), shown.Select(c => Number(c, "AP") ?? 0).ToList(), "AP"),
+                $"COCO AP@[.5:.95] of each category with ground truth ({which}, highest first), 101-point interpolated precision averaged over 10 IoU thresholds; the table below has every category."));
         }
         if (At(r, "ap_per_iou_threshold") is { ValueKind: JsonValueKind.Object } perIou)
         {
@@ -166,18 +171,6 @@ public static partial class ResultSections
                 seqs.EnumerateObject().Select(p => (IReadOnlyList<string>)[p.Name, .. keys.Select(k => F(Number(p.Value, k)))])
                     .Append([ "combined", .. keys.Select(k => F(Number(r, "metrics." + k)))]).ToList()));
         }
-        return s;
-    }
-
-    private static ReportSection Llm(JsonElement r, string? source)
-    {
-        var s = new ReportSection { Title = $"Transformer: {Text(r, "model") ?? source ?? "config"}", Kind = "llm", Source = source };
-        s.KeyFigures.Add(new("Parameters", Fmt.Si(Number(r, "params") ?? 0), ""));
-        s.KeyFigures.Add(new("Prefill MACs", Fmt.Si(Number(r, "matmul_macs") ?? 0), "dense matmul MACs of the prompt"));
-        s.KeyFigures.Add(new("FLOPs / token", Fmt.Si(Number(r, "flops_per_token") ?? 0), "decode step"));
-        s.KeyFigures.Add(new("KV cache", Fmt.Bytes(Number(r, "kv_cache_bytes") ?? 0), "at the sequence length"));
-        var g = GenericSection.Build(r, source, "llm", "");
-        s.Tables.AddRange(g.Tables);
         return s;
     }
 }

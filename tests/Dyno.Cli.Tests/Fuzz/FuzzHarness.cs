@@ -10,6 +10,7 @@ using Dyno.Models.Analysis;
 using Dyno.Models.Hardware;
 using Dyno.Models.Onnx;
 using Dyno.Reports;
+using Dyno.Results;
 using Xunit.Abstractions;
 
 namespace Dyno.Cli.Tests.Fuzz;

@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Dyno.Reports;
+namespace Dyno.Results;
 
 /// <summary>
 /// The one JSON convention of every Dyno result: snake_case keys unless a type names its keys
