@@ -46,7 +46,7 @@ public static class ProfileSection
                 Number(n, "time_share") ?? 0, Text(n, "bound") == "compute"));
             var plot = RooflineChart.Create($"{Text(roof, "hardware")} {Text(roof, "precision")}", Number(roof, "peak_flops") ?? 1,
                 Number(roof, "bandwidth_bytes_per_second") ?? 1, pts, $"Roofline on {Text(roof, "hardware")}");
-            s.Figures.Add(new($"{idPrefix}-roofline", "Roofline", ChartFile.Svg(plot, 680, 500),
+            s.Figures.Add(new($"{idPrefix}-roofline", "Roofline", ChartFile.Svg(plot, Charts.Charts.DefaultWidth, 600),
                 "Log-log: the device roof min(peak, bandwidth x intensity) and one point per node at its arithmetic intensity (FLOP/byte), sized by its share of the lower-bound time."));
         }
         var timeline = Array(r, "memory.timeline").Select(e => e.GetDouble() / (1 << 20)).ToArray();

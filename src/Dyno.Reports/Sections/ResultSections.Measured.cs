@@ -132,13 +132,13 @@ public static partial class ResultSections
                 ], "score threshold", "value", yMin: 0, yMax: 1.05),
                 $"All categories pooled, COCO matching at IoU {F(Number(r, "operating_points.iou_threshold"))}; best F1 {F(Number(r, "operating_points.best_f1.F1"))} at score {F(Number(r, "operating_points.best_f1.threshold"))}."));
         }
-        if (At(r, "confusion_matrix.counts") is { ValueKind: JsonValueKind.Array } cm && cm.GetArrayLength() is > 0 and <= 50)
+        if (At(r, "confusion_matrix.counts") is { ValueKind: JsonValueKind.Array } cm && cm.GetArrayLength() > 0)
         {
             var labels = Array(r, "confusion_matrix.labels").Select(e => e.GetString() ?? "").ToList();
-            var grid = Matrix(cm);
+            var grid = Counts(cm);
             if (labels.Count != grid.GetLength(0)) labels = Enumerable.Range(0, grid.GetLength(0)).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
-            s.Figures.Add(new($"{id}-confusion", "Detection confusion matrix", Charts.Charts.Heatmap("Detection confusion matrix", grid, labels, labels, "predicted", "ground truth"),
-                "Matched detections by true and predicted category, with a background row (false positives) and column (missed objects)."));
+            s.Figures.Add(new($"{id}-confusion", "Detection confusion matrix", Charts.Charts.ConfusionMatrix("Detection confusion matrix", grid, labels, "predicted", "ground truth", predictedRows: true),
+                "Matched detections by true and predicted category, with a background row (false positives: no object there) and column (missed objects); rows are ground truth."));
         }
         s.Tables.Add(new ResultTable("COCO summary", [new ResultColumn("Stat"), new ResultColumn("Value", ColumnAlign.Right)],
             (At(r, "stats") is { ValueKind: JsonValueKind.Object } st ? st.EnumerateObject().Select(p => (IReadOnlyList<string>)[p.Name, F(p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : null)]) : []).ToList()));

@@ -109,14 +109,13 @@ public static partial class ResultSections
         if (perClass.Count is > 0 and <= 100)
             s.Figures.Add(new($"{id}-f1", "F1 per class", Charts.Charts.Bars("F1 per class", names, perClass.Select(c => Number(c, "f1") ?? 0).ToList(), "F1"),
                 "F1 = 2PR/(P+R) of each class (one-vs-rest at the predicted label); 0 where undefined."));
-        if (At(r, "confusion_matrix.counts") is { ValueKind: JsonValueKind.Array } counts && counts.GetArrayLength() is > 0 and <= 50)
+        if (At(r, "confusion_matrix.counts") is { ValueKind: JsonValueKind.Array } counts && counts.GetArrayLength() > 0)
         {
-            var useNorm = At(r, "confusion_matrix.normalized") is { ValueKind: JsonValueKind.Array };
-            var grid = Matrix(useNorm ? At(r, "confusion_matrix.normalized")!.Value : counts);
+            var grid = Counts(counts);
             var labels = Array(r, "confusion_matrix.labels").Select(e => e.GetString() ?? "").ToList();
             if (labels.Count != grid.GetLength(0)) labels = Enumerable.Range(0, grid.GetLength(0)).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-            s.Figures.Add(new($"{id}-confusion", "Confusion matrix", Charts.Charts.Heatmap("Confusion matrix", grid, labels, labels, "predicted class", "true class"),
-                useNorm ? $"Rows are true classes, columns predicted; normalized ({Text(r, "confusion_matrix.normalization")})." : "Rows are true classes, columns predicted; sample counts."));
+            s.Figures.Add(new($"{id}-confusion", "Confusion matrix", Charts.Charts.ConfusionMatrix("Confusion matrix", grid, labels),
+                "Rows are true classes, columns predicted; shaded by each row's share, counts written in the cells up to 30 classes, every cell's count in its tooltip."));
         }
         var bins = Array(r, "calibration.reliability").Where(b => Number(b, "count") > 0).ToList();
         if (bins.Count > 0)
@@ -165,6 +164,17 @@ public static partial class ResultSections
                 perClass.Select((c, i) => (IReadOnlyList<string>)[names[i], F(Number(c, "iou")), F(Number(c, "dice")), F(Number(c, "accuracy")), F(Number(c, "gt_pixels"), "0")]).ToList()));
         foreach (var n in Array(r, "conventions")) s.Notes.Add(n.GetString() ?? "");
         return s;
+    }
+
+    private static long[,] Counts(JsonElement rows)
+    {
+        var n = rows.GetArrayLength();
+        var m = n == 0 ? 0 : rows[0].GetArrayLength();
+        var grid = new long[n, m];
+        for (var i = 0; i < n; i++)
+        for (var j = 0; j < m; j++)
+            grid[i, j] = rows[i][j].ValueKind == JsonValueKind.Number ? (long)rows[i][j].GetDouble() : 0;
+        return grid;
     }
 
     private static double[,] Matrix(JsonElement rows)
