@@ -7,6 +7,8 @@ namespace Dyno.Cli.Tests;
 /// <summary>Roofs measured on a busy machine: never cached silently, and every result that uses them says so.</summary>
 public class CalibrationDegradedTests
 {
+    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     private static string Squeezenet => Path.Combine(AppContext.BaseDirectory, "fixtures", "models", "squeezenet1_1_op13.onnx");
 
     /// <summary>A cache as the old calibrate wrote it on this busy 2-core machine: load 21.33, GEMM on 2 threads below 1.</summary>
@@ -24,7 +26,7 @@ public class CalibrationDegradedTests
         };
         var path = Path.Combine(dir, "dyno", "calibration.json");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(c, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        File.WriteAllText(path, JsonSerializer.Serialize(c, SnakeCase));
         return dir;
     }
 

@@ -13,7 +13,7 @@ namespace Dyno.Bench.Runtime;
 /// input rotation). Target: under 2 µs per inference. Also the statistics on a large sample.
 /// </summary>
 [MemoryDiagnoser]
-public class HarnessOverheadBench
+public class HarnessOverheadBench : IDisposable
 {
     private SessionOptions _options = null!;
     private InferenceSession _session = null!;
@@ -32,12 +32,23 @@ public class HarnessOverheadBench
         _latencies = Enumerable.Range(0, 100_000).Select(_ => 3 + rng.NextDouble()).ToArray();
     }
 
+    /// <summary>BenchmarkDotNet's cleanup; also the type's Dispose.</summary>
+    public void Dispose()
+    {
+        Cleanup();
+        GC.SuppressFinalize(this);
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {
-        _runner.Dispose();
-        _session.Dispose();
-        _options.Dispose();
+        // idempotent: BenchmarkDotNet's cleanup and Dispose may both run
+        _runner?.Dispose();
+        _session?.Dispose();
+        _options?.Dispose();
+        _runner = null!;
+        _session = null!;
+        _options = null!;
     }
 
     [Benchmark(Baseline = true)]

@@ -26,7 +26,7 @@ public static class Suggestions
             var hint = Closest(name, known.Where(k => k.StartsWith("--", StringComparison.Ordinal)));
             return $"unknown option '{name}' for '{Path(command)}'" + (hint is null ? $" (see '{Path(command)} --help')" : $"; did you mean '{hint}'?");
         }
-        var unmatched = parse.UnmatchedTokens.FirstOrDefault();
+        var unmatched = parse.UnmatchedTokens.Count > 0 ? parse.UnmatchedTokens[0] : null;
         if (unmatched is not null && !unmatched.StartsWith('-') && command.Subcommands.Count > 0 && !command.Arguments.Any())
         {
             var hint = Closest(unmatched, command.Subcommands.Where(c => !c.Hidden).SelectMany(c => c.Aliases.Prepend(c.Name)));

@@ -52,7 +52,7 @@ public sealed record IouAssigner(double PositiveIou = 0.7, double NegativeIou = 
     {
         var work = new SparseWork();
         AssignInto(anchors, groundTruth, labels, work);
-        return Finish(work.Matched[..anchors.Anchors.Length], work.MaxIou[..anchors.Anchors.Length], work.GtMax[..groundTruth.Length],
+        return Finish(work.Matched.AsSpan(0, anchors.Anchors.Length), work.MaxIou.AsSpan(0, anchors.Anchors.Length), work.GtMax.AsSpan(0, groundTruth.Length),
             labels, groundTruth.Length);
     }
 

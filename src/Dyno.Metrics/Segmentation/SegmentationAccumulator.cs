@@ -144,7 +144,7 @@ public sealed class SegmentationAccumulator : IMetric<SegmentationAccumulator, T
     }
 
     private string BadGt(string name, int v) =>
-        $"{name}: ground-truth label {v}{(_options.ReduceZeroLabel ? " (before reduce-zero-label)" : "")} is neither a class (0..{NumClasses - 1}) nor the ignore index ({(_options.IgnoreIndex?.ToString() ?? "none")})";
+        $"{name}: ground-truth label {v}{(_options.ReduceZeroLabel ? " (before reduce-zero-label)" : "")} is neither a class (0..{NumClasses - 1}) nor the ignore index ({(_options.IgnoreIndex?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none")})";
 
     private string BadPred(string name, int v) =>
         $"{name}: predicted label {v} at a non-ignored pixel is not a class (0..{NumClasses - 1})";

@@ -178,7 +178,7 @@ public sealed class OnnxBuilder
                         var dim = Message(x =>
                         {
                             if (d is string sym) { x.WriteTag(2, WireFormat.WireType.LengthDelimited); x.WriteString(sym); }
-                            else { x.WriteTag(1, WireFormat.WireType.Varint); x.WriteInt64(Convert.ToInt64(d)); }
+                            else { x.WriteTag(1, WireFormat.WireType.Varint); x.WriteInt64(Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture)); }
                         });
                         s.WriteTag(1, WireFormat.WireType.LengthDelimited); s.WriteBytes(ByteString.CopyFrom(dim));
                     }

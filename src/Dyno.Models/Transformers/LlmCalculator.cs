@@ -166,6 +166,7 @@ public sealed record LlmEstimate
     public required IReadOnlyList<string> Notes { get; init; }
 
     /// <summary>The definitions behind each number, in words.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "An instance property on purpose: it is serialized with every result as its 'conventions' key.")]
     public IReadOnlyDictionary<string, string> Conventions => LlmCalculator.Conventions;
 }
 

@@ -245,9 +245,9 @@ public static class Charts
         var inv = CultureInfo.InvariantCulture;
         string N(double v) => v.ToString("0.##", inv);
         var sb = new System.Text.StringBuilder();
-        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"{FontStack}\" shape-rendering=\"crispEdges\">");
-        sb.Append($"<rect fill=\"white\" width=\"{w}\" height=\"{h}\"/>");
-        sb.Append($"<text class=\"chart-title\" x=\"{N(left + plotW / 2)}\" y=\"28\" font-size=\"16\" font-weight=\"bold\" text-anchor=\"middle\">{E(title)}</text>");
+        sb.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"{FontStack}\" shape-rendering=\"crispEdges\">");
+        sb.Append(CultureInfo.InvariantCulture, $"<rect fill=\"white\" width=\"{w}\" height=\"{h}\"/>");
+        sb.Append(CultureInfo.InvariantCulture, $"<text class=\"chart-title\" x=\"{N(left + plotW / 2)}\" y=\"28\" font-size=\"16\" font-weight=\"bold\" text-anchor=\"middle\">{E(title)}</text>");
         for (var r = 0; r < rows; r++)
             for (var c = 0; c < cols; c++)
             {
@@ -256,37 +256,37 @@ public static class Charts
                 var color = new ScottPlot.Colormaps.Viridis().GetColor(t);
                 var x = left + c * cell;
                 var y = top + r * cell;
-                sb.Append($"<rect x=\"{N(x)}\" y=\"{N(y)}\" width=\"{N(cell)}\" height=\"{N(cell)}\" fill=\"{color.ToHex()[..7]}\">");
-                sb.Append($"<title>{E(Row(r))} → {E(Col(c))}: {E(tooltip?.Invoke(r, c) ?? format(v))}</title></rect>");
+                sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{N(x)}\" y=\"{N(y)}\" width=\"{N(cell)}\" height=\"{N(cell)}\" fill=\"{color.ToHex()[..7]}\">");
+                sb.Append(CultureInfo.InvariantCulture, $"<title>{E(Row(r))} → {E(Col(c))}: {E(tooltip?.Invoke(r, c) ?? format(v))}</title></rect>");
                 if (showText)
                 {
                     var text = cellText?.Invoke(r, c) ?? format(v);
                     var fs = Math.Min(12, Math.Floor(cell / Math.Max(2.5, text.Length * 0.62)));
                     if (fs >= 7)
-                        sb.Append($"<text x=\"{N(x + cell / 2)}\" y=\"{N(y + cell / 2 + fs * 0.35)}\" font-size=\"{N(fs)}\" text-anchor=\"middle\" fill=\"{(t > 0.6 ? "#000000" : "#ffffff")}\" pointer-events=\"none\">{E(text)}</text>");
+                        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(x + cell / 2)}\" y=\"{N(y + cell / 2 + fs * 0.35)}\" font-size=\"{N(fs)}\" text-anchor=\"middle\" fill=\"{(t > 0.6 ? "#000000" : "#ffffff")}\" pointer-events=\"none\">{E(text)}</text>");
                 }
             }
         for (var r = 0; r < rows; r++)
-            sb.Append($"<text x=\"{N(left - 6)}\" y=\"{N(top + r * cell + cell / 2 + labelFont * 0.35)}\" font-size=\"{labelFont}\" text-anchor=\"end\">{E(Row(r))}</text>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(left - 6)}\" y=\"{N(top + r * cell + cell / 2 + labelFont * 0.35)}\" font-size=\"{labelFont}\" text-anchor=\"end\">{E(Row(r))}</text>");
         for (var c = 0; c < cols; c++)
         {
             var x = left + c * cell + cell / 2 + labelFont * 0.35;
             var y = top + plotH + 6;
-            sb.Append($"<text x=\"{N(x)}\" y=\"{N(y)}\" font-size=\"{labelFont}\" text-anchor=\"end\" transform=\"rotate(-90 {N(x)} {N(y)})\">{E(Col(c))}</text>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(x)}\" y=\"{N(y)}\" font-size=\"{labelFont}\" text-anchor=\"end\" transform=\"rotate(-90 {N(x)} {N(y)})\">{E(Col(c))}</text>");
         }
-        sb.Append($"<text class=\"axis-title\" x=\"{N(left + plotW / 2)}\" y=\"{h - 12}\" font-size=\"14\" text-anchor=\"middle\">{E(xLabel)}</text>");
-        sb.Append($"<text class=\"axis-title\" x=\"16\" y=\"{N(top + plotH / 2)}\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 16 {N(top + plotH / 2)})\">{E(yLabel)}</text>");
+        sb.Append(CultureInfo.InvariantCulture, $"<text class=\"axis-title\" x=\"{N(left + plotW / 2)}\" y=\"{h - 12}\" font-size=\"14\" text-anchor=\"middle\">{E(xLabel)}</text>");
+        sb.Append(CultureInfo.InvariantCulture, $"<text class=\"axis-title\" x=\"16\" y=\"{N(top + plotH / 2)}\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 16 {N(top + plotH / 2)})\">{E(yLabel)}</text>");
         // colour bar
         var barX = left + plotW + 24;
         for (var i = 0; i < 50; i++)
         {
             var color = new ScottPlot.Colormaps.Viridis().GetColor(1 - i / 49.0);
-            sb.Append($"<rect x=\"{N(barX)}\" y=\"{N(top + i * plotH / 50)}\" width=\"14\" height=\"{N(plotH / 50 + 0.5)}\" fill=\"{color.ToHex()[..7]}\"/>");
+            sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{N(barX)}\" y=\"{N(top + i * plotH / 50)}\" width=\"14\" height=\"{N(plotH / 50 + 0.5)}\" fill=\"{color.ToHex()[..7]}\"/>");
         }
-        sb.Append($"<text x=\"{N(barX + 18)}\" y=\"{N(top + 10)}\" font-size=\"11\">{E(format(max))}</text>");
-        sb.Append($"<text x=\"{N(barX + 18)}\" y=\"{N(top + plotH)}\" font-size=\"11\">0</text>");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(barX + 18)}\" y=\"{N(top + 10)}\" font-size=\"11\">{E(format(max))}</text>");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(barX + 18)}\" y=\"{N(top + plotH)}\" font-size=\"11\">0</text>");
         if (legend is not null && plotH > 160)
-            sb.Append($"<text x=\"{N(barX + 10)}\" y=\"{N(top + plotH / 2)}\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 {N(barX + 34)} {N(top + plotH / 2)})\">{E(legend)}</text>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(barX + 10)}\" y=\"{N(top + plotH / 2)}\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 {N(barX + 34)} {N(top + plotH / 2)})\">{E(legend)}</text>");
         sb.Append("</svg>");
         return sb.ToString();
     }

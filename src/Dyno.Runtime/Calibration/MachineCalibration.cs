@@ -57,7 +57,7 @@ public sealed record CalibrationResult
     public GemmRoof? GemmFor(string precision, int threads) =>
         Gemm.Where(g => g.Precision == precision && g.Threads <= Math.Max(1, threads)).MaxBy(g => g.Threads);
 
-    public TriadRoof? TriadFor(int threads) => Triad.Where(t => t.Threads <= Math.Max(1, threads)).MaxBy(t => t.Threads) ?? Triad.FirstOrDefault();
+    public TriadRoof? TriadFor(int threads) => Triad.Where(t => t.Threads <= Math.Max(1, threads)).MaxBy(t => t.Threads) ?? (Triad.Count > 0 ? Triad[0] : null);
 }
 
 /// <summary>

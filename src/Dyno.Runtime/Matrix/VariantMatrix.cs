@@ -264,7 +264,7 @@ public static class VariantMatrix
                 _ => ValRunner.Segment(m.Path, seg!, pre, options.Val, ct),
             };
             progress?.Invoke($"[{i + 1}/{plan.Models.Count}] {names[i]}: bench");
-            var bench = InferenceBenchmark.Run(ModelSource.File(m.Path), options.Bench with { IntraOpThreads = options.Val.IntraOpThreads, InterOpThreads = options.Val.InterOpThreads });
+            var bench = InferenceBenchmark.Run(ModelSource.File(m.Path), options.Bench with { IntraOpThreads = options.Val.IntraOpThreads, InterOpThreads = options.Val.InterOpThreads }, ct: ct);
             var best = bench.Throughput.MaxBy(t => t.SamplesPerSecond)!;
             var env = EnvironmentInfo.Capture();
             var load = env.LoadAverage?[0];

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Dyno.Runtime.Models;
@@ -5,7 +6,7 @@ namespace Dyno.Runtime.Models;
 /// <summary>A minimal protobuf encoder: varint and length-delimited fields, and raw copies of encoded fields.</summary>
 internal sealed class ProtoWriter
 {
-    private readonly MemoryStream _s = new();
+    private readonly ArrayBufferWriter<byte> _s = new();
 
     public void Varint(int field, long value)
     {
@@ -28,11 +29,11 @@ internal sealed class ProtoWriter
     {
         while (v >= 0x80)
         {
-            _s.WriteByte((byte)(v | 0x80));
+            _s.Write([(byte)(v | 0x80)]);
             v >>= 7;
         }
-        _s.WriteByte((byte)v);
+        _s.Write([(byte)v]);
     }
 
-    public byte[] ToArray() => _s.ToArray();
+    public byte[] ToArray() => _s.WrittenSpan.ToArray();
 }

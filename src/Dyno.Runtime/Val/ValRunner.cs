@@ -263,7 +263,7 @@ public static class ValRunner
         var outNames = session.OutputMetadata.Keys.ToArray();
         var postMs = 0.0;
         var seen = new HashSet<long>();
-        var r = Run(session, modelPath, paths, pre, o, load, ct, (inf, k, sample) =>
+        var r = Run(session, modelPath, paths, pre, o, load, (inf, k, sample) =>
         {
             var s = data.Samples[sample];
             var t = inf.Input.Transforms[k];
@@ -303,7 +303,7 @@ public static class ValRunner
             else metric.Update(new CocoImageTarget(s.ImageId, t.OriginalWidth, t.OriginalHeight, data.ReadLabels(s.LabelPath, t.OriginalWidth, t.OriginalHeight)), boxes);
             seen.Add(s.ImageId);
             preds.Add((s.ImageId, s.Path, t.OriginalWidth, t.OriginalHeight, boxes));
-        }, ms => postMs += ms);
+        }, ms => postMs += ms, ct);
         var computeSw = Stopwatch.StartNew();
         CocoEvalResult result;
         CocoGroundTruth evalGt;
@@ -361,13 +361,13 @@ public static class ValRunner
         var acc = new ClassificationAccumulator(data.Names.Count, new ClassificationOptions { Logits = kind == ScoreKind.Logits, TopK = o.TopK.Where(k => k >= 2 && k <= data.Names.Count).ToList() });
         var preds = new List<(string, int, float[])>(data.Samples.Count);
         var postMs = 0.0;
-        var r = Run(session, modelPath, data.Samples.Select(s => s.Path).ToList(), pre, o, load, ct, (inf, k, sample) =>
+        var r = Run(session, modelPath, data.Samples.Select(s => s.Path).ToList(), pre, o, load, (inf, k, sample) =>
         {
             var c = data.Names.Count;
             var row = inf.Floats[0].AsSpan(k * c, c).ToArray();
             acc.Update(data.Samples[sample].Label, row);
             preds.Add((data.Samples[sample].Path, data.Samples[sample].Label, row));
-        }, ms => postMs += ms);
+        }, ms => postMs += ms, ct);
         var sw = Stopwatch.StartNew();
         var report = acc.Compute();
         postMs += sw.Elapsed.TotalMilliseconds;
@@ -403,7 +403,7 @@ public static class ValRunner
         var reader = new PngLabelReader();
         var postMs = 0.0;
         if (o.SegmentationPredictionsDir is { } dir) Directory.CreateDirectory(dir);
-        var r = Run(session, modelPath, data.Samples.Select(s => s.Path).ToList(), pre, o, load, ct, (inf, k, sample) =>
+        var r = Run(session, modelPath, data.Samples.Select(s => s.Path).ToList(), pre, o, load, (inf, k, sample) =>
         {
             var s = data.Samples[sample];
             var shape = inf.Shapes[0];
@@ -433,7 +433,7 @@ public static class ValRunner
             System.Runtime.InteropServices.Marshal.Copy(full.Data, bytes, 0, bytes.Length);
             acc.Update(Target.Of(reader.Pixels8), Prediction.Of(bytes), s.Name);
             if (o.SegmentationPredictionsDir is { } d) Cv2.ImWrite(Path.Combine(d, s.Name + ".png"), full);
-        }, ms => postMs += ms);
+        }, ms => postMs += ms, ct);
         var sw = Stopwatch.StartNew();
         var report = acc.Compute();
         postMs += sw.Elapsed.TotalMilliseconds;
@@ -487,7 +487,7 @@ public static class ValRunner
 
     /// <summary>The pipeline: workers prepare batches in order, this thread infers, a post thread consumes.</summary>
     private static RunStats Run(InferenceSession session, string modelPath, IReadOnlyList<string> paths, PreprocessOptions pre, ValOptions o, double loadSeconds,
-        CancellationToken ct, Action<Inferred, int, int> consume, Action<double> addPostMs)
+        Action<Inferred, int, int> consume, Action<double> addPostMs, CancellationToken ct)
     {
         if (o.Batch < 1) throw new DynoInputException($"batch must be ≥ 1, got {o.Batch}");
         if (o.Workers < 1) throw new DynoInputException($"workers must be ≥ 1, got {o.Workers}");
@@ -713,8 +713,8 @@ public static class ValRunner
         {
             cts.Cancel();
             post.Writer.TryComplete();
-            try { consumer.Wait(); } catch (AggregateException) { }
-            try { producer.Wait(); } catch (AggregateException) { }
+            try { consumer.Wait(CancellationToken.None); } catch (AggregateException) { } // they must stop before the run returns
+            try { producer.Wait(CancellationToken.None); } catch (AggregateException) { }
             if (consumer.IsFaulted) throw consumer.Exception!.InnerException!;
             throw;
         }

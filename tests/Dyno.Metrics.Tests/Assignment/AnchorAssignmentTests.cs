@@ -92,7 +92,7 @@ public class AnchorAssignmentTests
         Assert.Equal((2, 2, 1), (r.Positives, r.Negatives, r.IgnoredCount));
 
         // A GT that no anchor reaches 0.7 still gets its best anchor(s), all ties.
-        var small = new IouAssigner().Assign(anchors[..4], [new Box(0, 0, 10, 5)]);
+        var small = new IouAssigner().Assign(anchors.AsSpan(0, 4), [new Box(0, 0, 10, 5)]);
         Assert.Equal([0, AnchorAssignment.Negative, AnchorAssignment.Negative, AnchorAssignment.Negative], small.MatchedGt);
         Assert.Equal(0.5, small.GtMaxIou[0]);
         Assert.All(new IouAssigner().Assign(anchors, []).MatchedGt, m => Assert.Equal(AnchorAssignment.Negative, m));
