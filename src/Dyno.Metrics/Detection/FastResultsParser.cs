@@ -79,21 +79,7 @@ internal static class FastResultsParser
         SkipWs(s, ref p);
         while (true)
         {
-            if (p >= s.Length || s[p] != '"') return false;
-            var k0 = ++p;
-            while (p < s.Length && s[p] != '"')
-            {
-                var b = s[p];
-                if (b == '\\' || b < 0x20 || b >= 0x80) return false;
-                p++;
-            }
-            if (p >= s.Length) return false;
-            var key = s[k0..p];
-            p++;
-            SkipWs(s, ref p);
-            if (p >= s.Length || s[p] != ':') return false;
-            p++;
-            SkipWs(s, ref p);
+            if (!Key(s, ref p, out var key)) return false;
             if (key.SequenceEqual("bbox"u8))
             {
                 if (p >= s.Length || s[p] != '[') return false;
@@ -162,21 +148,7 @@ internal static class FastResultsParser
             var escaped = false;
             while (true)
             {
-                if (p >= s.Length || s[p] != '"') return false;
-                var k0 = ++p;
-                while (p < s.Length && s[p] != '"')
-                {
-                    var b = s[p];
-                    if (b == '\\' || b < 0x20 || b >= 0x80) return false;
-                    p++;
-                }
-                if (p >= s.Length) return false;
-                var key = s[k0..p];
-                p++;
-                SkipWs(s, ref p);
-                if (p >= s.Length || s[p] != ':') return false;
-                p++;
-                SkipWs(s, ref p);
+                if (!Key(s, ref p, out var key)) return false;
                 if (key.SequenceEqual("size"u8) && h < 0)
                 {
                     if (p >= s.Length || s[p] != '[') return false;
@@ -383,6 +355,28 @@ internal static class FastResultsParser
         var d = FastNumber.Parse(t);
         if (!double.IsFinite(d) || Math.Floor(d) != d || Math.Abs(d) >= 9.2e18) return false;
         id = (long)d;
+        return true;
+    }
+
+    /// <summary>A plain-ASCII object key and its colon (anything else: false, and the general reader takes the chunk).</summary>
+    private static bool Key(ReadOnlySpan<byte> s, ref int p, out ReadOnlySpan<byte> key)
+    {
+        key = default;
+        if (p >= s.Length || s[p] != '"') return false;
+        var k0 = ++p;
+        while (p < s.Length && s[p] != '"')
+        {
+            var b = s[p];
+            if (b == '\\' || b < 0x20 || b >= 0x80) return false;
+            p++;
+        }
+        if (p >= s.Length) return false;
+        key = s[k0..p];
+        p++;
+        SkipWs(s, ref p);
+        if (p >= s.Length || s[p] != ':') return false;
+        p++;
+        SkipWs(s, ref p);
         return true;
     }
 }

@@ -117,24 +117,7 @@ internal sealed class MaskSet
         var p = 0;
         while (p < s.Length)
         {
-            long x = 0;
-            var shift = 0;
-            while (true)
-            {
-                if (p >= s.Length) throw new InvalidDataException("compressed RLE string ends inside a number");
-                var c = s[p] - 48;
-                if ((uint)c > 63)
-                    throw new InvalidDataException($"compressed RLE string has byte 0x{s[p]:x2} at offset {p}, outside COCO's alphabet '0'..'o'");
-                if (shift == 35) throw new InvalidDataException($"compressed RLE string has a number longer than 7 characters at offset {p}");
-                x |= (long)(c & 0x1f) << shift;
-                p++;
-                shift += 5;
-                if ((c & 0x20) == 0)
-                {
-                    if ((c & 0x10) != 0) x |= -1L << shift;
-                    break;
-                }
-            }
+            var x = ReadNumber(s, ref p);
             if (n > 2) x += back2;
             if (x < 0 || x > uint.MaxValue)
                 throw new InvalidDataException($"compressed RLE string decodes to run length {x} (run {n})");
@@ -198,24 +181,7 @@ internal sealed class MaskSet
         var p = 0;
         while (p < s.Length)
         {
-            long x = 0;
-            var shift = 0;
-            while (true)
-            {
-                if (p >= s.Length) throw new InvalidDataException("compressed RLE string ends inside a number");
-                var c = s[p] - 48;
-                if ((uint)c > 63)
-                    throw new InvalidDataException($"compressed RLE string has byte 0x{s[p]:x2} at offset {p}, outside COCO's alphabet '0'..'o'");
-                if (shift == 35) throw new InvalidDataException($"compressed RLE string has a number longer than 7 characters at offset {p}");
-                x |= (long)(c & 0x1f) << shift;
-                p++;
-                shift += 5;
-                if ((c & 0x20) == 0)
-                {
-                    if ((c & 0x10) != 0) x |= -1L << shift;
-                    break;
-                }
-            }
+            var x = ReadNumber(s, ref p);
             if (n > 2) x += back2;
             if ((ulong)x > uint.MaxValue)
                 throw new InvalidDataException($"compressed RLE string decodes to run length {x} (run {n})");
@@ -355,5 +321,29 @@ internal sealed class MaskSet
             if (ends[mid] <= pixel) lo = mid + 1; else hi = mid;
         }
         return lo;
+    }
+
+    /// <summary>One number of a COCO compressed RLE string (pycocotools' rleFrString: 5 bits per character, sign-extended), read at <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long ReadNumber(ReadOnlySpan<byte> s, ref int p)
+    {
+        long x = 0;
+        var shift = 0;
+        while (true)
+        {
+            if (p >= s.Length) throw new InvalidDataException("compressed RLE string ends inside a number");
+            var c = s[p] - 48;
+            if ((uint)c > 63)
+                throw new InvalidDataException($"compressed RLE string has byte 0x{s[p]:x2} at offset {p}, outside COCO's alphabet '0'..'o'");
+            if (shift == 35) throw new InvalidDataException($"compressed RLE string has a number longer than 7 characters at offset {p}");
+            x |= (long)(c & 0x1f) << shift;
+            p++;
+            shift += 5;
+            if ((c & 0x20) == 0)
+            {
+                if ((c & 0x10) != 0) x |= -1L << shift;
+                return x;
+            }
+        }
     }
 }

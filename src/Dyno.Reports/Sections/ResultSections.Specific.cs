@@ -166,25 +166,18 @@ public static partial class ResultSections
         return s;
     }
 
-    private static long[,] Counts(JsonElement rows)
-    {
-        var n = rows.GetArrayLength();
-        var m = n == 0 ? 0 : rows[0].GetArrayLength();
-        var grid = new long[n, m];
-        for (var i = 0; i < n; i++)
-        for (var j = 0; j < m; j++)
-            grid[i, j] = rows[i][j].ValueKind == JsonValueKind.Number ? (long)rows[i][j].GetDouble() : 0;
-        return grid;
-    }
+    private static long[,] Counts(JsonElement rows) => Grid(rows, v => (long)v);
 
-    private static double[,] Matrix(JsonElement rows)
+    private static double[,] Matrix(JsonElement rows) => Grid(rows, v => v);
+
+    private static T[,] Grid<T>(JsonElement rows, Func<double, T> convert)
     {
         var n = rows.GetArrayLength();
         var m = n == 0 ? 0 : rows[0].GetArrayLength();
-        var grid = new double[n, m];
+        var grid = new T[n, m];
         for (var i = 0; i < n; i++)
         for (var j = 0; j < m; j++)
-            grid[i, j] = rows[i][j].ValueKind == JsonValueKind.Number ? rows[i][j].GetDouble() : 0;
+            grid[i, j] = convert(rows[i][j].ValueKind == JsonValueKind.Number ? rows[i][j].GetDouble() : 0);
         return grid;
     }
 }
