@@ -4,7 +4,7 @@ using Dyno.Cli.Commands;
 namespace Dyno.Cli;
 
 /// <summary>Entry point of the <c>dyno</c> command.</summary>
-public static class Program
+internal static class Program
 {
     /// <summary>Builds the command tree. Each command lives in its own file under Commands/.</summary>
     public static RootCommand BuildRoot()

@@ -8,7 +8,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno anchors</c>: how well an anchor configuration covers a dataset's boxes, and anchors fitted to it.</summary>
-public static class AnchorsCommand
+internal static class AnchorsCommand
 {
     public static Command Create()
     {

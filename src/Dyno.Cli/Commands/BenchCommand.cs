@@ -13,7 +13,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno bench</c>: measured speed of an ONNX model with ONNX Runtime, joined to its static costs.</summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     /// <summary>Most random input sets <c>--input-pool</c> may ask for.</summary>
     public const int MaxInputPool = 1024;

@@ -11,7 +11,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno bench MODEL --generate</c>: measured greedy decoding of a decoder with a KV cache (argument parsing and output only).</summary>
-public sealed class BenchGenerate
+internal sealed class BenchGenerate
 {
     public Option<bool> Generate { get; } = new("--generate") { Description = "Measure greedy token generation of a decoder-only model with a KV cache (Optimum/onnxruntime-genai layout; MODEL may be its directory): TTFT, TPOT, ITL, tokens/s, and the dyno llm roofline prediction." };
     public Option<FileInfo?> Prompts { get; } = new("--prompts") { Description = "--generate: a JSON list of token-id lists (unpadded) forming one batch, left-padded by Dyno; default: random prompts of --prompt-len and --batch." };

@@ -8,7 +8,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno calibrate</c>: measures this machine's GEMM and bandwidth roofs and the harness overhead, and caches them.</summary>
-public static class CalibrateCommand
+internal static class CalibrateCommand
 {
     public static Command Create()
     {

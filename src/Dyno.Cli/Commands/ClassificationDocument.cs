@@ -4,7 +4,7 @@ namespace Dyno.Cli.Commands;
 /// The <c>eval-cls</c> result document (schema 1, docs/results.md): what <c>dyno eval cls</c> and <c>val</c> on a
 /// classifier write. Members are serialized in declaration order; null ones are left out.
 /// </summary>
-public sealed record ClassificationDocument
+internal sealed record ClassificationDocument
 {
     /// <summary><c>classification</c> or <c>multilabel_classification</c>.</summary>
     public required string Task { get; init; }
@@ -44,7 +44,7 @@ public sealed record ClassificationDocument
 /// <param name="Orientation">Always "rows are true classes, columns predicted classes".</param>
 /// <param name="Labels">Class names.</param>
 /// <param name="Counts">Sample counts.</param>
-public sealed record ClassificationConfusion(string Orientation, IReadOnlyList<string> Labels, long[][] Counts)
+internal sealed record ClassificationConfusion(string Orientation, IReadOnlyList<string> Labels, long[][] Counts)
 {
     /// <summary>With <c>--normalize</c>: true, pred or all.</summary>
     public string? Normalization { get; init; }
@@ -56,7 +56,7 @@ public sealed record ClassificationConfusion(string Orientation, IReadOnlyList<s
 /// <summary>The calibration part of <see cref="ClassificationDocument"/>.</summary>
 /// <param name="Bins">Equal-width bins.</param>
 /// <param name="Reliability">Each bin's confidence range, count, mean confidence and accuracy.</param>
-public sealed record ClassificationCalibration(int Bins, IReadOnlyList<ClassificationReliabilityBin> Reliability);
+internal sealed record ClassificationCalibration(int Bins, IReadOnlyList<ClassificationReliabilityBin> Reliability);
 
 /// <summary>One bin of the reliability diagram.</summary>
 /// <param name="Lower">Lower confidence bound (exclusive, except the first bin).</param>
@@ -64,4 +64,4 @@ public sealed record ClassificationCalibration(int Bins, IReadOnlyList<Classific
 /// <param name="Count">Samples in the bin.</param>
 /// <param name="MeanConfidence">Mean top-1 confidence in the bin.</param>
 /// <param name="Accuracy">Top-1 accuracy in the bin.</param>
-public sealed record ClassificationReliabilityBin(double Lower, double Upper, long Count, double MeanConfidence, double Accuracy);
+internal sealed record ClassificationReliabilityBin(double Lower, double Upper, long Count, double MeanConfidence, double Accuracy);

@@ -11,7 +11,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno compare A.json B.json ...</c>: side by side with deltas, Pareto chart, CI regression rules.</summary>
-public static class CompareCommand
+internal static class CompareCommand
 {
     public static Command Create()
     {

@@ -10,7 +10,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno convert MODEL --to fp16 --out M.fp16.onnx</c>: a float16 variant of a float32 model.</summary>
-public static class ConvertCommand
+internal static class ConvertCommand
 {
     public static Command Create()
     {

@@ -21,7 +21,7 @@ namespace Dyno.Cli.Commands;
 /// profiled and placed on a device's roofline, benchmarked on this machine with random weights, and a bundled
 /// COCO detection set evaluated; one HTML report and a summary table.
 /// </summary>
-public static class DemoCommand
+internal static class DemoCommand
 {
     private const string Example = "resnet50";
 

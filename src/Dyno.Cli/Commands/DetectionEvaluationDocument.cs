@@ -6,7 +6,7 @@ namespace Dyno.Cli.Commands;
 /// The <c>eval-det</c> result document (schema 1, docs/results.md): what <c>dyno eval det</c>, <c>eval merge</c> and
 /// <c>val</c> on a detector write. Members are serialized in declaration order; null ones are left out.
 /// </summary>
-public sealed record DetectionEvaluationDocument
+internal sealed record DetectionEvaluationDocument
 {
     /// <summary>The 12 COCO summary stats (or those of a custom protocol), keyed AP, AP50, ... as pycocotools prints them.</summary>
     public required IReadOnlyDictionary<string, double> Stats { get; init; }
@@ -45,10 +45,10 @@ public sealed record DetectionEvaluationDocument
 /// <param name="MaxDets">The largest maxDets.</param>
 /// <param name="Recall">The recall points (0, 0.01, ... 1 for COCO's 101).</param>
 /// <param name="PerCategory">Precision at each recall point, per category (-1 where undefined, as pycocotools).</param>
-public sealed record PrCurves(double IouThreshold, string Area, int MaxDets, IReadOnlyList<double> Recall, IReadOnlyList<PrCurve> PerCategory);
+internal sealed record PrCurves(double IouThreshold, string Area, int MaxDets, IReadOnlyList<double> Recall, IReadOnlyList<PrCurve> PerCategory);
 
 /// <summary>One category's precision at each recall point.</summary>
 /// <param name="Id">Category id.</param>
 /// <param name="Name">Category name.</param>
 /// <param name="Precision">Precision at each of <see cref="PrCurves.Recall"/>.</param>
-public sealed record PrCurve(long Id, string Name, IReadOnlyList<double> Precision);
+internal sealed record PrCurve(long Id, string Name, IReadOnlyList<double> Precision);

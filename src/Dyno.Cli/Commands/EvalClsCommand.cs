@@ -9,7 +9,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno eval cls</c>: image-classification metrics from a CSV or JSON-lines file of labels and scores.</summary>
-public static class EvalClsCommand
+internal static class EvalClsCommand
 {
     /// <summary>Most calibration bins accepted (each is a row of the reliability table).</summary>
     public const int MaxEceBins = 10_000;
@@ -91,7 +91,7 @@ public static class EvalClsCommand
 }
 
 /// <summary>Turns classification reports into the <c>dyno eval cls</c> JSON contract and tables.</summary>
-public static class ClassificationOutput
+internal static class ClassificationOutput
 {
     /// <summary>Above this many classes the confusion matrix is not written (it would be millions of cells).</summary>
     public const int MaxConfusionClasses = 1000;

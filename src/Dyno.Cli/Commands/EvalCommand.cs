@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno eval</c>: accuracy metrics. Each subcommand lives in its own file.</summary>
-public static class EvalCommand
+internal static class EvalCommand
 {
     public static Command Create()
     {

@@ -11,7 +11,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno eval det</c>: COCO detection evaluation (bbox, segm) with pycocotools' exact numbers.</summary>
-public static class EvalDetCommand
+internal static class EvalDetCommand
 {
     public static Command Create()
     {

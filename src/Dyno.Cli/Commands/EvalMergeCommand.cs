@@ -5,7 +5,7 @@ using Dyno.Metrics.Detection;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno eval merge</c>: combines shards written by <c>dyno eval det --shard</c> into one report.</summary>
-public static class EvalMergeCommand
+internal static class EvalMergeCommand
 {
     public static Command Create()
     {

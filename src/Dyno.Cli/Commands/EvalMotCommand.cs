@@ -9,7 +9,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno eval mot</c>: multi-object tracking metrics (CLEAR, Identity, HOTA) and video metrics.</summary>
-public static class EvalMotCommand
+internal static class EvalMotCommand
 {
     /// <summary>Which tool's CLEAR/Identity conventions the headline metrics follow.</summary>
     public enum ClearConvention { Trackeval, Motmetrics }
@@ -138,7 +138,7 @@ public static class EvalMotCommand
 }
 
 /// <summary>The JSON document of <c>dyno eval mot</c>.</summary>
-public sealed class MotReport
+internal sealed class MotReport
 {
     public required string Gt { get; init; }
     public required string Pred { get; init; }
@@ -155,10 +155,10 @@ public sealed class MotReport
 }
 
 /// <summary>Video metrics, combined and per sequence.</summary>
-public sealed record MotVideoReport(MotVideoRow Metrics, IReadOnlyDictionary<string, MotVideoRow> PerSequence);
+internal sealed record MotVideoReport(MotVideoRow Metrics, IReadOnlyDictionary<string, MotVideoRow> PerSequence);
 
 /// <summary>Video metrics of one sequence or of all combined (see docs/tracking.md).</summary>
-public sealed record MotVideoRow(int GtTracks, int TrackBreaks, double TrackBreakRate, int MatchedPairs, double MeanDisplacementPx,
+internal sealed record MotVideoRow(int GtTracks, int TrackBreaks, double TrackBreakRate, int MatchedPairs, double MeanDisplacementPx,
     double MaxDisplacementPx, double MeanNormalizedDisplacement, [property: JsonPropertyName("drift_px_per_100_frames")] double DriftPxPer100Frames, int ConsecutivePairs, double MeanConsecutiveIou, double FlickerRate)
 {
     public static MotVideoRow From(VideoResult v) => new(v.GtTracks, v.TrackBreaks, v.TrackBreakRate, v.MatchedPairs, v.MeanDisplacement,
@@ -166,7 +166,7 @@ public sealed record MotVideoRow(int GtTracks, int TrackBreaks, double TrackBrea
 }
 
 /// <summary>Temporal throughput from user-supplied timings.</summary>
-public sealed record MotThroughputReport(MotThroughputRow Metrics, IReadOnlyDictionary<string, MotThroughputRow> PerSequence)
+internal sealed record MotThroughputReport(MotThroughputRow Metrics, IReadOnlyDictionary<string, MotThroughputRow> PerSequence)
 {
     public static MotThroughputReport From(IReadOnlyList<SequenceTiming> timings, MotEvaluation evaluation, string file, bool quiet)
     {
@@ -188,13 +188,13 @@ public sealed record MotThroughputReport(MotThroughputRow Metrics, IReadOnlyDict
 }
 
 /// <summary>Frames, seconds, frames per second and seconds per frame.</summary>
-public sealed record MotThroughputRow(int Frames, double Seconds, double Fps, double SecondsPerFrame);
+internal sealed record MotThroughputRow(int Frames, double Seconds, double Fps, double SecondsPerFrame);
 
 /// <summary>How the numbers were computed.</summary>
-public sealed record MotConventions(string Clear, string Motp, double IouThreshold, string[] Preprocess, double MinVisibility, IReadOnlyList<double> HotaAlphas);
+internal sealed record MotConventions(string Clear, string Motp, double IouThreshold, string[] Preprocess, double MinVisibility, IReadOnlyList<double> HotaAlphas);
 
 /// <summary>HOTA components per α.</summary>
-public sealed record HotaAlphaCurves(
+internal sealed record HotaAlphaCurves(
     [property: JsonPropertyName("HOTA")] double[] Hota, [property: JsonPropertyName("DetA")] double[] DetA,
     [property: JsonPropertyName("AssA")] double[] AssA, [property: JsonPropertyName("LocA")] double[] LocA,
     [property: JsonPropertyName("DetRe")] double[] DetRe, [property: JsonPropertyName("DetPr")] double[] DetPr,
@@ -204,7 +204,7 @@ public sealed record HotaAlphaCurves(
 }
 
 /// <summary>The metric keys of the contract (see docs/tracking.md).</summary>
-public sealed record MotMetricRow
+internal sealed record MotMetricRow
 {
     [JsonPropertyName("MOTA")] public double Mota { get; init; }
     [JsonPropertyName("MOTP")] public double Motp { get; init; }

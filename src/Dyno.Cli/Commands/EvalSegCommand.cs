@@ -10,7 +10,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno eval seg</c>: semantic-segmentation metrics over folders of PNG label maps.</summary>
-public static class EvalSegCommand
+internal static class EvalSegCommand
 {
     public static Command Create()
     {
@@ -67,7 +67,7 @@ public static class EvalSegCommand
 }
 
 /// <summary>Turns a segmentation report into the <c>dyno eval seg</c> JSON contract and tables.</summary>
-public static class SegmentationOutput
+internal static class SegmentationOutput
 {
     /// <summary>One row of <c>per_class</c>.</summary>
     public sealed record PerClassRow(int Class, string Name, double Iou, double Dice, double Accuracy, long GtPixels, long PredPixels, long Intersection, long Union);

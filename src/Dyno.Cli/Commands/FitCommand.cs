@@ -8,7 +8,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno fit MODEL --hardware NAME</c>: does the model fit the device's memory?</summary>
-public static class FitCommand
+internal static class FitCommand
 {
     public static Command Create()
     {

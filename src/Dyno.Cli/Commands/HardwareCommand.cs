@@ -8,7 +8,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno hardware list|show NAME</c>: the device database.</summary>
-public static class HardwareCommand
+internal static class HardwareCommand
 {
     public static Command Create()
     {

@@ -9,7 +9,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno llm</c>: parameters, FLOPs, KV cache and roofline bounds of a transformer from its shape.</summary>
-public static class LlmCommand
+internal static class LlmCommand
 {
     public static Command Create()
     {

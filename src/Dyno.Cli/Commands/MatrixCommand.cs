@@ -13,7 +13,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno matrix</c>: cost, accuracy and speed of model variants side by side, with the Pareto front and accuracy gates.</summary>
-public static class MatrixCommand
+internal static class MatrixCommand
 {
     public static Command Create()
     {

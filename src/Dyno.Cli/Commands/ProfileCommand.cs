@@ -11,7 +11,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno profile</c>: static analysis of an ONNX model.</summary>
-public static class ProfileCommand
+internal static class ProfileCommand
 {
     private static readonly string[] SortKeys = ["order", "flops", "macs", "weights", "bytes", "intensity"];
 

@@ -11,7 +11,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno quantize MODEL --calib DATA --out M.int8.onnx</c>: static INT8 quantization in QDQ format.</summary>
-public static class QuantizeCommand
+internal static class QuantizeCommand
 {
     public static Command Create()
     {

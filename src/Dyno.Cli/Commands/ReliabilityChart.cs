@@ -5,7 +5,7 @@ using Dyno.Metrics.Classification;
 namespace Dyno.Cli.Commands;
 
 /// <summary>A reliability diagram as a self-contained SVG: accuracy per confidence bin against the diagonal.</summary>
-public static class ReliabilityChart
+internal static class ReliabilityChart
 {
     /// <summary>The SVG document for <paramref name="cal"/>.</summary>
     public static string Svg(CalibrationReport cal)

@@ -7,7 +7,7 @@ using Dyno.Reports.Sections;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno report RESULTS...</c>: one self-contained HTML page (and Markdown) from Dyno JSON results.</summary>
-public static class ReportCommand
+internal static class ReportCommand
 {
     public static Command Create()
     {

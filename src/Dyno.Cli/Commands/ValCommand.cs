@@ -15,7 +15,7 @@ using Dyno.Results;
 namespace Dyno.Cli.Commands;
 
 /// <summary><c>dyno val</c>: run a model over a labelled dataset; accuracy, speed and cost of one run.</summary>
-public static class ValCommand
+internal static class ValCommand
 {
     public static Command Create()
     {

@@ -3,10 +3,10 @@ using System.Text.Json;
 namespace Dyno.Cli.Infrastructure;
 
 /// <summary>A mistake in how dyno was called (bad option value, missing argument): exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
+internal sealed class UsageException(string message) : Exception(message);
 
 /// <summary>Runs a command body and turns user mistakes into one-line errors with exit code 2.</summary>
-public static class CommandRunner
+internal static class CommandRunner
 {
     public const int Ok = 0;
     public const int Failure = 1;

@@ -6,7 +6,7 @@ using Dyno.Models.Onnx;
 namespace Dyno.Cli.Infrastructure;
 
 /// <summary>The model-selection options shared by commands that analyse a model: MODEL or --example, --shape, --dim, --batch.</summary>
-public sealed class ModelArgs
+internal sealed class ModelArgs
 {
     public Argument<FileInfo?> Model { get; } = new("MODEL") { Description = "The ONNX model file.", Arity = ArgumentArity.ZeroOrOne };
     public Option<string?> Example { get; } = new("--example") { Description = $"Use an embedded example model instead of a file: {string.Join(", ", ExampleModels.Names)}." };
@@ -79,7 +79,7 @@ public sealed class ModelArgs
 }
 
 /// <summary>The hardware-selection options: --hardware NAME, --hardware-file FILE, --precision.</summary>
-public sealed class HardwareArgs
+internal sealed class HardwareArgs
 {
     /// <param name="required">The device must be named (<c>dyno fit</c>).</param>
     /// <param name="deprecatedAlias">An old spelling still accepted, hidden from help, with a warning on stderr (fit's <c>--device</c>).</param>

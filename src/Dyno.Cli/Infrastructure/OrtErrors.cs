@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace Dyno.Cli.Infrastructure;
 
 /// <summary>Turns ONNX Runtime's refusals of a user's model or inputs into one-line errors (exit code 2).</summary>
-public static class OrtErrors
+internal static class OrtErrors
 {
     /// <summary>
     /// Runs <paramref name="body"/>; an <see cref="OnnxRuntimeException"/> (unknown operator, input shape or type

@@ -8,14 +8,14 @@ using Spectre.Console;
 namespace Dyno.Cli.Infrastructure;
 
 /// <summary>Output formats every result command supports.</summary>
-public enum OutputFormat { Table, Json, Md, Csv }
+internal enum OutputFormat { Table, Json, Md, Csv }
 
 /// <summary>
 /// What a command produced: the typed result (serialized as a <see cref="ResultDocument"/> of <see cref="Kind"/>, its
 /// public contract) and the display tables of the table and Markdown formats. <c>--format csv</c> writes the tidy
 /// tables of the document (<see cref="TidyTables"/>). Commands build one of these and never write stdout themselves.
 /// </summary>
-public sealed class CommandOutput
+internal sealed class CommandOutput
 {
     /// <summary>Width of piped (non-terminal) table output unless <c>COLUMNS</c> says otherwise.</summary>
     public const int PipedWidth = 120;
@@ -126,7 +126,7 @@ public sealed class CommandOutput
 }
 
 /// <summary>The options every result command shares: <c>--format</c>, <c>--table</c>, <c>--out</c>, <c>--quiet</c>.</summary>
-public sealed class CommonOptions
+internal sealed class CommonOptions
 {
     /// <summary><c>--format</c>; unset means table (the default is stated once, in the description).</summary>
     public Option<OutputFormat?> Format { get; } = new("--format", "-f")

@@ -8,7 +8,7 @@ namespace Dyno.Cli.Infrastructure;
 /// outputs (<c>--out</c> equal to the model would replace the model with the report). Paths are compared
 /// after following symbolic links; devices such as <c>/dev/null</c> may be named more than once.
 /// </summary>
-public static class OutputGuard
+internal static class OutputGuard
 {
     /// <summary>The file-valued options through which commands write.</summary>
     public static readonly IReadOnlySet<string> OutputOptions = new HashSet<string>(StringComparer.Ordinal)

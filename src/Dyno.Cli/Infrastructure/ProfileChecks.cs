@@ -4,7 +4,7 @@ using Dyno.Models.Shapes;
 namespace Dyno.Cli.Infrastructure;
 
 /// <summary>Turns analysis problems caused by the user's input into messages.</summary>
-public static class ProfileChecks
+internal static class ProfileChecks
 {
     /// <summary>A one-line message when the given shapes contradict the model (e.g. a batch baked into Reshape constants), else null.</summary>
     public static string? InconsistentShapes(ModelProfile p, string source)

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Dyno.Cli.Infrastructure;
 
 /// <summary>Parses <c>--shape NAME=1x3x224x224</c> and <c>--dim NAME=VALUE</c> arguments.</summary>
-public static class ShapeArgs
+internal static class ShapeArgs
 {
     public static Dictionary<string, long[]>? Shapes(IEnumerable<string>? values)
     {

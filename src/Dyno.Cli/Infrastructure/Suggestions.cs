@@ -6,7 +6,7 @@ namespace Dyno.Cli.Infrastructure;
 /// One-line errors for mistyped commands and options, with a "did you mean" when a known name is close
 /// (<c>dyno evl</c> → <c>eval</c>, <c>--exmple</c> → <c>--example</c>).
 /// </summary>
-public static class Suggestions
+internal static class Suggestions
 {
     /// <summary>
     /// The error for a command line that names an unknown command or option, or null when every name is known.

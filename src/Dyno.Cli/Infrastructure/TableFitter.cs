@@ -10,7 +10,7 @@ namespace Dyno.Cli.Infrastructure;
 /// the rightmost columns are left out. Everything left out is said in the returned note. Right-aligned (number)
 /// columns are never narrowed.
 /// </summary>
-public static class TableFitter
+internal static class TableFitter
 {
     /// <summary>Narrowest a name column is cut to (with its ellipsis).</summary>
     public const int MinNameWidth = 8;

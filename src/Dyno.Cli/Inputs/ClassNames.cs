@@ -6,7 +6,7 @@ namespace Dyno.Cli.Inputs;
 /// Reads class names: an Ultralytics dataset YAML (<c>data.yaml</c>: <c>names</c> as a list or an index map, checked
 /// against <c>nc</c>), or a text file with one name per line, line i naming class i (blank trailing lines ignored).
 /// </summary>
-public static class ClassNames
+internal static class ClassNames
 {
     /// <summary>The names in <paramref name="file"/>, or null when no file was given.</summary>
     public static IReadOnlyList<string>? Read(FileInfo? file)
