@@ -81,6 +81,7 @@ public class ReportBrowserTests
         var problems = await page.EvaluateAsync<string[]>("""
             () => {
               const out = [];
+              const unitless = /^(AP|AP50|AR|F1|IoU|IoU threshold|score threshold|precision|recall|precision, recall|accuracy|confidence|share|category|class|predicted|predicted class|true class|ground truth|ground-truth class|layer|op type|node \(execution order\)|batch|batch size|count|image|sequence|α|alpha|HOTA|DetA|AssA|score)$/i;
               const bodyFont = getComputedStyle(document.body).fontFamily;
               for (const fig of document.querySelectorAll('figure.chart')) {
                 const svg = fig.querySelector('svg');
@@ -103,6 +104,11 @@ public class ReportBrowserTests
                 if (svg.querySelectorAll('text.chart-title').length !== 1) out.push(`${id}: no chart title`);
                 const axes = [...svg.querySelectorAll('text.axis-title')].map(t => t.textContent.trim()).filter(t => t.length > 0);
                 if (axes.length < 2) out.push(`${id}: ${axes.length} axis title(s): ${axes.join(', ')}`);
+                // A quantity with a unit says it: "(ms)", "(FLOP/s, log)", a % or a byte unit. Only ratios, scores,
+                // counts named by what they count, and categories may go without.
+                for (const a of axes)
+                  if (!/\(.+\)|%|\b(MiB|GiB|KiB|MB|GB|bytes?|MACs|FLOPs)\b/.test(a) && !unitless.test(a))
+                    out.push(`${id}: axis title '${a}' names no unit`);
               }
               return out;
             }

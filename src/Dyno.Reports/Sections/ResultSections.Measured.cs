@@ -129,7 +129,7 @@ public static partial class ResultSections
                     new Series("F1", thr, curve.Select(c => Number(c, "F1") ?? 0).ToArray()),
                     new Series("precision", thr, curve.Select(c => Number(c, "precision") ?? 0).ToArray()),
                     new Series("recall", thr, curve.Select(c => Math.Max(0, Number(c, "recall") ?? 0)).ToArray()),
-                ], "score threshold", "value", yMin: 0, yMax: 1.05),
+                ], "score threshold", "precision, recall", yMin: 0, yMax: 1.05),
                 $"All categories pooled, COCO matching at IoU {F(Number(r, "operating_points.iou_threshold"))}; best F1 {F(Number(r, "operating_points.best_f1.F1"))} at score {F(Number(r, "operating_points.best_f1.threshold"))}."));
         }
         if (At(r, "confusion_matrix.counts") is { ValueKind: JsonValueKind.Array } cm && cm.GetArrayLength() > 0)
