@@ -3,6 +3,16 @@ using Dyno.Models.Hardware;
 
 namespace Dyno.Models.Roofline;
 
+/// <summary>Which roof limits a node or a phase: its arithmetic intensity is at or above the ridge point (compute) or below it (memory). Serialized as "compute" / "memory".</summary>
+public enum RooflineBound
+{
+    /// <summary>Limited by peak FLOP/s.</summary>
+    Compute,
+
+    /// <summary>Limited by memory bandwidth.</summary>
+    Memory,
+}
+
 /// <summary>One node on the roofline.</summary>
 public sealed record RooflinePoint
 {
@@ -15,8 +25,8 @@ public sealed record RooflinePoint
     /// <summary>FLOPs per byte at the analysed precision.</summary>
     public double ArithmeticIntensity { get; init; }
 
-    /// <summary>"compute" when the intensity is at or above the ridge point, else "memory".</summary>
-    public required string Bound { get; init; }
+    /// <summary><see cref="RooflineBound.Compute"/> when the intensity is at or above the ridge point, else <see cref="RooflineBound.Memory"/>.</summary>
+    public required RooflineBound Bound { get; init; }
 
     /// <summary>min(peak, bandwidth × intensity), FLOP/s.</summary>
     public double AttainableFlops { get; init; }
@@ -90,7 +100,7 @@ public static class RooflineAnalyzer
             pts.Add(new RooflinePoint
             {
                 Index = n.Index, Name = n.Name, OpType = n.OpType, Flops = n.Flops, Bytes = bytes, ArithmeticIntensity = intensity,
-                Bound = intensity >= ridge ? "compute" : "memory", AttainableFlops = Math.Min(peak, bw * intensity), MinTimeSeconds = time,
+                Bound = intensity >= ridge ? RooflineBound.Compute : RooflineBound.Memory, AttainableFlops = Math.Min(peak, bw * intensity), MinTimeSeconds = time,
             });
         }
         for (var i = 0; i < pts.Count; i++) pts[i] = pts[i] with { TimeShare = total > 0 ? pts[i].MinTimeSeconds / total : 0 };
@@ -103,8 +113,8 @@ public static class RooflineAnalyzer
             {
                 Flops = flops, Bytes = allBytes, ArithmeticIntensity = allBytes > 0 ? (double)flops / allBytes : 0, MinTimeSeconds = total,
                 MaxInferencesPerSecond = total > 0 ? 1 / total : 0, AttainableFlops = total > 0 ? flops / total : 0,
-                ComputeBoundTimeShare = pts.Where(p => p.Bound == "compute").Sum(p => p.TimeShare),
-                ComputeBoundNodes = pts.Count(p => p.Bound == "compute" && p.Flops > 0), MemoryBoundNodes = pts.Count(p => p.Bound == "memory" && (p.Flops > 0 || p.Bytes > 0)),
+                ComputeBoundTimeShare = pts.Where(p => p.Bound == RooflineBound.Compute).Sum(p => p.TimeShare),
+                ComputeBoundNodes = pts.Count(p => p.Bound == RooflineBound.Compute && p.Flops > 0), MemoryBoundNodes = pts.Count(p => p.Bound == RooflineBound.Memory && (p.Flops > 0 || p.Bytes > 0)),
             },
             Nodes = pts,
             Convention = "per node: attainable = min(peak, bandwidth x intensity), time >= max(flops/peak, bytes/bandwidth); model time = sum over nodes (no overlap between nodes); floating-point tensors priced at the precision's width",

@@ -12,7 +12,7 @@ public static class RooflineChart
 {
     public static Plot Create(RooflineReport r, string title) =>
         Create($"{r.Hardware} {r.Precision}", r.PeakFlops, r.BandwidthBytesPerSecond,
-            r.Nodes.Select(p => new RooflineChartPoint(p.ArithmeticIntensity, p.AttainableFlops, p.TimeShare, p.Bound == "compute")), title);
+            r.Nodes.Select(p => new RooflineChartPoint(p.ArithmeticIntensity, p.AttainableFlops, p.TimeShare, p.Bound == Dyno.Models.Roofline.RooflineBound.Compute)), title);
 
     public static Plot Create(string roofName, double peak, double bandwidth, IEnumerable<RooflineChartPoint> points, string title)
     {

@@ -24,7 +24,7 @@ public class RooflineTests
         Assert.Equal(2_097_152, mm.Flops);
         Assert.Equal(2_101_248, mm.Bytes);
         Assert.Equal(989.4e12 / 3350e9, r.RidgePoint, 1e-9);
-        Assert.Equal("memory", mm.Bound);
+        Assert.Equal(RooflineBound.Memory, mm.Bound);
         Assert.Equal(2_101_248 / 3350e9, mm.MinTimeSeconds, 1e-18);
         Assert.Equal(3350e9 * 2_097_152 / 2_101_248, mm.AttainableFlops, 1e-3);
         // Relu: 1,024 flops, 4,096 bytes at fp16
@@ -41,7 +41,7 @@ public class RooflineTests
         var r = RooflineAnalyzer.Analyze(ModelProfiler.Profile(model), HardwareDatabase.BuiltIn().Find("a100"), Precision.Fp16);
         var flops = 2.0 * 4096 * 4096 * 4096;
         var bytes = 3.0 * 4096 * 4096 * 2;
-        Assert.Equal("compute", r.Nodes[0].Bound);
+        Assert.Equal(RooflineBound.Compute, r.Nodes[0].Bound);
         Assert.Equal(flops / bytes, r.Nodes[0].ArithmeticIntensity, 1e-9);
         Assert.Equal(flops / 312e12, r.Totals.MinTimeSeconds, 1e-15);
         Assert.ThrowsAny<ArgumentException>(() => RooflineAnalyzer.Analyze(ModelProfiler.Profile(model), HardwareDatabase.BuiltIn().Find("coral"), Precision.Fp16));
