@@ -89,28 +89,22 @@ internal static class SegmentationOutput
             "a class absent from both ground truth and prediction has IoU/Dice NaN (null) and is left out of the means; a class predicted but absent from the ground truth has IoU 0 and counts",
             $"ignore index: {(o.IgnoreIndex?.ToString(CultureInfo.InvariantCulture) ?? "none")}{(o.ReduceZeroLabel ? "; reduce-zero-label: ground truth 0 ignored, v -> v-1" : "")}",
         };
-        var json = new Dictionary<string, object?>
+        var json = new SegmentationDocument
         {
-            ["task"] = "segmentation",
-            ["images"] = r.Images,
-            ["num_classes"] = r.NumClasses,
-            ["pixels"] = r.Pixels,
-            ["ignored_pixels"] = r.IgnoredPixels,
-            ["ignore_index"] = o.IgnoreIndex,
-            ["reduce_zero_label"] = o.ReduceZeroLabel,
-            ["averaging"] = "dataset",
-            ["metrics"] = Metrics(r.Dataset),
+            Images = r.Images,
+            NumClasses = r.NumClasses,
+            Pixels = r.Pixels,
+            IgnoredPixels = r.IgnoredPixels,
+            IgnoreIndex = o.IgnoreIndex,
+            ReduceZeroLabel = o.ReduceZeroLabel,
+            Metrics = Metrics(r.Dataset),
+            PerImageMean = r.PerImageMean is { } pim ? Metrics(pim) : null,
+            PerClass = r.PerClass.Select(c => new PerClassRow(c.Class, Name(c.Class), c.Iou, c.Dice, c.Accuracy, c.GtPixels, c.PredPixels, c.Intersection, c.Union)).ToArray(),
+            PerImage = r.PerImage?.Select(i => new PerImageRow(i.Name, i.Pixels, i.Scores.MIoU, i.Scores.Dice, i.Scores.PixelAccuracy, i.Scores.MeanAccuracy, i.Scores.FwIoU)).ToArray(),
+            ConfusionMatrix = new SegmentationConfusion("rows are ground-truth classes, columns predicted classes; pixels",
+                r.Confusion.ToRows().Select(row => row.Select(v => (long)v).ToArray()).ToArray()),
+            Conventions = conventions,
         };
-        if (r.PerImageMean is { } pim) json["per_image_mean"] = Metrics(pim);
-        json["per_class"] = r.PerClass.Select(c => new PerClassRow(c.Class, Name(c.Class), c.Iou, c.Dice, c.Accuracy, c.GtPixels, c.PredPixels, c.Intersection, c.Union)).ToArray();
-        if (r.PerImage is { } imgs)
-            json["per_image"] = imgs.Select(i => new PerImageRow(i.Name, i.Pixels, i.Scores.MIoU, i.Scores.Dice, i.Scores.PixelAccuracy, i.Scores.MeanAccuracy, i.Scores.FwIoU)).ToArray();
-        json["confusion_matrix"] = new Dictionary<string, object?>
-        {
-            ["orientation"] = "rows are ground-truth classes, columns predicted classes; pixels",
-            ["counts"] = r.Confusion.ToRows().Select(row => row.Select(v => (long)v).ToArray()).ToArray(),
-        };
-        json["conventions"] = conventions;
 
         var summaryRows = new List<IReadOnlyList<string>>();
         void Row(string key, Func<SegmentationScores, double> f, string meaning) =>
