@@ -254,7 +254,10 @@ public class MaskApiTests
         var b = RandomRuns(seedB, h * w, 3);
         var exact = MaskApi.Iou(new Rle(h, w, a), new Rle(h, w, b), crowd);
         var ok = true;
-        foreach (var box in new[] { true, false })
+        // The column-range shortcut (box: false) is only equal where no run after the first is empty: rleToBbox's
+        // unsigned arithmetic gives such masks another box. The evaluator uses exact boxes (box: true) for every mask.
+        var plain = a.Skip(1).All(c => c > 0) && b.Skip(1).All(c => c > 0);
+        foreach (var box in plain ? new[] { true, false } : [true])
         {
             var d = new MaskSet();
             var g = new MaskSet();
