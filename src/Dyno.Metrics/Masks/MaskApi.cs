@@ -192,25 +192,7 @@ public static class MaskApi
     }
 
     /// <summary>COCO's compressed RLE string (LEB128-like, 5 bits per char, deltas from the count two back after index 2).</summary>
-    public static string ToCompressedString(ReadOnlySpan<uint> counts)
-    {
-        var sb = new System.Text.StringBuilder(counts.Length * 2);
-        for (var i = 0; i < counts.Length; i++)
-        {
-            long x = counts[i];
-            if (i > 2) x -= counts[i - 2];
-            var more = true;
-            while (more)
-            {
-                var c = (int)(x & 0x1f);
-                x >>= 5;
-                more = (c & 0x10) != 0 ? x != -1 : x != 0;
-                if (more) c |= 0x20;
-                sb.Append((char)(c + 48));
-            }
-        }
-        return sb.ToString();
-    }
+    public static string ToCompressedString(ReadOnlySpan<uint> counts) => System.Text.Encoding.ASCII.GetString(ToCompressedBytes(counts));
 
     /// <summary>
     /// Parses COCO's compressed RLE string (the <c>counts</c> of a compressed RLE), bounded by the mask
