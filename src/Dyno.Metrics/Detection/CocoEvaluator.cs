@@ -227,23 +227,36 @@ public static class CocoEvaluator
                     var im = gt.Images[img];
                     gMasks!.Clear();
                     dMasks!.Clear();
-                    // Exact rleToBbox boxes always. The column-range shortcut for masks of one size (MaskSet's box: false)
-                    // differs from pycocotools when a mask has zero-length runs (rleToBbox's unsigned wrap-around makes its
-                    // box, and so the bbox prefilter, differ): MaskApiTests' property found it, so it is off until it
-                    // can tell those masks apart.
-                    const bool box = true;
-                    for (var g = 0; g < G; g++)
+                    // Masks of one size need no exact rleToBbox box for their IoUs, only their column range
+                    // (MaskSet.ColumnBox), unless a mask is one for which the two boxes can give another IoU
+                    // (MaskSet.ColumnBoxExact: empty, or a leading "0 0"); then the block is added again with exact boxes.
+                    (int, int) GtSize(int gj) => gRle[gj] is { } r ? (r.Height, r.Width) : MaskSet.SizeOf(gt.Segm![gj]!, im.Height, im.Width);
+                    var size = GtSize(gOrder[gs]);
+                    var box = false;
+                    for (var g = 1; g < G && !box; g++) box = GtSize(gOrder[gs + g]) != size;
+                    for (var d = 0; d < D && !box; d++) box = MaskSet.SizeOf(dt.Segm![dSorted[d]]!, im.Height, im.Width) != size;
+                    AddMasks(box);
+                    if (!box && !(gMasks.ColumnBoxesExact && dMasks.ColumnBoxesExact))
                     {
-                        var gj = gOrder[gs + g];
-                        if (gRle[gj] is { } r) gMasks.Add(r.Counts, r.Height, r.Width, box);
-                        else gMasks.Add(gt.Segm![gj]!, im.Height, im.Width, box);
+                        gMasks.Clear();
+                        dMasks.Clear();
+                        AddMasks(true);
                     }
-                    for (var d = 0; d < D; d++)
+                    void AddMasks(bool exact)
                     {
-                        try { dMasks.Add(dt.Segm![dSorted[d]]!, im.Height, im.Width, box); }
-                        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+                        for (var g = 0; g < G; g++)
                         {
-                            throw new InvalidDataException($"{dt.Source}: detection on image {im.Label}: {e.Message}");
+                            var gj = gOrder[gs + g];
+                            if (gRle[gj] is { } r) gMasks.Add(r.Counts, r.Height, r.Width, exact);
+                            else gMasks.Add(gt.Segm![gj]!, im.Height, im.Width, exact);
+                        }
+                        for (var d = 0; d < D; d++)
+                        {
+                            try { dMasks.Add(dt.Segm![dSorted[d]]!, im.Height, im.Width, exact); }
+                            catch (Exception e) when (e is InvalidDataException or ArgumentException)
+                            {
+                                throw new InvalidDataException($"{dt.Source}: detection on image {im.Label}: {e.Message}");
+                            }
                         }
                     }
                     if (gBoundary is not null) AddBoundaries(gBound!, dBound!, gBoundary, gOrder, gs, G, dt, dSorted, D, im, options.BoundaryDilationRatio!.Value);

@@ -28,6 +28,28 @@ internal sealed class MaskSet
     {
         Count = 0;
         _runs = 0;
+        ColumnBoxesExact = true;
+    }
+
+    /// <summary>
+    /// False once a mask was added for which a column-range box (<c>box: false</c>) may give another IoU than
+    /// rleToBbox's box (<see cref="ColumnBoxExact"/>); the caller then adds the block again with exact boxes.
+    /// </summary>
+    public bool ColumnBoxesExact { get; private set; } = true;
+
+    /// <summary>
+    /// Whether the column range may stand in for rleToBbox's box of this mask in <see cref="Iou"/> with a mask of the
+    /// same size: the mask is not empty and does not start with two zero-length runs. An empty mask's rleToBbox box
+    /// is not empty when the mask has zero-length runs, and where it overlaps the other box pycocotools computes
+    /// 0 / 0 = NaN, not the 0 of disjoint boxes; a leading "0 0" makes rleToBbox's unsigned <c>t = cc - 1</c> wrap
+    /// (on a one-row mask its box width then wraps to 0). Any other mask's rleToBbox box holds all its pixels.
+    /// </summary>
+    internal static bool ColumnBoxExact(ReadOnlySpan<uint> counts)
+    {
+        if (counts.Length >= 2 && counts[0] == 0 && counts[1] == 0) return false;
+        for (var j = 1; j < counts.Length; j += 2)
+            if (counts[j] != 0) return true;
+        return false;
     }
 
     /// <summary>
@@ -62,7 +84,12 @@ internal sealed class MaskSet
         _count[i] = k - _runs;
         _runs = k;
         _area[i] = area;
-        if (!box) { ColumnBox(i, height); return i; }
+        if (!box)
+        {
+            if (area == 0 || (counts.Length >= 2 && counts[0] == 0 && counts[1] == 0)) ColumnBoxesExact = false;
+            ColumnBox(i, height);
+            return i;
+        }
         var (bx, by, bw, bh) = MaskApi.ToBox(counts, height, width);
         _bx[i] = (uint)bx; _by[i] = (uint)by; _bw[i] = (uint)bw; _bh[i] = (uint)bh;
         return i;
@@ -174,7 +201,7 @@ internal sealed class MaskSet
         long sum = 0;
         uint area = 0;
         long back2 = 0, back1 = 0;
-        var n = 0;
+        int n = 0, zeros = 0;
         var k = _runs;
         var starts = _start;
         var ends = _end;
@@ -191,6 +218,7 @@ internal sealed class MaskSet
                 throw new InvalidDataException($"compressed RLE string decodes past the {height}x{width} mask ({total} pixels) at run {n}");
             back2 = back1;
             back1 = x;
+            if (n < 2 && x == 0) zeros++;
             if ((n & 1) == 1 && x != 0)
             {
                 starts[k] = (uint)start;
@@ -205,6 +233,7 @@ internal sealed class MaskSet
         _count[i] = k - _runs;
         _runs = k;
         _area[i] = area;
+        if (area == 0 || zeros == 2) ColumnBoxesExact = false;
         ColumnBox(i, height);
         return i;
     }
