@@ -119,7 +119,14 @@ public sealed class ImagePreprocessor
     /// Fits <paramref name="bgr"/> (8-bit, 3 channels) to the input size and writes one image of the
     /// tensor into <paramref name="destination"/> (<see cref="PreprocessOptions.ImageElements"/> floats).
     /// </summary>
-    public ImageTransform Run(Mat bgr, Span<float> destination)
+    public ImageTransform Run(Mat bgr, Span<float> destination) => Run(bgr, destination, null);
+
+    /// <summary>
+    /// <see cref="Run(Mat, Span{float})"/> into a reused buffer: with <paramref name="memo"/> (where the previous image
+    /// of this buffer slot sat), padding is written only where that image was, not over the whole canvas again; the
+    /// tensor is the same.
+    /// </summary>
+    internal ImageTransform Run(Mat bgr, Span<float> destination, CanvasMemo? memo)
     {
         if (bgr.Type() != MatType.CV_8UC3) throw new ArgumentException($"expected an 8-bit 3-channel image, got {bgr.Type()}");
         if (destination.Length < _o.ImageElements) throw new ArgumentException("destination too small");
@@ -133,13 +140,13 @@ public sealed class ImagePreprocessor
                 double dw = (sw - nw) / 2.0, dh = (sh - nh) / 2.0;
                 int top = Round(dh - 0.1), left = Round(dw - 0.1);
                 using var resized = nw != w || nh != h ? Resize(bgr, nw, nh) : null;
-                Fill(resized ?? bgr, left, top, destination);
+                Fill(resized ?? bgr, left, top, destination, memo);
                 return new ImageTransform(w, h, r, r, left, top);
             }
             case ResizeMode.Stretch:
             {
                 using var resized = sw != w || sh != h ? Resize(bgr, sw, sh) : null;
-                Fill(resized ?? bgr, 0, 0, destination);
+                Fill(resized ?? bgr, 0, 0, destination, memo);
                 return new ImageTransform(w, h, (double)sw / w, (double)sh / h, 0, 0);
             }
             default:
@@ -151,7 +158,7 @@ public sealed class ImagePreprocessor
                 else { nh = s; nw = (int)((long)s * w / h); }
                 using var resized = nw != w || nh != h ? Resize(bgr, nw, nh) : null;
                 int left = -Round((nw - sw) / 2.0), top = -Round((nh - sh) / 2.0);
-                Fill(resized ?? bgr, left, top, destination);
+                Fill(resized ?? bgr, left, top, destination, memo);
                 return new ImageTransform(w, h, (double)nw / w, (double)nh / h, left, top);
             }
         }
@@ -165,8 +172,12 @@ public sealed class ImagePreprocessor
         return dst;
     }
 
-    /// <summary>Writes the image at (left, top) of the input canvas, the rest padding; the image may extend past the canvas (crop).</summary>
-    private unsafe void Fill(Mat img, int left, int top, Span<float> dst)
+    /// <summary>
+    /// Writes the image at (left, top) of the input canvas, the rest padding; the image may extend past the canvas (crop).
+    /// With a valid <paramref name="memo"/> (NCHW), the canvas outside the previous image already holds padding, so only
+    /// the image and the part of the previous image's rectangle outside the new one are written.
+    /// </summary>
+    private unsafe void Fill(Mat img, int left, int top, Span<float> dst, CanvasMemo? memo)
     {
         int sw = _o.Width, sh = _o.Height, iw = img.Width, ih = img.Height;
         var plane = sw * sh;
@@ -177,24 +188,41 @@ public sealed class ImagePreprocessor
         float[] l0 = _lut[0], l1 = _lut[1], l2 = _lut[2];
         var basePtr = (byte*)img.Data;
         var step = (long)img.Step();
-        // columns of the canvas covered by the image
+        // columns and rows of the canvas covered by the image
         int x0 = Math.Clamp(left, 0, sw), x1 = Math.Clamp(left + iw, 0, sw);
+        int y0 = Math.Clamp(top, 0, sh), y1 = Math.Clamp(top + ih, 0, sh);
+        if (x0 >= x1 || y0 >= y1) { x0 = x1 = y0 = y1 = 0; }
         if (_o.Layout == TensorLayout.Nchw)
         {
+            var prev = memo is { Valid: true } m && ReferenceEquals(m.Owner, this) ? m : null;
+            void PadRow(Span<float> d0, Span<float> d1, Span<float> d2, int from, int to)
+            {
+                if (from >= to) return;
+                d0[from..to].Fill(pad[0]); d1[from..to].Fill(pad[1]); d2[from..to].Fill(pad[2]);
+            }
             for (var y = 0; y < sh; y++)
             {
                 var d0 = dst.Slice(y * sw, sw);
                 var d1 = dst.Slice(plane + y * sw, sw);
                 var d2 = dst.Slice(2 * plane + y * sw, sw);
-                var sy = y - top;
-                if (sy < 0 || sy >= ih || x0 >= x1)
+                var inPrev = prev is not null && y >= prev.Y0 && y < prev.Y1;
+                if (y < y0 || y >= y1)
                 {
-                    d0.Fill(pad[0]); d1.Fill(pad[1]); d2.Fill(pad[2]);
+                    if (prev is null) PadRow(d0, d1, d2, 0, sw);
+                    else if (inPrev) PadRow(d0, d1, d2, prev.X0, prev.X1);
                     continue;
                 }
-                d0[..x0].Fill(pad[0]); d1[..x0].Fill(pad[1]); d2[..x0].Fill(pad[2]);
-                d0[x1..].Fill(pad[0]); d1[x1..].Fill(pad[1]); d2[x1..].Fill(pad[2]);
-                var p = basePtr + sy * step + (x0 - left) * 3;
+                if (prev is null)
+                {
+                    PadRow(d0, d1, d2, 0, x0);
+                    PadRow(d0, d1, d2, x1, sw);
+                }
+                else if (inPrev)
+                {
+                    PadRow(d0, d1, d2, prev.X0, Math.Min(prev.X1, x0));
+                    PadRow(d0, d1, d2, Math.Max(prev.X0, x1), prev.X1);
+                }
+                var p = basePtr + (y - top) * step + (x0 - left) * 3;
                 for (var x = x0; x < x1; x++, p += 3)
                 {
                     d0[x] = l0[p[s0]];
@@ -202,9 +230,16 @@ public sealed class ImagePreprocessor
                     d2[x] = l2[p[s2]];
                 }
             }
+            if (memo is not null)
+            {
+                memo.Owner = this;
+                (memo.X0, memo.X1, memo.Y0, memo.Y1) = (x0, x1, y0, y1);
+                memo.Valid = true;
+            }
         }
         else
         {
+            memo?.Invalidate();
             for (var y = 0; y < sh; y++)
             {
                 var row = dst.Slice(y * sw * 3, sw * 3);
@@ -224,6 +259,21 @@ public sealed class ImagePreprocessor
             }
         }
     }
+}
+
+/// <summary>
+/// Where the last image written into one image slot of a reused input buffer sat (canvas rows and columns), so the next
+/// <see cref="ImagePreprocessor"/> run over that slot rewrites only the padding that image covered. Invalid until a
+/// run fills the slot, and again after anything else writes it.
+/// </summary>
+internal sealed class CanvasMemo
+{
+    internal ImagePreprocessor? Owner;
+    internal int X0, X1, Y0, Y1;
+    internal bool Valid;
+
+    /// <summary>Forgets the slot's contents (the next run writes the whole canvas).</summary>
+    public void Invalidate() => Valid = false;
 }
 
 /// <summary>Image decoding with OpenCV (<c>cv2.imread(path, IMREAD_COLOR)</c>: JPEG, PNG incl. gray/RGBA/palette, BMP, ...).</summary>

@@ -177,6 +177,7 @@ public static class ValRunner
         public required int Index;
         public required int Count;
         public required float[] Tensor;
+        public required CanvasMemo[] Memos; // per image slot of Tensor, reused with it
         public required ImageTransform[] Transforms;
         public required bool[] Ok;
         public required string?[] Errors;
@@ -501,7 +502,7 @@ public static class ValRunner
         var batches = (paths.Count + o.Batch - 1) / o.Batch;
         var skipped = new List<string>();
         var gate = new SemaphoreSlim(o.Workers);
-        var pool = new System.Collections.Concurrent.ConcurrentBag<float[]>();
+        var pool = new System.Collections.Concurrent.ConcurrentBag<(float[] Tensor, CanvasMemo[] Memos)>();
         var queue = Channel.CreateBounded<Task<Prepared>>(new BoundedChannelOptions(Math.Max(2, 2 * o.Workers)) { SingleReader = true, SingleWriter = true });
         // With one worker, one helper thread both prepares and post-processes (two busy threads on two cores, none
         // preempting inference); its post queue is unbounded because it drains it between batches (depth stays small).
@@ -516,8 +517,9 @@ public static class ValRunner
         {
             var start = b * o.Batch;
             var count = Math.Min(o.Batch, paths.Count - start);
-            if (!pool.TryTake(out var tensor)) tensor = new float[per * o.Batch];
-            var p = new Prepared { Index = b, Count = count, Tensor = tensor, Transforms = new ImageTransform[count], Ok = new bool[count], Errors = new string?[count] };
+            if (!pool.TryTake(out var buffer)) buffer = (new float[per * o.Batch], Enumerable.Range(0, o.Batch).Select(_ => new CanvasMemo()).ToArray());
+            var tensor = buffer.Tensor;
+            var p = new Prepared { Index = b, Count = count, Tensor = tensor, Memos = buffer.Memos, Transforms = new ImageTransform[count], Ok = new bool[count], Errors = new string?[count] };
             var sw = Stopwatch.StartNew();
             for (var k = 0; k < count; k++)
             {
@@ -525,13 +527,14 @@ public static class ValRunner
                 try
                 {
                     using var img = ImageDecoder.DecodeBgr(paths[start + k], o.MaxImagePixels);
-                    p.Transforms[k] = pp.Run(img, tensor.AsSpan(k * per, per));
+                    p.Transforms[k] = pp.Run(img, tensor.AsSpan(k * per, per), p.Memos[k]);
                     p.Ok[k] = true;
                 }
                 catch (Exception e) when (o.Lenient && e is InvalidDataException or IOException)
                 {
                     p.Errors[k] = e.Message;
                     tensor.AsSpan(k * per, per).Clear();
+                    p.Memos[k].Invalidate();
                 }
             }
             p.PreMs = sw.Elapsed.TotalMilliseconds;
@@ -699,7 +702,7 @@ public static class ValRunner
                 var ms = sw.Elapsed.TotalMilliseconds;
                 inferMs += ms;
                 batchMs.Add(ms);
-                pool.Add(p.Tensor);
+                pool.Add((p.Tensor, p.Memos));
                 post.Writer.WriteAsync(inferred, token).AsTask().GetAwaiter().GetResult();
                 images += p.Ok.Count(x => x);
                 o.Progress?.Report(((p.Index * o.Batch) + p.Count, paths.Count));

@@ -14,11 +14,16 @@ public sealed class PreprocessingTests
         using var doc = ValFixtures.Json("expected", "det_preprocess.json");
         var pre = new ImagePreprocessor(new PreprocessOptions { Width = 320, Height = 320 });
         var buffer = new float[pre.Options.ImageElements];
+        // val's reused buffer: padding rewritten only where the previous image was
+        var reused = new float[pre.Options.ImageElements];
+        var memo = new CanvasMemo();
         var n = 0;
         foreach (var img in doc.RootElement.GetProperty("images").EnumerateArray())
         {
             var file = img.GetProperty("file").GetString()!;
             using var mat = ImageDecoder.DecodeBgr(ValFixtures.Path_("det", "images", file));
+            Assert.Equal(pre.Run(mat, buffer), pre.Run(mat, reused, memo));
+            Assert.True(buffer.AsSpan().SequenceEqual(reused), $"{file}: the reused buffer differs");
             var t = pre.Run(mat, buffer);
             var pads = img.GetProperty("pad_ltrb");
             Assert.Equal(pads[0].GetInt32(), t.PadLeft);
@@ -28,6 +33,34 @@ public sealed class PreprocessingTests
             n++;
         }
         Assert.Equal(200, n);
+    }
+
+    [Fact]
+    public void A_reused_buffer_with_its_memo_equals_a_fresh_fill_for_images_of_any_size()
+    {
+        var rng = new Random(7);
+        foreach (var mode in new[] { ResizeMode.Letterbox, ResizeMode.Stretch, ResizeMode.CenterCrop })
+        {
+            var pre = new ImagePreprocessor(new PreprocessOptions { Width = 96, Height = 64, Mode = mode, Mean = [0.1f, 0.2f, 0.3f] });
+            var reused = new float[pre.Options.ImageElements];
+            var memo = new CanvasMemo();
+            for (var i = 0; i < 300; i++)
+            {
+                int w = rng.Next(1, 400), h = rng.Next(1, 400);
+                // extreme aspect ratios too: a one-pixel-wide strip letterboxes to a single column or row
+                if (i % 10 == 0) (w, h) = (rng.Next(1, 3), rng.Next(200, 400));
+                if (i % 10 == 1) (w, h) = (rng.Next(200, 400), rng.Next(1, 3));
+                using var mat = new OpenCvSharp.Mat(h, w, OpenCvSharp.MatType.CV_8UC3);
+                OpenCvSharp.Cv2.Randu(mat, OpenCvSharp.Scalar.All(0), OpenCvSharp.Scalar.All(256));
+                var fresh = new float[pre.Options.ImageElements];
+                ImageTransform a, b;
+                try { a = pre.Run(mat, fresh); }
+                catch (InvalidDataException) { continue; } // resized to 0 pixels: refused both ways
+                b = pre.Run(mat, reused, memo);
+                Assert.Equal(a, b);
+                Assert.True(fresh.AsSpan().SequenceEqual(reused), $"{mode} image {i} ({w}x{h}): the reused buffer differs");
+            }
+        }
     }
 
     [Fact]
