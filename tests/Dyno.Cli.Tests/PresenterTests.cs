@@ -63,6 +63,34 @@ public sealed class PresenterTests
     }
 
     [Fact]
+    public void Tracking_snapshot_reads_back_as_a_MotReport_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, "eval-mot.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "eval-mot.json");
+        Assert.Equal(ResultKinds.EvalMot, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<MotReport>(loaded));
+        var mot = loaded.As<MotReport>();
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(EvalMotPresenter.Instance.Tables(mot).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(["r0-hota"], section.Figures.Select(f => f.Id));
+        Assert.Equal(mot.Metrics.IDSW.ToString(System.Globalization.CultureInfo.InvariantCulture), section.KeyFigures.Single(f => f.Label == "IDSW").Value);
+    }
+
+    [Fact]
+    public void Compare_snapshot_reads_back_as_a_Comparison_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, "compare.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "compare.json");
+        Assert.Equal(ResultKinds.Compare, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<Comparison>(loaded));
+        var cmp = loaded.As<Comparison>();
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(ComparePresenter.Instance.Tables(cmp).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(cmp.Baseline, section.KeyFigures.Single(f => f.Label == "Baseline").Value);
+        Assert.Equal("12.5 (+0.5, +4.2%)", ComparePresenter.Cell(12.5, 0.5 / 12, 0.5));
+    }
+
+    [Fact]
     public void The_section_and_the_console_show_the_same_presenter_tables()
     {
         var loaded = ResultLoader.Parse(File.ReadAllBytes(Path.Combine(Snapshots, "eval-det-extras.json")), "eval-det-extras.json");

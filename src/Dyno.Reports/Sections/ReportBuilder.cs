@@ -31,6 +31,8 @@ public static class ReportBuilder
             ResultKinds.EvalDet => Typed<DetectionEvaluationDocument>(r, id, EvalDetPresenter.Instance),
             ResultKinds.EvalCls => Typed<ClassificationDocument>(r, id, EvalClsPresenter.Instance),
             ResultKinds.EvalSeg => Typed<SegmentationDocument>(r, id, EvalSegPresenter.Instance),
+            ResultKinds.EvalMot => Typed<MotReport>(r, id, EvalMotPresenter.Instance),
+            ResultKinds.Compare => Typed<Comparison>(r, id, ComparePresenter.Instance),
             _ => ResultSections.Build(r.Kind, r.Root, r.Source, id),
         };
     }

@@ -11,11 +11,9 @@ public static partial class ResultSections
 {
     private static partial ReportSection? Specific(string kind, JsonElement r, string? source, string id) => kind switch
     {
-        "eval-mot" => Tracking(r, source, id),
         "bench-generate" => Generation(r, source, id),
         "llm" => LlmSection(r, source),
         "anchors" => Anchors(r, source),
-        "compare" => CompareSection(r, source),
         "val" => Val(r, source, id),
         "matrix" => MatrixSection(r, source, id),
         _ => null,
