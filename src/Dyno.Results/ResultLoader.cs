@@ -8,7 +8,95 @@ namespace Dyno.Results;
 /// <param name="Root">The JSON object (a detached copy: no document to dispose).</param>
 /// <param name="Source">The file it came from, if any.</param>
 /// <param name="Legacy">True when the file has no <c>kind</c> (written before schema 1) and its kind was recognised from its keys.</param>
-public sealed record LoadedResult(string Kind, int Schema, JsonElement Root, string? Source, bool Legacy);
+public sealed record LoadedResult(string Kind, int Schema, JsonElement Root, string? Source, bool Legacy)
+{
+    /// <summary>The typed payload when the result was made in this process (<see cref="ResultLoader.FromDocument"/>), else null.</summary>
+    internal object? Payload { get; init; }
+
+    /// <summary>
+    /// The result as its typed document <typeparamref name="T"/> (the payload type the command wrote, e.g. <c>ModelProfile</c>,
+    /// <c>BenchResult</c>), read with <see cref="DynoJson.Options"/>; an in-process document is returned as it is.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The JSON does not have the shape of <typeparamref name="T"/> (a missing required key, a string where a number goes...): the message names the file and the key.</exception>
+    public T As<T>() where T : class
+    {
+        if (Payload is T typed) return typed;
+        try
+        {
+            return Root.Deserialize<T>(DynoJson.Options) ?? throw new InvalidDataException($"{Source ?? "result"}: a '{Kind}' result is null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException(Describe(e), e);
+        }
+    }
+
+    /// <summary>One line naming the file, the key and what is wrong there: <c>r.json: 'totals.weights' is string "lots", expected a number</c>.</summary>
+    private string Describe(JsonException e)
+    {
+        var where = Source ?? "result";
+        var (key, found) = Locate(e.Path);
+        var message = e.Message;
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (cut >= 0) message = message[..cut];
+        var converted = System.Text.RegularExpressions.Regex.Match(message, "could not be converted to ([A-Za-z0-9_.`\\[\\],]+)");
+        if (found is { } f && converted.Success)
+        {
+            var type = converted.Groups[1].Value.TrimEnd('.');
+            var expected = type switch
+            {
+                "System.String" => "a string",
+                "System.Boolean" => "true or false",
+                _ when type.StartsWith("System.Int", StringComparison.Ordinal) || type.StartsWith("System.UInt", StringComparison.Ordinal)
+                    || type is "System.Double" or "System.Single" or "System.Decimal" || type.StartsWith("System.Nullable", StringComparison.Ordinal) => "a number",
+                _ when type.Contains("List", StringComparison.Ordinal) || type.Contains("[]", StringComparison.Ordinal) || type.Contains("Enumerable", StringComparison.Ordinal) => "a list",
+                _ => "an object",
+            };
+            var raw = f.GetRawText();
+            return $"{where}: '{key}' is {f.ValueKind.ToString().ToLowerInvariant()} {(raw.Length <= 40 ? raw : raw[..40] + "...")}, expected {expected}";
+        }
+        return $"{where}: not a readable '{Kind}' result{(key.Length > 0 ? $" at '{key}'" : "")}: {message}";
+    }
+
+    /// <summary>The dotted key of a System.Text.Json path (<c>$.totals.weights</c>, <c>$.nodes[3]['AP50']</c>) and the element there, if any.</summary>
+    private (string Key, JsonElement? Found) Locate(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$") return ("", null);
+        var parts = new List<string>();
+        JsonElement? cur = Root;
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(path, @"\.([^.\[]+)|\['((?:[^']|'')*)'\]|\[(\d+)\]"))
+        {
+            if (m.Groups[3].Success)
+            {
+                var i = int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+                parts.Add(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                cur = cur is { ValueKind: JsonValueKind.Array } a && i < a.GetArrayLength() ? a[i] : null;
+            }
+            else
+            {
+                var name = m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value.Replace("''", "'", StringComparison.Ordinal);
+                parts.Add(name);
+                cur = cur is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty(name, out var next) ? next : null;
+            }
+        }
+        return (string.Join('.', parts), cur);
+    }
+
+    /// <summary>As <see cref="As{T}"/>, or null (with the reason in <paramref name="error"/>) when the JSON does not have the shape of <typeparamref name="T"/>.</summary>
+    public T? TryAs<T>(out string? error) where T : class
+    {
+        try
+        {
+            error = null;
+            return As<T>();
+        }
+        catch (InvalidDataException e)
+        {
+            error = e.Message;
+            return null;
+        }
+    }
+}
 
 /// <summary>Reads Dyno result documents, dispatching on their <c>kind</c>.</summary>
 public static class ResultLoader
@@ -62,7 +150,7 @@ public static class ResultLoader
 
     /// <summary>Reads a document produced in this process without going through text (the demo, matrix).</summary>
     public static LoadedResult FromDocument(ResultDocument document, string? source) =>
-        new(document.Kind, document.Schema, JsonSerializer.SerializeToElement(document, DynoJson.Options), source, Legacy: false);
+        new(document.Kind, document.Schema, JsonSerializer.SerializeToElement(document, DynoJson.Options), source, Legacy: false) { Payload = document.Payload };
 
     /// <summary>
     /// LEGACY: the kind of a result written before documents carried <c>kind</c>, recognised from the keys that only

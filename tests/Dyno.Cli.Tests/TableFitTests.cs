@@ -83,7 +83,7 @@ public sealed class TableFitTests
         {
             IntraOpThreads = 1, Iterations = 3, MaxWarmupSeconds = 0.5, InputPool = 1, ProfileIterations = 2,
         });
-        var output = new CommandOutput(ResultKinds.Bench, result, BenchCommand.Tables(result));
+        var output = new CommandOutput(ResultKinds.Bench, result, Dyno.Reports.Presenters.BenchPresenter.Instance.Tables(result));
         foreach (var w in Widths)
         {
             var text = output.RenderPlainTables(w);

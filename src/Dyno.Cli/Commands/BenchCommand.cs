@@ -5,6 +5,7 @@ using Dyno.Models.Hardware;
 using Dyno.Models.Transformers;
 using Dyno.Models.Onnx;
 using Dyno.Reports;
+using Dyno.Reports.Presenters;
 using Dyno.Runtime.Benchmark;
 using Dyno.Runtime.Calibration;
 using Spectre.Console;
@@ -139,7 +140,7 @@ internal static class BenchCommand
             }
             if (!quiet)
                 foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);
-            common.Emit(parse, new CommandOutput(ResultKinds.Bench, result, Tables(result), Notes(result, calibration)));
+            common.Emit(parse, CommandOutput.Of(BenchPresenter.Instance, result, CalibrationNotes(calibration)));
             return CommandRunner.Ok;
         }));
         return cmd;
@@ -208,74 +209,12 @@ internal static class BenchCommand
         public void Report(BenchProgress value) => report(value);
     }
 
-    private static string Ms(double v) => Fmt.Num(v, v >= 100 ? 1 : v >= 1 ? 3 : 4);
-
-    internal static IReadOnlyList<ResultTable> Tables(BenchResult r)
+    /// <summary>The measured roofs of this machine the utilization figures are relative to (not part of the document).</summary>
+    private static IReadOnlyList<string> CalibrationNotes(CalibrationResult? c)
     {
-        var l = r.LatencyMs;
-        var c = r.ColdStartMs;
-        string Ci(string k) => r.LatencyMs.Ci.TryGetValue(k, out var e) ? $"[{Ms(e.Lower)}, {Ms(e.Upper)}]" : "";
-        var latency = new ResultTable($"Latency, batch {r.Settings.Batches[0]} (ms, {l.Count} timed iterations, stop: {r.StopReason})",
-            [new ResultColumn("Statistic"), new ResultColumn("ms", ColumnAlign.Right), new ResultColumn("95% CI", ColumnAlign.Right)],
-            [
-                ["mean", Ms(l.Mean), Ci("mean")], ["std", Ms(l.Std), ""], ["min", Ms(l.Min), ""],
-                ["p50", Ms(l.P50), Ci("p50")], ["p90", Ms(l.P90), Ci("p90")], ["p95", Ms(l.P95), Ci("p95")], ["p99", Ms(l.P99), Ci("p99")],
-                ["max", Ms(l.Max), ""], ["CV", Fmt.Pct(l.Cv), ""],
-                ["outliers (Tukey)", $"{l.Outliers.High} high, {l.Outliers.Low} low", ""],
-            ]);
-        var summary = new ResultTable("Run", [new ResultColumn("Quantity"), new ResultColumn("Value", Wrap: true)],
-        [
-            ["model", r.Model.Source + (r.Model.WeightsMaterialized ? " (random weights materialized)" : "")],
-            ["inputs", string.Join("; ", r.Model.Inputs.Select(i => $"{i.Name}: {i.Dtype}[{string.Join(",", i.Shape)}]"))],
-            ["settings", $"{r.Settings.Provider}, intra-op {Threads(r.Settings.IntraOpThreads)}, inter-op {Threads(r.Settings.InterOpThreads)}, opt {r.Settings.GraphOptimization}, {r.Settings.ExecutionMode}"],
-            ["cold start (ms)", $"process {Ms(c.ProcessStart)} + load {Ms(c.ModelLoad)} + session {Ms(c.SessionCreate)} + first run {Ms(c.FirstInference)} = {Ms(c.Total)}"],
-            ["warm-up", $"{r.Warmup.Iterations} iterations, {Fmt.Num(r.Warmup.Seconds, 2)} s, steady state {(r.Warmup.SteadyStateDetected ? "detected" : "NOT detected")}"],
-            ["peak RSS", Fmt.Bytes(r.PeakRssBytes)],
-            ["session RSS growth", Fmt.Bytes(r.Memory.SessionGrowthBytes)],
-            ["FLOPs / inference", Fmt.Int(r.Model.Flops)],
-            ["achieved FLOP/s", Fmt.Si(r.Utilization.AchievedFlopsPerSecond, "FLOP/s") + Util(r.Utilization.FlopsUtilization, "GEMM roof")],
-            ["achieved bytes/s", Fmt.Si(r.Utilization.AchievedBytesPerSecond, "B/s") + Util(r.Utilization.BandwidthUtilization, "triad roof")],
-            [$"scenario {r.Scenario.Name}", $"{r.Scenario.Metric} = {Fmt.Num(r.Scenario.Value, 3)}" + (r.Scenario.TargetMet is { } met ? (met ? " (target met)" : " (target MISSED)") : "")],
-        ]);
-        var throughput = new ResultTable("Throughput", [
-                new ResultColumn("Batch", ColumnAlign.Right), new ResultColumn("Concurrency", ColumnAlign.Right), new ResultColumn("Samples/s", ColumnAlign.Right),
-                new ResultColumn("p50 ms", ColumnAlign.Right), new ResultColumn("p90 ms", ColumnAlign.Right), new ResultColumn("p99 ms", ColumnAlign.Right),
-                new ResultColumn("Iterations", ColumnAlign.Right, DropOrder: 1), new ResultColumn("Pareto")],
-            r.Throughput.Select(p => (IReadOnlyList<string>)
-            [
-                p.Batch.ToString(CultureInfo.InvariantCulture), p.Concurrency.ToString(CultureInfo.InvariantCulture), Fmt.Num(p.SamplesPerSecond, 1),
-                Ms(p.LatencyP50Ms), Ms(p.LatencyP90Ms), Ms(p.LatencyP99Ms), Fmt.Int(p.Iterations), p.Pareto ? "yes" : "",
-            ]).ToList());
-        var tables = new List<ResultTable> { summary, latency, throughput };
-        if (r.Ops is { } ops)
-            tables.Add(new ResultTable($"Time per operator type (profiled, batch {ops.Batch}, {ops.Runs} runs; kernels sum {Ms(ops.SumOpsMs)} ms = {Fmt.Pct(ops.SumOpsOverLatency)} of median latency, {Fmt.Pct(ops.SumOpsOverProfiledRun)} of a profiled run; {ops.StaticNodesJoined}/{ops.StaticNodes} static nodes joined)",
-                [new ResultColumn("Op"), new ResultColumn("Nodes", ColumnAlign.Right), new ResultColumn("ms", ColumnAlign.Right), new ResultColumn("Share", ColumnAlign.Right),
-                 new ResultColumn("FLOPs", ColumnAlign.Right, DropOrder: 1), new ResultColumn("Achieved FLOP/s", ColumnAlign.Right, DropOrder: 2)],
-                ops.ByOpType.Select(t => (IReadOnlyList<string>)
-                [
-                    t.OpType, t.Nodes.ToString(CultureInfo.InvariantCulture), Ms(t.TimeMs), Fmt.Pct(t.Share), Fmt.Int(t.Flops),
-                    t.AchievedFlopsPerSecond is { } f ? Fmt.Si(f, "FLOP/s") : "",
-                ]).ToList()));
-        return tables;
-    }
-
-    private static string Threads(int n) => n == 0 ? "default" : n.ToString(CultureInfo.InvariantCulture);
-
-    private static string Util(double? u, string roof) => u is { } v ? $" ({Fmt.Pct(v)} of the {roof})" : "";
-
-    private static IReadOnlyList<string> Notes(BenchResult r, CalibrationResult? c)
-    {
-        var notes = new List<string>(r.Notes);
-        if (c is not null)
-        {
-            var g = string.Join(", ", c.Gemm.Select(x => $"{x.Precision} {x.Threads}T {Fmt.Si(x.FlopsPerSecond, "FLOP/s")}"));
-            var t = string.Join(", ", c.Triad.Select(x => $"{x.Threads}T {Fmt.Si(x.BytesPerSecond, "B/s")}"));
-            notes.Add($"measured roofs of this machine (dyno calibrate, {c.MeasuredAt:yyyy-MM-dd HH:mm}Z): GEMM {g}; triad {t}");
-        }
-        var e = r.Environment;
-        notes.Add($"environment: {e.CpuModel}, {e.LogicalCores} logical cores, {e.Os}, {e.Dotnet}, ONNX Runtime {e.OnnxRuntime}" +
-                  (e.LoadAverage is { } la ? $", load average {la[0]:0.00}" : ""));
-        notes.Add("percentiles: type 7 (linear interpolation); CIs: order statistics with binomial coverage (95%); outliers: Tukey's 1.5 IQR fences, kept (docs/bench.md)");
-        return notes;
+        if (c is null) return [];
+        var g = string.Join(", ", c.Gemm.Select(x => $"{x.Precision} {x.Threads}T {Fmt.Si(x.FlopsPerSecond, "FLOP/s")}"));
+        var t = string.Join(", ", c.Triad.Select(x => $"{x.Threads}T {Fmt.Si(x.BytesPerSecond, "B/s")}"));
+        return [$"measured roofs of this machine (dyno calibrate, {c.MeasuredAt:yyyy-MM-dd HH:mm}Z): GEMM {g}; triad {t}"];
     }
 }

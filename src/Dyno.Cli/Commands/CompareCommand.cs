@@ -5,6 +5,7 @@ using Dyno.Cli.Infrastructure;
 using Dyno.Reports;
 using Dyno.Reports.Charts;
 using Dyno.Reports.Documents;
+using Dyno.Reports.Presenters;
 using Dyno.Reports.Sections;
 using Dyno.Results;
 
@@ -36,15 +37,6 @@ internal static class CompareCommand
             foreach (var f in paths) docs.Add((f.Name, ResultLoader.Load(f.FullName).Root));
             var prefixes = (parse.GetValue(keys) ?? []).SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
             var cmp = Comparer.Compare(docs, prefixes, parse.GetValue(failIf) ?? []);
-            var table = new ResultTable($"Compared with {cmp.Baseline}",
-                [new ResultColumn("Key"), .. cmp.Files.Select((f, i) => new ResultColumn(i == 0 ? f + " (baseline)" : f, ColumnAlign.Right))],
-                cmp.Rows.Select(r => (IReadOnlyList<string>)[r.Key, .. r.Values.Select((v, i) => Cell(v, i == 0 ? null : r.RelativeDelta[i], i == 0 ? null : r.Delta[i]))]).ToList())
-            { Notes = ["Cells of later files show value (change vs baseline, relative change)."] };
-            var tables = new List<ResultTable> { table };
-            if (cmp.Rules.Count > 0)
-                tables.Add(new ResultTable("Regression rules", [new ResultColumn("Rule"), new ResultColumn("File"), new ResultColumn("Result"), new ResultColumn("Detail")],
-                    cmp.Rules.Select(r => (IReadOnlyList<string>)[r.Rule, r.File, r.Failed ? "FAIL" : "ok", r.Explanation]).ToList()));
-
             var xKey = parse.GetValue(x);
             var yKey = parse.GetValue(y);
             string? svg = null;
@@ -67,29 +59,15 @@ internal static class CompareCommand
             if (parse.GetValue(html) is { } h)
             {
                 var doc = new ReportDocument { Title = "Dyno comparison" };
-                var sec = new ReportSection { Title = $"{string.Join(" vs ", cmp.Files)}", Kind = "compare" };
-                sec.Tables.AddRange(tables);
+                var sec = ComparePresenter.Instance.Section(cmp, null, "compare");
                 if (svg is not null) sec.Figures.Add(new ReportFigure("pareto", "Pareto chart", svg, $"{yKey} against {xKey}; the dashed step line joins the results no other result beats on both."));
                 doc.Sections.Add(sec);
                 ReportCommand.Write(doc, h, null, parse.GetValue(common.Quiet));
             }
-            common.Emit(parse, new CommandOutput(ResultKinds.Compare, cmp, tables));
+            common.Emit(parse, CommandOutput.Of(ComparePresenter.Instance, cmp));
             foreach (var r in cmp.Rules.Where(r => r.Failed)) Console.Error.WriteLine($"dyno: regression: {r.File}: {r.Rule}: {r.Explanation}");
             return cmp.Failed ? CommandRunner.Failure : CommandRunner.Ok;
         }));
         return cmd;
     }
-
-    private static string Cell(double? v, double? rel, double? delta)
-    {
-        if (v is null) return "-";
-        var s = Fmt(v.Value);
-        if (delta is null) return s;
-        var r = rel is null ? "" : ", " + (rel.Value * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + "%";
-        return $"{s} ({(delta.Value >= 0 ? "+" : "")}{Fmt(delta.Value)}{r})";
-    }
-
-    private static string Fmt(double v) => Math.Abs(v) >= 1e6 || (v != 0 && Math.Abs(v) < 1e-3)
-        ? v.ToString("G4", CultureInfo.InvariantCulture)
-        : v.ToString("0.####", CultureInfo.InvariantCulture);
 }

@@ -4,6 +4,8 @@ using Dyno.Cli.Infrastructure;
 using Dyno.Cli.Inputs;
 using Dyno.Metrics.Classification;
 using Dyno.Reports;
+using Dyno.Reports.Documents;
+using Dyno.Reports.Presenters;
 using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
@@ -93,23 +95,14 @@ internal static class EvalClsCommand
 /// <summary>Turns classification reports into the <c>dyno eval cls</c> JSON contract and tables.</summary>
 internal static class ClassificationOutput
 {
-    /// <summary>Above this many classes the confusion matrix is not written (it would be millions of cells).</summary>
-    public const int MaxConfusionClasses = 1000;
-
-    /// <summary>One row of <c>per_class</c>.</summary>
-    public sealed record PerClassRow(int Class, string Name, long Support, long Predicted, long TruePositives,
-        double Precision, double Recall, double F1, double? Fbeta, double? Auc, double? Ap);
+    private const int MaxConfusionClasses = ClassificationDocument.MaxConfusionClasses;
 
     /// <summary>The JSON document and tables.</summary>
     public static CommandOutput Build(string path, ClassificationFileResult r, ClassificationOptions options, ConfusionNormalization normalization)
     {
         var metrics = new Dictionary<string, double>();
-        var table = new List<IReadOnlyList<string>>();
-        void Put(string key, double value, string meaning)
-        {
-            metrics[key] = value;
-            table.Add([key, Fmt.Num(value, 4), meaning]);
-        }
+        // the meaning is said once, by the presenter (EvalClsPresenter.Definition): here only the value is kept
+        void Put(string key, double value) => metrics[key] = value;
         var conventions = new List<string>
         {
             "precision/recall/F: scikit-learn 1.2 definitions, zero_division=0; macro = unweighted mean over all classes (absent ones count as 0), weighted = by support, micro = pooled counts",
@@ -127,8 +120,8 @@ internal static class ClassificationOutput
         {
             samples = m.Samples;
             numClasses = m.NumLabels;
-            Put("subset_accuracy", m.SubsetAccuracy, "exact match of the label set");
-            Put("hamming_loss", m.HammingLoss, "wrong (sample, label) pairs / all pairs");
+            Put("subset_accuracy", m.SubsetAccuracy);
+            Put("hamming_loss", m.HammingLoss);
             foreach (var avg in new[] { m.Micro, m.Macro, m.Weighted, m.SampleAverage })
                 PutAveraged(avg, options.Beta, Put);
             perClass = [.. m.PerLabel];
@@ -138,23 +131,23 @@ internal static class ClassificationOutput
             var s = r.SingleLabel!;
             samples = s.Samples;
             numClasses = s.NumClasses;
-            Put("top1", s.Accuracy, "accuracy of the arg-max class (first index on ties)");
-            foreach (var t in s.TopK) Put($"top{t.K}", t.Accuracy, $"true class among the {t.K} highest scores (scikit-learn tie rule)");
-            Put("balanced_accuracy", s.BalancedAccuracy, "mean recall over classes present in the labels");
+            Put("top1", s.Accuracy);
+            foreach (var t in s.TopK) Put($"top{t.K}", t.Accuracy);
+            Put("balanced_accuracy", s.BalancedAccuracy);
             foreach (var avg in new[] { s.Micro, s.Macro, s.Weighted }) PutAveraged(avg, options.Beta, Put);
             if (s.Ranking is { } rk)
             {
-                Put("auc_ovr_macro", rk.RocAucMacro, "ROC-AUC one-vs-rest, unweighted mean over classes");
-                Put("auc_ovr_weighted", rk.RocAucWeighted, "ROC-AUC one-vs-rest, weighted by support");
-                Put("ap_ovr_macro", rk.AveragePrecisionMacro, "PR-AUC (average precision) one-vs-rest, unweighted mean");
-                Put("ap_ovr_weighted", rk.AveragePrecisionWeighted, "PR-AUC (average precision) one-vs-rest, weighted by support");
+                Put("auc_ovr_macro", rk.RocAucMacro);
+                Put("auc_ovr_weighted", rk.RocAucWeighted);
+                Put("ap_ovr_macro", rk.AveragePrecisionMacro);
+                Put("ap_ovr_weighted", rk.AveragePrecisionWeighted);
             }
-            if (double.IsFinite(s.LogLoss)) Put("log_loss", s.LogLoss, "mean cross-entropy, probabilities clipped to [eps, 1-eps] and renormalised");
+            if (double.IsFinite(s.LogLoss)) Put("log_loss", s.LogLoss);
             if (s.Calibration is { } cal)
             {
-                Put("ece", cal.Ece, $"expected calibration error of the top-1 confidence, {cal.Bins} equal-width bins");
-                Put("ece_equal_mass", cal.EceEqualMass, $"ECE over {cal.Bins} equal-mass bins");
-                Put("mce", cal.Mce, "maximum calibration error over non-empty equal-width bins");
+                Put("ece", cal.Ece);
+                Put("ece_equal_mass", cal.EceEqualMass);
+                Put("mce", cal.Mce);
                 conventions.Add("calibration bins are (b/B, (b+1)/B] (confidence 0 in the first bin); confidence = the top-1 probability");
             }
             perClass = [.. s.PerClass];
@@ -164,22 +157,9 @@ internal static class ClassificationOutput
         var names = r.ClassNames;
         var single = r.SingleLabel;
         var hasRanking = single?.Ranking is not null;
-        var perClassRows = perClass.Select(c => new PerClassRow(c.Class, names[c.Class], c.Support, c.Predicted, c.TruePositives,
+        var perClassRows = perClass.Select(c => new ClassificationPerClass(c.Class, names[c.Class], c.Support, c.Predicted, c.TruePositives,
             c.Precision, c.Recall, c.F1, options.Beta != 1 ? c.FBeta : null,
             hasRanking ? c.RocAuc : null, hasRanking ? c.AveragePrecision : null)).ToArray();
-        var tables = new List<ResultTable>
-        {
-            new("Classification metrics", [new("metric"), new("value", ColumnAlign.Right), new("definition")], table),
-        };
-        var pcCols = new List<ResultColumn> { new("class"), new("support", ColumnAlign.Right), new("predicted", ColumnAlign.Right),
-            new("precision", ColumnAlign.Right), new("recall", ColumnAlign.Right), new("f1", ColumnAlign.Right) };
-        if (hasRanking) { pcCols.Add(new("roc_auc", ColumnAlign.Right)); pcCols.Add(new("ap", ColumnAlign.Right)); }
-        tables.Add(new ResultTable(r.MultiLabel is null ? "Per class" : "Per label", pcCols, perClass.Select(c =>
-        {
-            var row = new List<string> { names[c.Class], Fmt.Int(c.Support), Fmt.Int(c.Predicted), Fmt.Num(c.Precision, 4), Fmt.Num(c.Recall, 4), Fmt.Num(c.F1, 4) };
-            if (hasRanking) { row.Add(Fmt.Num(c.RocAuc, 4)); row.Add(Fmt.Num(c.AveragePrecision, 4)); }
-            return (IReadOnlyList<string>)row;
-        }).ToArray()));
         ClassificationConfusion? confusionJson = null;
         ClassificationCalibration? calibrationJson = null;
         if (single is not null)
@@ -195,27 +175,10 @@ internal static class ClassificationOutput
                 };
             }
             else conventions.Add($"confusion_matrix is left out of the output above {MaxConfusionClasses} classes ({cm.NumClasses}² cells)");
-            var cmTitle = normalization == ConfusionNormalization.None ? "Confusion matrix" : $"Confusion matrix (normalized: {normalization.ToString().ToLowerInvariant()})";
-            var cmRows = cm.ToRows(normalization);
-            var raw = cm.NumClasses <= MaxConfusionClasses ? cm.ToRows() : null;
-            var top = raw is null ? null : ConfusionList.Build($"Top confusions ({cm.NumClasses} classes)", "true", "predicted", names, names, (t, p) => raw[t][p]);
-            if (cm.NumClasses <= 20)
-            {
-                var cols = new List<ResultColumn> { new("true \\ pred") };
-                cols.AddRange(names.Select(n => new ResultColumn(n, ColumnAlign.Right)));
-                tables.Add(new ResultTable(cmTitle,
-                    cols, cmRows.Select((row, t) => (IReadOnlyList<string>)[names[t], .. row.Select(v => normalization == ConfusionNormalization.None
-                        ? Fmt.Int((long)v) : Fmt.Num(v, 3))]).ToArray()) { WhenTooWide = top });
-            }
-            else if (top is not null) tables.Add(top);
             if (single.Calibration is { } cal)
             {
                 calibrationJson = new ClassificationCalibration(cal.Bins,
                     cal.Reliability.Select(x => new ClassificationReliabilityBin(x.Lower, x.Upper, x.Count, x.MeanConfidence, x.Accuracy)).ToArray());
-                tables.Add(new ResultTable("Reliability diagram (equal-width bins)",
-                    [new("bin"), new("count", ColumnAlign.Right), new("confidence", ColumnAlign.Right), new("accuracy", ColumnAlign.Right), new("gap", ColumnAlign.Right)],
-                    cal.Reliability.Select(x => (IReadOnlyList<string>)[$"({x.Lower.ToString("0.###", CultureInfo.InvariantCulture)}, {x.Upper.ToString("0.###", CultureInfo.InvariantCulture)}]",
-                        Fmt.Int(x.Count), Fmt.Num(x.MeanConfidence, 4), Fmt.Num(x.Accuracy, 4), Fmt.Num(x.Gap, 4)]).ToArray()));
             }
         }
         var json = new ClassificationDocument
@@ -224,21 +187,14 @@ internal static class ClassificationOutput
             File = path, Input = input, Samples = samples, NumClasses = numClasses, Beta = options.Beta != 1 ? options.Beta : null,
             Metrics = metrics, PerClass = perClassRows, ConfusionMatrix = confusionJson, Calibration = calibrationJson, Conventions = conventions,
         };
-        return new CommandOutput(ResultKinds.EvalCls, json, tables, conventions);
+        return CommandOutput.Of(EvalClsPresenter.Instance, json);
     }
 
-    private static void PutAveraged(AveragedScores a, double beta, Action<string, double, string> put)
+    private static void PutAveraged(AveragedScores a, double beta, Action<string, double> put)
     {
-        var how = a.Averaging switch
-        {
-            "micro" => "pooled counts over all classes",
-            "macro" => "unweighted mean over classes",
-            "weighted" => "mean over classes weighted by support",
-            _ => "mean over samples",
-        };
-        put($"precision_{a.Averaging}", a.Precision, "precision, " + how);
-        put($"recall_{a.Averaging}", a.Recall, "recall, " + how);
-        put($"f1_{a.Averaging}", a.F1, "F1, " + how);
-        if (beta != 1) put($"fbeta_{a.Averaging}", a.FBeta, $"F-beta (beta={beta.ToString(CultureInfo.InvariantCulture)}), " + how);
+        put($"precision_{a.Averaging}", a.Precision);
+        put($"recall_{a.Averaging}", a.Recall);
+        put($"f1_{a.Averaging}", a.F1);
+        if (beta != 1) put($"fbeta_{a.Averaging}", a.FBeta);
     }
 }

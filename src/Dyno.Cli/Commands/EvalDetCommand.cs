@@ -5,6 +5,8 @@ using Dyno.Cli.Infrastructure;
 using Dyno.Cli.Inputs;
 using Dyno.Metrics.Detection;
 using Dyno.Reports;
+using Dyno.Reports.Documents;
+using Dyno.Reports.Presenters;
 using Dyno.Runtime.Val;
 using Dyno.Results;
 
@@ -292,129 +294,13 @@ internal static class EvalDetCommand
         throw new UsageException($"--part: '{text}' is not i/n with 0 <= i < n");
     }
 
-    /// <summary>The report of a COCO result: the JSON contract, the summary and per-category tables.</summary>
-    internal static CommandOutput Render(CocoEvalResult r, CocoSplitResult? split = null, VocResult? voc = null, DetectionConfusionMatrix? confusion = null)
-    {
-        var rows = new List<IReadOnlyList<string>>();
-        var maxDets = r.Protocol.MaxDets;
-        var iou = r.Protocol.IouThresholds;
-        var range = iou.SequenceEqual(CocoEvalOptions.CocoIouThresholds) ? "0.50:0.95"
-            : string.Join(",", iou.Select(t => t.ToString("0.00", CultureInfo.InvariantCulture)));
-        foreach (var (name, value) in r.Stats)
-        {
-            var (kind, iouText, area, md) = name switch
-            {
-                "AP" => ("AP", range, "all", maxDets[^1]),
-                "AP50" => ("AP", "0.50", "all", maxDets[^1]),
-                "AP75" => ("AP", "0.75", "all", maxDets[^1]),
-                "APs" => ("AP", range, "small", maxDets[^1]),
-                "APm" => ("AP", range, "medium", maxDets[^1]),
-                "APl" => ("AP", range, "large", maxDets[^1]),
-                "ARs" => ("AR", range, "small", maxDets[^1]),
-                "AP_all" or "AR_all" => (name[..2], range, "all", maxDets[^1]),
-                "AP_50" or "AR_50" => (name[..2], "0.50", "all", maxDets[^1]),
-                "AP_75" or "AR_75" => (name[..2], "0.75", "all", maxDets[^1]),
-                "AP_easy" or "AP_medium" or "AP_hard" => ("AP", range, "all, " + name[3..] + " images", maxDets[^1]),
-                "APr" or "APc" or "APf" => ("AP", range, "all, " + name[2] + " categories", maxDets[^1]),
-                _ when name.StartsWith("AR@", StringComparison.Ordinal) => ("AR", range, "all", maxDets[^1]),
-                _ when name.Length > 3 && name[3] == '@' => ("AR", range, name[2] switch { 's' => "small", 'm' => "medium", _ => "large" }, maxDets[^1]),
-                "AR" when r.Protocol.IouType == "keypoints" => ("AR", range, "all", maxDets[^1]),
-                "AR50" when r.Protocol.IouType == "keypoints" => ("AR", "0.50", "all", maxDets[^1]),
-                "AR75" when r.Protocol.IouType == "keypoints" => ("AR", "0.75", "all", maxDets[^1]),
-                "ARm" => ("AR", range, "medium", maxDets[^1]),
-                "ARl" => ("AR", range, "large", maxDets[^1]),
-                _ when name.StartsWith("AP_", StringComparison.Ordinal) => ("AP", range, name[3..], maxDets[^1]),
-                _ when name.StartsWith("AR_", StringComparison.Ordinal) => ("AR", range, name[3..], maxDets[^1]),
-                _ => ("AR", range, "all", int.Parse(name[2..], CultureInfo.InvariantCulture)),
-            };
-            rows.Add([name, kind, iouText, area, md.ToString(CultureInfo.InvariantCulture), Num(value), value.ToString("R", CultureInfo.InvariantCulture)]);
-        }
-        var summary = new ResultTable(r.Protocol.Name switch { "lvis" => "LVIS ", "crowdpose" => "CrowdPose ", _ => "COCO " } + r.Protocol.IouType + " summary",
-            [new("stat"), new("metric"), new("IoU"), new("area"), new("maxDets", ColumnAlign.Right), new("value", ColumnAlign.Right), new("exact", ColumnAlign.Right)], rows);
-        var tables = new List<ResultTable> { summary };
-        if (r.PerCategory.Count > 0)
-        {
-            var catRows = r.PerCategory.Select(c => (IReadOnlyList<string>)
-            [
-                c.Id.ToString(CultureInfo.InvariantCulture), c.Name, Num(c.AP), Num(c.AP50), Num(c.AP75), Num(c.APs), Num(c.APm), Num(c.APl), Num(c.AR),
-                c.NumGt.ToString(CultureInfo.InvariantCulture), c.NumDt.ToString(CultureInfo.InvariantCulture),
-            ]).ToList();
-            tables.Add(new ResultTable("Per category",
-                [new("id", ColumnAlign.Right), new("name"), new("AP", ColumnAlign.Right), new("AP50", ColumnAlign.Right), new("AP75", ColumnAlign.Right),
-                 new("APs", ColumnAlign.Right, DropOrder: 1), new("APm", ColumnAlign.Right, DropOrder: 2), new("APl", ColumnAlign.Right, DropOrder: 3), new("AR", ColumnAlign.Right),
-                 new("gt", ColumnAlign.Right), new("dt", ColumnAlign.Right)], catRows));
-        }
-        if (r.OperatingPoints is { } op)
-        {
-            IReadOnlyList<string> Row(string who, string what, CocoOperatingPoint p) =>
-                [who, what, p.Threshold.ToString("R", CultureInfo.InvariantCulture), Fmt.Num(p.Precision, 3), Num(p.Recall), Fmt.Num(p.F1, 3),
-                 p.Tp.ToString(CultureInfo.InvariantCulture), p.Fp.ToString(CultureInfo.InvariantCulture), p.Fn.ToString(CultureInfo.InvariantCulture)];
-            var opRows = new List<IReadOnlyList<string>> { Row("all (pooled)", "at threshold", op.AtThreshold), Row("all (pooled)", "best F1", op.BestF1) };
-            foreach (var c in op.PerCategory)
-            {
-                opRows.Add(Row(c.Name, "at threshold", c.AtThreshold));
-                opRows.Add(Row(c.Name, "best F1", c.BestF1));
-            }
-            tables.Add(new ResultTable($"Operating points (IoU {op.IouThreshold:0.00}, area all)",
-                [new("category"), new("point"), new("score", ColumnAlign.Right), new("precision", ColumnAlign.Right), new("recall", ColumnAlign.Right),
-                 new("F1", ColumnAlign.Right), new("TP", ColumnAlign.Right), new("FP", ColumnAlign.Right), new("FN", ColumnAlign.Right)], opRows));
-        }
-        if (split is not null)
-        {
-            tables.Add(new ResultTable($"Open-vocabulary split ({split.BaseCategories} base, {split.NovelCategories} novel categories)",
-                [new("metric"), new("base", ColumnAlign.Right), new("novel", ColumnAlign.Right), new("harmonic mean", ColumnAlign.Right)],
-                [["AP", Num(split.APBase), Num(split.APNovel), Num(split.APHarmonic)], ["AP50", Num(split.AP50Base), Num(split.AP50Novel), Num(split.AP50Harmonic)]]));
-        }
-        if (voc is not null)
-        {
-            List<IReadOnlyList<string>> vocRows = [["mean", "", Num(voc.MeanAp11Point), Num(voc.MeanApAllPoint), "", ""]];
-            foreach (var c in voc.PerCategory)
-                vocRows.Add([c.Id.ToString(CultureInfo.InvariantCulture), c.Name, Num(c.Ap11Point), Num(c.ApAllPoint), c.NumGt.ToString(CultureInfo.InvariantCulture), c.NumDt.ToString(CultureInfo.InvariantCulture)]);
-            tables.Add(new ResultTable($"Pascal VOC AP (IoU > {voc.IouThreshold:0.00})",
-                [new("id"), new("name"), new("AP 11-point", ColumnAlign.Right), new("AP all-point", ColumnAlign.Right), new("gt", ColumnAlign.Right), new("dt", ColumnAlign.Right)], vocRows));
-        }
-        if (confusion is not null)
-        {
-            // only rows and columns that are not all zero, to keep 80 categories readable
-            var n = confusion.Labels.Count;
-            var used = Enumerable.Range(0, n).Where(i => confusion.Counts[i].Any(v => v > 0) || Enumerable.Range(0, n).Any(p => confusion.Counts[p][i] > 0)).ToArray();
-            var cols = new List<ResultColumn> { new("predicted \\ actual") };
-            cols.AddRange(used.Select(i => new ResultColumn(confusion.Labels[i], ColumnAlign.Right)));
-            var cmRows = used.Select(p => (IReadOnlyList<string>)[confusion.Labels[p], .. used.Select(a => confusion.Counts[p][a].ToString(CultureInfo.InvariantCulture))]).ToList();
-            var title = $"Confusion matrix (score >= {confusion.ScoreThreshold}, IoU > {confusion.IouThreshold})";
-            var usedLabels = used.Select(i => confusion.Labels[i]).ToList();
-            tables.Add(new ResultTable(title, cols, cmRows)
-            {
-                WhenTooWide = ConfusionList.Build("Top confusions: " + title, "actual", "predicted", usedLabels, usedLabels, (a, p) => confusion.Counts[used[p]][used[a]]),
-            });
-        }
-        var notes = new List<string> { "-1 = undefined (no ground truth in that slice), as in pycocotools." };
-        if (r.Protocol.Name == "lvis") notes.Add("LVIS federated evaluation (lvis-api): per image only categories in its positive or negative set are evaluated, unmatched detections of not-exhaustive categories are ignored, 300 detections per image.");
-        else if (r.Protocol.Name == "crowdpose") notes.Add("CrowdPose (faster-coco-eval keypoints_crowd): OKS scaled by 0.53 x box area; AP_easy/medium/hard re-evaluate the images by crowdIndex (< 0.2, < 0.8, rest) and are rounded to 4 decimals.");
-        else if (!r.Protocol.CocoDefault) notes.Add("Custom protocol: AP and AR use the largest maxDets (pycocotools would hard-code 100 for AP).");
-        return new CommandOutput(ResultKinds.EvalDet, new DetectionEvaluationDocument
+    /// <summary>The output of a COCO result: its document, as <see cref="EvalDetPresenter"/> presents it.</summary>
+    internal static CommandOutput Render(CocoEvalResult r, CocoSplitResult? split = null, VocResult? voc = null, DetectionConfusionMatrix? confusion = null) =>
+        CommandOutput.Of(EvalDetPresenter.Instance, new DetectionEvaluationDocument
         {
             Stats = r.Stats, PerCategory = r.PerCategory, ApPerIouThreshold = r.ApPerIouThreshold, OperatingPoints = r.OperatingPoints,
-            PrCurves = PrCurvesOf(r), Split = split, Voc = voc, ConfusionMatrix = confusion, Protocol = r.Protocol, Counts = r.Counts,
-        }, tables, notes);
-    }
-
-    /// <summary>
-    /// Per-category precision at COCO's 101 recall points (pycocotools' eval['precision'] at the IoU threshold
-    /// nearest 0.5, area all, the largest maxDets): the data of the PR curve of each class.
-    /// </summary>
-    internal static PrCurves? PrCurvesOf(CocoEvalResult r)
-    {
-        var p = r.Protocol;
-        int T = p.IouThresholds.Count, R = p.RecallPoints, A = p.AreaRanges.Count, M = p.MaxDets.Count;
-        var K = r.PerCategory.Count;
-        if (T == 0 || R == 0 || A == 0 || M == 0 || K == 0 || r.Precision.Length != T * R * K * A * M) return null;
-        var t = Enumerable.Range(0, T).MinBy(i => Math.Abs(p.IouThresholds[i] - 0.5));
-        var recall = Enumerable.Range(0, R).Select(i => R == 1 ? 0.0 : (double)i / (R - 1)).ToArray();
-        var perCategory = r.PerCategory.Select((c, k) => new PrCurve(c.Id, c.Name,
-            Enumerable.Range(0, R).Select(ri => r.Precision[(((t * R + ri) * K + k) * A + 0) * M + (M - 1)]).ToArray())).ToList();
-        return new PrCurves(p.IouThresholds[t], "all", p.MaxDets[^1], recall, perCategory);
-    }
+            PrCurves = PrCurves.Of(r), Split = split, Voc = voc, ConfusionMatrix = confusion, Protocol = r.Protocol, Counts = r.Counts,
+        });
 
     private static string Num(double v) => v < 0 ? "-1" : Fmt.Num(v, 3);
 

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json.Serialization;
 using Dyno.Cli.Infrastructure;
 using Dyno.Metrics.Tracking;
 using Dyno.Reports;
+using Dyno.Reports.Documents;
+using Dyno.Reports.Presenters;
 using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
@@ -72,103 +73,32 @@ internal static class EvalMotCommand
                 Pred = parse.GetValue(pred)!,
                 Conventions = new MotConventions(conv == ClearConvention.Motmetrics ? "motmetrics" : "trackeval", unit == MotpUnit.Iou ? "iou" : "distance",
                     threshold, seqs.Select(s => MotPreprocessing.Resolve(options.Preprocess!.Mode, s.Gt).ToString().ToLowerInvariant()).Distinct().ToArray(), mv, HotaResult.Alphas),
-                Metrics = MotMetricRow.From(evaluation.Combined, conv, unit),
-                PerSequence = evaluation.Sequences.ToDictionary(s => s.Name, s => MotMetricRow.From(s, conv, unit)),
-                HotaPerAlpha = HotaAlphaCurves.From(evaluation.Combined.Hota),
-                Video = evaluation.Combined.Video is null ? null : new MotVideoReport(MotVideoRow.From(evaluation.Combined.Video),
-                    evaluation.Sequences.ToDictionary(s => s.Name, s => MotVideoRow.From(s.Video!))),
-                Throughput = timingRows is null ? null : MotThroughputReport.From(timingRows, evaluation, parse.GetValue(timings)!, quiet),
+                Metrics = MotRows.Metrics(evaluation.Combined, conv, unit),
+                PerSequence = evaluation.Sequences.ToDictionary(s => s.Name, s => MotRows.Metrics(s, conv, unit)),
+                HotaPerAlpha = MotRows.Hota(evaluation.Combined.Hota),
+                Video = evaluation.Combined.Video is null ? null : new MotVideoReport(MotRows.Video(evaluation.Combined.Video),
+                    evaluation.Sequences.ToDictionary(s => s.Name, s => MotRows.Video(s.Video!))),
+                Throughput = timingRows is null ? null : MotRows.Throughput(timingRows, evaluation, parse.GetValue(timings)!, quiet),
             };
-            return Emit(parse, common, doc, conv, unit);
+            return Emit(parse, common, doc);
         }));
         return cmd;
     }
 
-    private static int Emit(ParseResult parse, CommonOptions common, MotReport doc, ClearConvention conv, MotpUnit unit)
+    private static int Emit(ParseResult parse, CommonOptions common, MotReport doc)
     {
-        var columns = new[] { "Sequence", "HOTA", "DetA", "AssA", "LocA", "MOTA", unit == MotpUnit.Iou ? "MOTP" : "MOTP(d)", "IDF1", "IDP", "IDR", "FP", "FN", "IDSW", "Frag", "MT", "PT", "ML" }
-            .Select((h, i) => new ResultColumn(h, i == 0 ? ColumnAlign.Left : ColumnAlign.Right, MotDropOrder(h))).ToArray();
-        var rows = doc.PerSequence.Select(kv => Row(kv.Key, kv.Value)).Append(Row("COMBINED", doc.Metrics)).ToList();
-        var tables = new List<ResultTable> { new("Multi-object tracking", columns, rows) };
-        var notes = new List<string>
-        {
-            $"HOTA/DetA/AssA/LocA: TrackEval, mean over α = 0.05..0.95. CLEAR/Identity: {(conv == ClearConvention.Motmetrics ? "py-motmetrics MOTAccumulator" : "TrackEval")} at IoU ≥ {doc.Conventions.IouThreshold}.",
-        };
-        if (doc.Video is { } v)
-        {
-            var vcols = new[] { "Sequence", "GT tracks", "Breaks", "Break rate", "Mean disp (px)", "Max disp (px)", "Mean disp / diag", "Drift px/100f", "Consecutive IoU", "Flicker" }
-                .Select((h, i) => new ResultColumn(h, i == 0 ? ColumnAlign.Left : ColumnAlign.Right)).ToArray();
-            var vrows = v.PerSequence.Select(kv => VRow(kv.Key, kv.Value)).Append(VRow("COMBINED", v.Metrics)).ToList();
-            tables.Add(new ResultTable("Video metrics (on the CLEAR matching)", vcols, vrows));
-        }
-        if (doc.Throughput is { } tp)
-        {
-            var tcols = new[] { "Sequence", "Frames", "Seconds", "FPS", "ms/frame" }.Select((h, i) => new ResultColumn(h, i == 0 ? ColumnAlign.Left : ColumnAlign.Right)).ToArray();
-            var trows = tp.PerSequence.Select(kv => TRow(kv.Key, kv.Value)).Append(TRow("COMBINED", tp.Metrics)).ToList();
-            tables.Add(new ResultTable("Temporal throughput (supplied timings)", tcols, trows));
-        }
-        return Finish(parse, common, doc, tables, notes);
-
-        static IReadOnlyList<string> VRow(string name, MotVideoRow m) =>
-        [
-            name, Fmt.Int(m.GtTracks), Fmt.Int(m.TrackBreaks), Fmt.Num(m.TrackBreakRate, 3), Fmt.Num(m.MeanDisplacementPx, 2), Fmt.Num(m.MaxDisplacementPx, 2),
-            Fmt.Num(m.MeanNormalizedDisplacement, 4), Fmt.Num(m.DriftPxPer100Frames, 3), Fmt.Num(m.MeanConsecutiveIou, 4), Fmt.Pct(m.FlickerRate, 2),
-        ];
-
-        static IReadOnlyList<string> TRow(string name, MotThroughputRow m) =>
-            [name, Fmt.Int(m.Frames), Fmt.Num(m.Seconds, 3), Fmt.Num(m.Fps, 1), Fmt.Num(m.SecondsPerFrame * 1000, 2)];
-
-        static IReadOnlyList<string> Row(string name, MotMetricRow m) =>
-        [
-            name, Fmt.Pct(m.Hota), Fmt.Pct(m.DetA), Fmt.Pct(m.AssA), Fmt.Pct(m.LocA), Fmt.Pct(m.Mota), Fmt.Num(m.Motp, 3),
-            Fmt.Pct(m.Idf1), Fmt.Pct(m.Idp), Fmt.Pct(m.Idr), Fmt.Int(m.FP), Fmt.Int(m.FN), Fmt.Int(m.IDSW), Fmt.Int(m.Frag),
-            Fmt.Int(m.MT), Fmt.Int(m.PT), Fmt.Int(m.ML),
-        ];
-    }
-
-    /// <summary>Which columns a narrow terminal leaves out first: HOTA, MOTA, IDF1 and IDSW always stay.</summary>
-    private static int MotDropOrder(string header) =>
-        Array.IndexOf(["FN", "FP", "AssA", "DetA", "MOTP", "MOTP(d)", "LocA", "ML", "MT", "PT", "Frag", "IDR", "IDP"], header) + 1;
-
-    private static int Finish(ParseResult parse, CommonOptions common, MotReport doc, List<ResultTable> tables, List<string> notes)
-    {
-        common.Emit(parse, new CommandOutput(ResultKinds.EvalMot, doc, tables, notes));
+        common.Emit(parse, CommandOutput.Of(EvalMotPresenter.Instance, doc));
         return CommandRunner.Ok;
     }
 }
 
-/// <summary>The JSON document of <c>dyno eval mot</c>.</summary>
-internal sealed class MotReport
+/// <summary>The <c>eval mot</c> document's rows made from the metric results (the document types are in Dyno.Reports.Documents).</summary>
+internal static class MotRows
 {
-    public required string Gt { get; init; }
-    public required string Pred { get; init; }
-    public required MotConventions Conventions { get; init; }
-    /// <summary>All sequences combined.</summary>
-    public required MotMetricRow Metrics { get; init; }
-    public required IReadOnlyDictionary<string, MotMetricRow> PerSequence { get; init; }
-    /// <summary>Combined HOTA components at each α.</summary>
-    public required HotaAlphaCurves HotaPerAlpha { get; init; }
-    /// <summary>Present with --video.</summary>
-    public MotVideoReport? Video { get; init; }
-    /// <summary>Present with --timings.</summary>
-    public MotThroughputReport? Throughput { get; init; }
-}
-
-/// <summary>Video metrics, combined and per sequence.</summary>
-internal sealed record MotVideoReport(MotVideoRow Metrics, IReadOnlyDictionary<string, MotVideoRow> PerSequence);
-
-/// <summary>Video metrics of one sequence or of all combined (see docs/tracking.md).</summary>
-internal sealed record MotVideoRow(int GtTracks, int TrackBreaks, double TrackBreakRate, int MatchedPairs, double MeanDisplacementPx,
-    double MaxDisplacementPx, double MeanNormalizedDisplacement, [property: JsonPropertyName("drift_px_per_100_frames")] double DriftPxPer100Frames, int ConsecutivePairs, double MeanConsecutiveIou, double FlickerRate)
-{
-    public static MotVideoRow From(VideoResult v) => new(v.GtTracks, v.TrackBreaks, v.TrackBreakRate, v.MatchedPairs, v.MeanDisplacement,
+    public static MotVideoRow Video(VideoResult v) => new(v.GtTracks, v.TrackBreaks, v.TrackBreakRate, v.MatchedPairs, v.MeanDisplacement,
         v.MaxDisplacement, v.MeanNormalizedDisplacement, v.DriftPer100Frames, v.ConsecutivePairs, v.MeanConsecutiveIou, v.FlickerRate);
-}
 
-/// <summary>Temporal throughput from user-supplied timings.</summary>
-internal sealed record MotThroughputReport(MotThroughputRow Metrics, IReadOnlyDictionary<string, MotThroughputRow> PerSequence)
-{
-    public static MotThroughputReport From(IReadOnlyList<SequenceTiming> timings, MotEvaluation evaluation, string file, bool quiet)
+    public static MotThroughputReport Throughput(IReadOnlyList<SequenceTiming> timings, MotEvaluation evaluation, string file, bool quiet)
     {
         var frames = evaluation.Sequences.ToDictionary(s => s.Name, s => s.Frames);
         var per = new Dictionary<string, MotThroughputRow>();
@@ -185,61 +115,10 @@ internal sealed record MotThroughputReport(MotThroughputRow Metrics, IReadOnlyDi
         var all = new ThroughputResult("COMBINED", per.Values.Sum(p => p.Frames), per.Values.Sum(p => p.Seconds));
         return new MotThroughputReport(new MotThroughputRow(all.Frames, all.Seconds, all.Fps, all.SecondsPerFrame), per);
     }
-}
 
-/// <summary>Frames, seconds, frames per second and seconds per frame.</summary>
-internal sealed record MotThroughputRow(int Frames, double Seconds, double Fps, double SecondsPerFrame);
+    public static HotaAlphaCurves Hota(HotaResult h) => new(h.Hota, h.DetA, h.AssA, h.LocA, h.DetRe, h.DetPr, h.AssRe, h.AssPr);
 
-/// <summary>How the numbers were computed.</summary>
-internal sealed record MotConventions(string Clear, string Motp, double IouThreshold, string[] Preprocess, double MinVisibility, IReadOnlyList<double> HotaAlphas);
-
-/// <summary>HOTA components per α.</summary>
-internal sealed record HotaAlphaCurves(
-    [property: JsonPropertyName("HOTA")] double[] Hota, [property: JsonPropertyName("DetA")] double[] DetA,
-    [property: JsonPropertyName("AssA")] double[] AssA, [property: JsonPropertyName("LocA")] double[] LocA,
-    [property: JsonPropertyName("DetRe")] double[] DetRe, [property: JsonPropertyName("DetPr")] double[] DetPr,
-    [property: JsonPropertyName("AssRe")] double[] AssRe, [property: JsonPropertyName("AssPr")] double[] AssPr)
-{
-    public static HotaAlphaCurves From(HotaResult h) => new(h.Hota, h.DetA, h.AssA, h.LocA, h.DetRe, h.DetPr, h.AssRe, h.AssPr);
-}
-
-/// <summary>The metric keys of the contract (see docs/tracking.md).</summary>
-internal sealed record MotMetricRow
-{
-    [JsonPropertyName("MOTA")] public double Mota { get; init; }
-    [JsonPropertyName("MOTP")] public double Motp { get; init; }
-    [JsonPropertyName("IDF1")] public double Idf1 { get; init; }
-    [JsonPropertyName("IDP")] public double Idp { get; init; }
-    [JsonPropertyName("IDR")] public double Idr { get; init; }
-    [JsonPropertyName("HOTA")] public double Hota { get; init; }
-    [JsonPropertyName("DetA")] public double DetA { get; init; }
-    [JsonPropertyName("AssA")] public double AssA { get; init; }
-    [JsonPropertyName("LocA")] public double LocA { get; init; }
-    [JsonPropertyName("DetRe")] public double DetRe { get; init; }
-    [JsonPropertyName("DetPr")] public double DetPr { get; init; }
-    [JsonPropertyName("AssRe")] public double AssRe { get; init; }
-    [JsonPropertyName("AssPr")] public double AssPr { get; init; }
-    [JsonPropertyName("MODA")] public double Moda { get; init; }
-    [JsonPropertyName("Recall")] public double Recall { get; init; }
-    [JsonPropertyName("Precision")] public double Precision { get; init; }
-    [JsonPropertyName("TP")] public int TP { get; init; }
-    [JsonPropertyName("FP")] public int FP { get; init; }
-    [JsonPropertyName("FN")] public int FN { get; init; }
-    [JsonPropertyName("IDSW")] public int IDSW { get; init; }
-    [JsonPropertyName("Frag")] public int Frag { get; init; }
-    [JsonPropertyName("MT")] public int MT { get; init; }
-    [JsonPropertyName("PT")] public int PT { get; init; }
-    [JsonPropertyName("ML")] public int ML { get; init; }
-    [JsonPropertyName("IDTP")] public int IDTP { get; init; }
-    [JsonPropertyName("IDFP")] public int IDFP { get; init; }
-    [JsonPropertyName("IDFN")] public int IDFN { get; init; }
-    [JsonPropertyName("Frames")] public int Frames { get; init; }
-    [JsonPropertyName("GT_IDs")] public int GtIds { get; init; }
-    [JsonPropertyName("Pred_IDs")] public int PredIds { get; init; }
-    [JsonPropertyName("GT_Dets")] public int GtDets { get; init; }
-    [JsonPropertyName("Pred_Dets")] public int PredDets { get; init; }
-
-    public static MotMetricRow From(MotSequenceResult r, EvalMotCommand.ClearConvention conv, EvalMotCommand.MotpUnit unit)
+    public static MotMetricRow Metrics(MotSequenceResult r, EvalMotCommand.ClearConvention conv, EvalMotCommand.MotpUnit unit)
     {
         var h = r.Hota;
         var row = new MotMetricRow

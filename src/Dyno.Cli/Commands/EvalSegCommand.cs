@@ -5,6 +5,8 @@ using Dyno.Cli.Infrastructure;
 using Dyno.Cli.Inputs;
 using Dyno.Metrics.Segmentation;
 using Dyno.Reports;
+using Dyno.Reports.Documents;
+using Dyno.Reports.Presenters;
 using Dyno.Results;
 
 namespace Dyno.Cli.Commands;
@@ -69,12 +71,6 @@ internal static class EvalSegCommand
 /// <summary>Turns a segmentation report into the <c>dyno eval seg</c> JSON contract and tables.</summary>
 internal static class SegmentationOutput
 {
-    /// <summary>One row of <c>per_class</c>.</summary>
-    public sealed record PerClassRow(int Class, string Name, double Iou, double Dice, double Accuracy, long GtPixels, long PredPixels, long Intersection, long Union);
-
-    /// <summary>One row of <c>per_image</c>.</summary>
-    public sealed record PerImageRow(string Name, long Pixels, double Miou, double Dice, double PixelAccuracy, double MeanAccuracy, double Fwiou);
-
     /// <summary>The JSON document and tables.</summary>
     public static CommandOutput Build(SegmentationReport r, SegmentationOptions o, IReadOnlyList<string>? names)
     {
@@ -99,35 +95,13 @@ internal static class SegmentationOutput
             ReduceZeroLabel = o.ReduceZeroLabel,
             Metrics = Metrics(r.Dataset),
             PerImageMean = r.PerImageMean is { } pim ? Metrics(pim) : null,
-            PerClass = r.PerClass.Select(c => new PerClassRow(c.Class, Name(c.Class), c.Iou, c.Dice, c.Accuracy, c.GtPixels, c.PredPixels, c.Intersection, c.Union)).ToArray(),
-            PerImage = r.PerImage?.Select(i => new PerImageRow(i.Name, i.Pixels, i.Scores.MIoU, i.Scores.Dice, i.Scores.PixelAccuracy, i.Scores.MeanAccuracy, i.Scores.FwIoU)).ToArray(),
+            PerClass = r.PerClass.Select(c => new SegmentationPerClass(c.Class, Name(c.Class), c.Iou, c.Dice, c.Accuracy, c.GtPixels, c.PredPixels, c.Intersection, c.Union)).ToArray(),
+            PerImage = r.PerImage?.Select(i => new SegmentationPerImage(i.Name, i.Pixels, i.Scores.MIoU, i.Scores.Dice, i.Scores.PixelAccuracy, i.Scores.MeanAccuracy, i.Scores.FwIoU)).ToArray(),
             ConfusionMatrix = new SegmentationConfusion("rows are ground-truth classes, columns predicted classes; pixels",
                 r.Confusion.ToRows().Select(row => row.Select(v => (long)v).ToArray()).ToArray()),
             Conventions = conventions,
         };
 
-        var summaryRows = new List<IReadOnlyList<string>>();
-        void Row(string key, Func<SegmentationScores, double> f, string meaning) =>
-            summaryRows.Add(r.PerImageMean is { } m ? [key, Fmt.Num(f(r.Dataset), 4), Fmt.Num(f(m), 4), meaning] : [key, Fmt.Num(f(r.Dataset), 4), meaning]);
-        Row("miou", s => s.MIoU, "mean IoU over classes with a defined IoU");
-        Row("dice", s => s.Dice, "mean Dice (F1) over classes with a defined Dice");
-        Row("pixel_accuracy", s => s.PixelAccuracy, "correct pixels / evaluated pixels");
-        Row("mean_accuracy", s => s.MeanAccuracy, "mean per-class recall over classes in the ground truth");
-        Row("fwiou", s => s.FwIoU, "IoU weighted by ground-truth pixel frequency");
-        List<ResultColumn> cols = r.PerImageMean is null
-            ? [new("metric"), new("dataset", ColumnAlign.Right), new("definition")]
-            : [new("metric"), new("dataset", ColumnAlign.Right), new("per-image mean", ColumnAlign.Right), new("definition")];
-        var tables = new List<ResultTable>
-        {
-            new($"Segmentation: {Fmt.Int(r.Images)} images, {Fmt.Int(r.Pixels)} pixels ({Fmt.Int(r.IgnoredPixels)} ignored)", cols, summaryRows),
-            new("Per class", [new("class"), new("iou", ColumnAlign.Right), new("dice", ColumnAlign.Right), new("accuracy", ColumnAlign.Right),
-                    new("gt pixels", ColumnAlign.Right), new("pred pixels", ColumnAlign.Right)],
-                r.PerClass.Select(c => (IReadOnlyList<string>)[Name(c.Class), Fmt.Num(c.Iou, 4), Fmt.Num(c.Dice, 4), Fmt.Num(c.Accuracy, 4),
-                    Fmt.Int(c.GtPixels), Fmt.Int(c.PredPixels)]).ToArray()),
-        };
-        if (r.PerImage is { } list)
-            tables.Add(new ResultTable("Per image", [new("image"), new("pixels", ColumnAlign.Right), new("miou", ColumnAlign.Right), new("pixel_accuracy", ColumnAlign.Right)],
-                list.Select(i => (IReadOnlyList<string>)[i.Name, Fmt.Int(i.Pixels), Fmt.Num(i.Scores.MIoU, 4), Fmt.Num(i.Scores.PixelAccuracy, 4)]).ToArray()));
-        return new CommandOutput(ResultKinds.EvalSeg, json, tables, conventions);
+        return CommandOutput.Of(EvalSegPresenter.Instance, json);
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using Dyno.Reports;
+using Dyno.Reports.Presenters;
 using Dyno.Results;
 using Spectre.Console;
 
@@ -27,6 +28,10 @@ internal sealed class CommandOutput
         Tables = tables;
         Notes = notes ?? [];
     }
+
+    /// <summary>The output of <paramref name="document"/> as <paramref name="presenter"/> presents it: its kind, tables and notes.</summary>
+    public static CommandOutput Of<TDocument>(IResultPresenter<TDocument> presenter, TDocument document, IEnumerable<string>? extraNotes = null) where TDocument : notnull =>
+        new(presenter.Kind, document, presenter.Tables(document), [.. presenter.Notes(document), .. extraNotes ?? []]);
 
     /// <summary>The result kind (<see cref="ResultKinds"/>).</summary>
     public string Kind { get; }

@@ -1,8 +1,9 @@
 using System.Text.Json;
+using Dyno.Models.Analysis;
 using Dyno.Reports.Documents;
+using Dyno.Reports.Presenters;
 using Dyno.Results;
-
-using static Dyno.Reports.Sections.JsonPaths;
+using Dyno.Runtime.Benchmark;
 
 namespace Dyno.Reports.Sections;
 
@@ -15,15 +16,35 @@ public static class ReportBuilder
     /// <summary>Builds the section for one result document.</summary>
     public static ReportSection Section(JsonElement r, string? source, int index) => Section(ResultLoader.FromElement(r, source), index);
 
-    /// <summary>Builds the section for one loaded result, dispatching on its kind.</summary>
+    /// <summary>
+    /// Builds the section for one loaded result: the presenter of its kind over its typed document, or for a kind
+    /// without one, the JSON-keyed section of <see cref="ResultSections"/> (the generic table of numbers for unknown kinds).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A result of a presented kind whose JSON does not have that kind's shape (legacy files get the generic table instead).</exception>
     public static ReportSection Section(LoadedResult r, int index)
     {
         var id = $"r{index}";
         return r.Kind switch
         {
-            ResultKinds.Profile => ProfileSection.Build(r.Root, r.Source, id),
+            ResultKinds.Profile => Typed<ModelProfile>(r, id, ProfilePresenter.Report),
+            ResultKinds.Bench => Typed<BenchResult>(r, id, BenchPresenter.Instance),
+            ResultKinds.EvalDet => Typed<DetectionEvaluationDocument>(r, id, EvalDetPresenter.Instance),
+            ResultKinds.EvalCls => Typed<ClassificationDocument>(r, id, EvalClsPresenter.Instance),
+            ResultKinds.EvalSeg => Typed<SegmentationDocument>(r, id, EvalSegPresenter.Instance),
+            ResultKinds.EvalMot => Typed<MotReport>(r, id, EvalMotPresenter.Instance),
+            ResultKinds.Compare => Typed<Comparison>(r, id, ComparePresenter.Instance),
             _ => ResultSections.Build(r.Kind, r.Root, r.Source, id),
         };
+    }
+
+    private static ReportSection Typed<T>(LoadedResult r, string id, IResultPresenter<T> presenter) where T : class
+    {
+        if (!r.Legacy) return presenter.Section(r.As<T>(), r.Source, id);
+        // LEGACY: a file from before the contract whose keys differ from this build's document is shown as numbers
+        if (r.TryAs<T>(out var error) is { } typed) return presenter.Section(typed, r.Source, id);
+        var s = GenericSection.Build(r.Root, r.Source, r.Kind, $"{r.Kind}: {r.Source ?? "result"}");
+        s.Notes.Add($"shown as a table of numbers: {error}");
+        return s;
     }
 
     /// <summary>Reads result files into a report.</summary>
@@ -37,7 +58,7 @@ public static class ReportBuilder
             {
                 doc.Sections.Add(Section(result, i));
             }
-            catch (InvalidDataException e)
+            catch (InvalidDataException e) when (!e.Message.StartsWith(paths[i], StringComparison.Ordinal))
             {
                 throw new InvalidDataException($"{paths[i]}: {e.Message}", e);
             }

@@ -97,27 +97,4 @@ public static partial class ResultSections
         }
         return s;
     }
-
-    private static ReportSection CompareSection(JsonElement r, string? source)
-    {
-        var files = Array(r, "files").Select(f => f.GetString() ?? "").ToList();
-        var s = new ReportSection { Title = $"Comparison: {string.Join(" vs ", files)}", Kind = "compare", Source = source };
-        var rules = Array(r, "rules").ToList();
-        var failed = rules.Count(x => At(x, "failed") is { ValueKind: JsonValueKind.True });
-        s.KeyFigures.Add(new("Baseline", Text(r, "baseline") ?? "-", $"{files.Count} files; kinds {string.Join(", ", Array(r, "kinds").Select(k => k.GetString()).Distinct())}"));
-        if (rules.Count > 0) s.KeyFigures.Add(new("Regression rules", failed == 0 ? "all pass" : $"{failed} of {rules.Count} failed", "--fail-if, each file against the baseline"));
-        var rows = Array(r, "rows").ToList();
-        s.KeyFigures.Add(new("Compared figures", rows.Count.ToString(CultureInfo.InvariantCulture), "keys present in at least two files"));
-        s.Tables.Add(new ResultTable("Figures (later files: value, relative change)", [new ResultColumn("Key"), .. files.Select((f, i) => new ResultColumn(i == 0 ? f + " (baseline)" : f, ColumnAlign.Right))],
-            rows.Select(row => (IReadOnlyList<string>)[Text(row, "key") ?? "", .. files.Select((_, i) =>
-            {
-                var v = Number(row, $"values.{i}");
-                var rel = Number(row, $"relative_delta.{i}");
-                return v is null ? "-" : F(v, "G6") + (i > 0 && rel is { } d ? $" ({(d >= 0 ? "+" : "")}{F(100 * d, "0.##")}%)" : "");
-            })]).ToList()));
-        if (rules.Count > 0)
-            s.Tables.Add(new ResultTable("Regression rules", [new ResultColumn("Rule"), new ResultColumn("File"), new ResultColumn("Result"), new ResultColumn("Detail")],
-                rules.Select(x => (IReadOnlyList<string>)[Text(x, "rule") ?? "", Text(x, "file") ?? "", At(x, "failed") is { ValueKind: JsonValueKind.True } ? "FAIL" : "ok", Text(x, "explanation") ?? ""]).ToList()));
-        return s;
-    }
 }

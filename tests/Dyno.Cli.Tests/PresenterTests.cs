@@ -1,0 +1,162 @@
+using System.Text;
+using Dyno.Cli.Infrastructure;
+using Dyno.Models.Analysis;
+using Dyno.Reports.Documents;
+using Dyno.Reports.Presenters;
+using Dyno.Reports.Sections;
+using Dyno.Results;
+using Dyno.Runtime.Benchmark;
+
+namespace Dyno.Cli.Tests;
+
+/// <summary>
+/// The presenters (issue 12): each converted kind's JSON reads back into its typed document without losing a byte, the
+/// report section and the console tables come from one presenter, and files that do not fit the document are told apart
+/// (a legacy file falls back to the table of numbers, a stamped one is an error naming the file and the key).
+/// </summary>
+public sealed class PresenterTests
+{
+    private static readonly string Snapshots = Path.Combine(AppContext.BaseDirectory, "fixtures", "results", "snapshots");
+
+    private static string Reserialize<T>(LoadedResult r) where T : class => DynoJson.Serialize(r.As<T>());
+
+    [Theory]
+    [InlineData("profile")]
+    [InlineData("profile-roofline")]
+    public void Profile_snapshots_read_back_as_ModelProfile_byte_for_byte(string name)
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, name + ".json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), name);
+        Assert.Equal(ResultKinds.Profile, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<ModelProfile>(loaded));
+    }
+
+    [Theory]
+    [InlineData("eval-det")]
+    [InlineData("eval-det-extras")]
+    public void Detection_snapshots_read_back_as_their_document_byte_for_byte(string name)
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, name + ".json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), name);
+        Assert.Equal(ResultKinds.EvalDet, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<DetectionEvaluationDocument>(loaded));
+    }
+
+    [Fact]
+    public void Classification_and_segmentation_snapshots_read_back_byte_for_byte_and_present()
+    {
+        var cls = ResultLoader.Parse(File.ReadAllBytes(Path.Combine(Snapshots, "eval-cls.json")), "eval-cls.json");
+        Assert.Equal(File.ReadAllText(Path.Combine(Snapshots, "eval-cls.json")).TrimEnd('\n'), Reserialize<ClassificationDocument>(cls));
+        var clsDoc = cls.As<ClassificationDocument>();
+        var clsSection = ReportBuilder.Section(cls, 1);
+        Assert.Equal(EvalClsPresenter.Instance.Tables(clsDoc).Select(t => t.ToMarkdown()), clsSection.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(["r1-f1", "r1-confusion", "r1-reliability"], clsSection.Figures.Select(f => f.Id));
+        // the definitions column is said by the presenter from the key and the document (bins, beta)
+        Assert.Equal("expected calibration error of the top-1 confidence, 10 equal-width bins", EvalClsPresenter.Definition("ece", clsDoc));
+        Assert.Equal("F1, unweighted mean over classes", EvalClsPresenter.Definition("f1_macro", clsDoc));
+
+        var seg = ResultLoader.Parse(File.ReadAllBytes(Path.Combine(Snapshots, "eval-seg.json")), "eval-seg.json");
+        Assert.Equal(File.ReadAllText(Path.Combine(Snapshots, "eval-seg.json")).TrimEnd('\n'), Reserialize<SegmentationDocument>(seg));
+        var segSection = ReportBuilder.Section(seg, 2);
+        Assert.Equal(EvalSegPresenter.Instance.Tables(seg.As<SegmentationDocument>()).Select(t => t.ToMarkdown()), segSection.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(["r2-iou", "r2-confusion"], segSection.Figures.Select(f => f.Id));
+    }
+
+    [Fact]
+    public void Tracking_snapshot_reads_back_as_a_MotReport_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, "eval-mot.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "eval-mot.json");
+        Assert.Equal(ResultKinds.EvalMot, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<MotReport>(loaded));
+        var mot = loaded.As<MotReport>();
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(EvalMotPresenter.Instance.Tables(mot).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(["r0-hota"], section.Figures.Select(f => f.Id));
+        Assert.Equal(mot.Metrics.IDSW.ToString(System.Globalization.CultureInfo.InvariantCulture), section.KeyFigures.Single(f => f.Label == "IDSW").Value);
+    }
+
+    [Fact]
+    public void Compare_snapshot_reads_back_as_a_Comparison_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, "compare.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "compare.json");
+        Assert.Equal(ResultKinds.Compare, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<Comparison>(loaded));
+        var cmp = loaded.As<Comparison>();
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(ComparePresenter.Instance.Tables(cmp).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(cmp.Baseline, section.KeyFigures.Single(f => f.Label == "Baseline").Value);
+        Assert.Equal("12.5 (+0.5, +4.2%)", ComparePresenter.Cell(12.5, 0.5 / 12, 0.5));
+    }
+
+    [Fact]
+    public void The_section_and_the_console_show_the_same_presenter_tables()
+    {
+        var loaded = ResultLoader.Parse(File.ReadAllBytes(Path.Combine(Snapshots, "eval-det-extras.json")), "eval-det-extras.json");
+        var doc = loaded.As<DetectionEvaluationDocument>();
+        var section = ReportBuilder.Section(loaded, 0);
+        var tables = EvalDetPresenter.Instance.Tables(doc);
+        Assert.Equal(tables.Select(t => t.Title), section.Tables.Select(t => t.Title));
+        Assert.Equal(tables.Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(doc.Stats["AP"].ToString("0.####", System.Globalization.CultureInfo.InvariantCulture), section.KeyFigures.Single(f => f.Label == "AP").Value);
+        Assert.Contains(section.Figures, f => f.Title == "F1–confidence curve");
+        Assert.Contains(section.Figures, f => f.Title == "Detection confusion matrix");
+
+        var output = CommandOutput.Of(EvalDetPresenter.Instance, doc);
+        var console = output.RenderPlainTables(200);
+        foreach (var t in tables) Assert.Contains(t.Title, console);
+        Assert.Equal(ResultKinds.EvalDet, output.Kind);
+    }
+
+    [Fact]
+    public void Bench_reads_back_as_BenchResult_byte_for_byte_and_presents()
+    {
+        var result = InferenceBenchmark.Run(ModelSource.Embedded("resnet18"), new BenchOptions
+        {
+            IntraOpThreads = 1, Iterations = 3, MaxWarmupSeconds = 0.5, InputPool = 1, ProfileIterations = 2,
+        });
+        var json = new ResultDocument(ResultKinds.Bench, result).ToJson();
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(json), "bench.json");
+        var typed = loaded.As<BenchResult>();
+        Assert.Equal(json, new ResultDocument(ResultKinds.Bench, typed).ToJson());
+
+        var section = ReportBuilder.Section(loaded, 3);
+        Assert.Equal("bench", section.Kind);
+        Assert.Equal(BenchPresenter.Instance.Tables(typed).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(typed.LatencyMs.P50.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " ms", section.KeyFigures.Single(f => f.Label == "Latency p50").Value);
+        Assert.Contains(section.Figures, f => f.Id == "r3-hist");
+        Assert.Contains(section.Figures, f => f.Id == "r3-ops");
+    }
+
+    [Fact]
+    public void A_file_that_does_not_fit_its_document_is_an_error_or_for_legacy_files_a_table_of_numbers()
+    {
+        var stamped = ResultLoader.Parse("""{"kind": "profile", "schema": 1, "model": {"source": "m.onnx"}, "totals": {"dense_macs": "many"}}"""u8.ToArray(), "bad.json");
+        var e = Assert.Throws<InvalidDataException>(() => ReportBuilder.Section(stamped, 0));
+        Assert.StartsWith("bad.json: not a readable 'profile' result", e.Message);
+        Assert.Contains("missing required properties", e.Message); // names the keys it lacks
+        var wrongType = ResultLoader.Parse("""{"kind": "eval-det", "schema": 1, "stats": {"AP": "high"}}"""u8.ToArray(), "det.json");
+        e = Assert.Throws<InvalidDataException>(() => ReportBuilder.Section(wrongType, 0));
+        Assert.Equal("det.json: 'stats.AP' is string \"high\", expected a number", e.Message);
+
+        var legacy = ResultLoader.Parse("""{"stats": {"AP": 0.5}, "per_category": []}"""u8.ToArray(), "old.json");
+        var section = ReportBuilder.Section(legacy, 0);
+        Assert.Equal(ResultKinds.EvalDet, section.Kind);
+        Assert.Contains(section.Tables.Single().Rows, r => r[0] == "stats.AP" && r[1] == "0.5");
+        Assert.Contains(section.Notes, n => n.StartsWith("shown as a table of numbers: old.json: not a readable 'eval-det' result", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void In_process_documents_are_presented_without_a_round_trip()
+    {
+        using var model = Dyno.Models.Onnx.ExampleModels.Open("resnet18");
+        var profile = ModelProfiler.Profile(model);
+        var loaded = ResultLoader.FromDocument(new ResultDocument(ResultKinds.Profile, profile), "demo");
+        Assert.Same(profile, loaded.As<ModelProfile>());
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal($"Profile: {profile.Model.Source}", section.Title);
+        Assert.Equal(ProfilePresenter.Report.Tables(profile).Select(t => t.Title), section.Tables.Select(t => t.Title));
+        Assert.Contains(section.Tables, t => t.Title == $"Top 20 of {profile.Nodes.Count} nodes by flops");
+    }
+}
