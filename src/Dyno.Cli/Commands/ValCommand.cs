@@ -333,7 +333,7 @@ internal static class ValCommand
         {
             ["p50"] = lat.P50, ["p90"] = lat.P90, ["p99"] = lat.P99, ["mean"] = lat.Mean, ["min"] = lat.Min, ["max"] = lat.Max, ["count"] = lat.Count,
             ["ci"] = new JsonObject { ["p50"] = new JsonObject { ["lower"] = lat.Ci["p50"].Lower, ["upper"] = lat.Ci["p50"].Upper } },
-            ["meaning"] = $"model only: one ONNX Runtime run of a batch of {o.Batch} (with copying its outputs), measured during the val run, without warm-up exclusion",
+            ["meaning"] = $"model only: one ONNX Runtime run of a batch of {o.Batch} (outputs included), measured during the val run, after one warm-up run",
         };
         result["speed"] = new JsonObject
         {
@@ -344,12 +344,13 @@ internal static class ValCommand
             ["wall_s"] = s.WallSeconds,
             ["session_load_s"] = s.SessionLoadSeconds,
             ["peak_rss_bytes"] = s.PeakRssBytes,
+            ["input_wait_ms"] = s.InputWaitMs,
             ["batch"] = o.Batch,
             ["workers"] = o.Workers,
             ["intra_op_threads"] = o.IntraOpThreads,
             ["inter_op_threads"] = o.InterOpThreads,
             ["graph_optimization"] = o.GraphOptimization,
-            ["conventions"] = "preprocess_ms: decode + preprocess CPU ms per image on the worker threads, overlapped with inference; inference_ms: session run incl. copying outputs, per image; postprocess_ms: output decoding, NMS, mapping back and metric update per image (overlapped), plus the final metric computation; images_per_s: images / wall time from the first decode to the last metric update (model load excluded)",
+            ["conventions"] = "preprocess_ms: decode + preprocess CPU ms per image on the worker threads, overlapped with inference; inference_ms: session run per image (outputs of a fixed shape are written into pooled buffers, others copied out); postprocess_ms: output decoding, NMS, mapping back and metric update per image (overlapped), plus the final metric computation; images_per_s: images / wall time from the first decode to the last metric update (model load and one warm-up run excluded); input_wait_ms: ms per image the inference thread waited for a prepared image (near 0 when inference-bound)",
         };
         result["preprocess"] = new JsonObject
         {

@@ -88,7 +88,7 @@ public sealed record ValSpeed
     /// <summary>Wall-clock seconds of the run (model load excluded).</summary>
     public required double WallSeconds { get; init; }
 
-    /// <summary>Seconds to create the ONNX Runtime session.</summary>
+    /// <summary>Seconds to create the ONNX Runtime session and run one warm-up batch (before the clock of <see cref="ImagesPerSecond"/> starts).</summary>
     public required double SessionLoadSeconds { get; init; }
 
     /// <summary>Peak resident set size of the process.</summary>
@@ -96,6 +96,12 @@ public sealed record ValSpeed
 
     /// <summary>Model-only latency of each inference call (one batch), ms: session run and output copy.</summary>
     public required Statistics.LatencyStats BatchLatencyMs { get; init; }
+
+    /// <summary>
+    /// Milliseconds per image the inference thread waited for a prepared batch: near 0 when the run is
+    /// inference-bound; large when decoding and preprocessing cannot keep up (more <c>workers</c> may help).
+    /// </summary>
+    public double InputWaitMs { get; init; }
 }
 
 /// <summary>What one validation run produced: the task's metrics, predictions and speed.</summary>
@@ -190,6 +196,48 @@ public static class ValRunner
         public required float[][] Floats;
         public required long[][] Longs;
         public required long[][] Shapes;
+        public OutputSlot? Slot; // pooled output buffers ONNX Runtime wrote into; back to the pool once consumed
+    }
+
+    /// <summary>
+    /// Managed output buffers bound to ONNX Runtime values of a fixed shape: the session writes a batch's outputs
+    /// straight into them and the post-processing thread reads them in place, so the inference thread neither copies
+    /// nor allocates (before, every image's outputs were copied into fresh arrays on the inference thread).
+    /// </summary>
+    private sealed class OutputSlot : IDisposable
+    {
+        public required float[][] Floats;
+        public required long[][] Longs;
+        public required long[][] Shapes;
+        public required OrtValue[] Values;
+
+        public static OutputSlot Create(IReadOnlyList<(TensorElementType Type, long[] Shape)> outputs)
+        {
+            var n = outputs.Count;
+            var slot = new OutputSlot { Floats = new float[n][], Longs = new long[n][], Shapes = new long[n][], Values = new OrtValue[n] };
+            for (var i = 0; i < n; i++)
+            {
+                var (type, shape) = outputs[i];
+                var count = checked((int)shape.Aggregate(1L, (a, d) => a * d));
+                slot.Shapes[i] = shape;
+                if (type == TensorElementType.Float)
+                {
+                    slot.Floats[i] = new float[count];
+                    slot.Values[i] = OrtValue.CreateTensorValueFromMemory(slot.Floats[i], shape);
+                }
+                else
+                {
+                    slot.Longs[i] = new long[count];
+                    slot.Values[i] = OrtValue.CreateTensorValueFromMemory(slot.Longs[i], shape);
+                }
+            }
+            return slot;
+        }
+
+        public void Dispose()
+        {
+            foreach (var v in Values) v?.Dispose();
+        }
     }
 
     /// <summary>Creates the ONNX Runtime session with the run's thread and optimisation settings.</summary>
@@ -451,7 +499,7 @@ public static class ValRunner
         public required int Images;
         public required List<string> Skipped;
         public required long[] Shape;
-        public required double PreMs, InferMs, WallSeconds, LoadSeconds;
+        public required double PreMs, InferMs, WaitMs, WallSeconds, LoadSeconds;
         public required List<double> BatchMs;
 
         public ValSpeed Speed(double postMs) => new()
@@ -464,6 +512,7 @@ public static class ValRunner
             SessionLoadSeconds = LoadSeconds,
             PeakRssBytes = ProcessMemory.PeakRss(),
             BatchLatencyMs = Statistics.LatencyStats.From(BatchMs),
+            InputWaitMs = Images > 0 ? WaitMs / Images : 0,
         };
     }
 
@@ -503,12 +552,47 @@ public static class ValRunner
         var skipped = new List<string>();
         var gate = new SemaphoreSlim(o.Workers);
         var pool = new System.Collections.Concurrent.ConcurrentBag<(float[] Tensor, CanvasMemo[] Memos)>();
+        var slots = new System.Collections.Concurrent.ConcurrentBag<OutputSlot>();
+        var allSlots = new List<OutputSlot>();
         var queue = Channel.CreateBounded<Task<Prepared>>(new BoundedChannelOptions(Math.Max(2, 2 * o.Workers)) { SingleReader = true, SingleWriter = true });
         // With one worker, one helper thread both prepares and post-processes (two busy threads on two cores, none
         // preempting inference); its post queue is unbounded because it drains it between batches (depth stays small).
         var post = o.Workers == 1
             ? Channel.CreateUnbounded<Inferred>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true })
             : Channel.CreateBounded<Inferred>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        var shape = new long[dims.Length];
+        Array.Copy(dims, shape, dims.Length);
+        shape[0] = o.Batch;
+        var shapeBatch = (long[])shape.Clone();
+        using var runOptions = new RunOptions();
+        var inputValues = new Dictionary<float[], OrtValue>(ReferenceEqualityComparer.Instance);
+        // outputs whose shape the graph fixes (no symbolic dimension) are bound to pooled managed buffers (OutputSlot);
+        // their shapes are learnt from the warm-up run
+        var outputsFixed = session.OutputMetadata.Values.All(m => m.IsTensor && m.Dimensions.All(d => d > 0)
+            && m.ElementDataType is TensorElementType.Float or TensorElementType.Int64);
+        List<(TensorElementType, long[])>? slotLayout = null;
+        // One warm-up run on a zero batch before the clock starts (ONNX Runtime sizes its arena and caches on the first
+        // run, tens of ms), as Ultralytics' val warms the model up; it is counted in the session load time.
+        var warmSw = Stopwatch.StartNew();
+        {
+            var warmShape = (long[])shape.Clone();
+            if (fixedBatch > 0) warmShape[0] = fixedBatch;
+            var zeros = new float[checked((int)(warmShape[0] * per))];
+            using var warmInput = OrtValue.CreateTensorValueFromMemory(zeros, warmShape);
+            IDisposableReadOnlyCollection<OrtValue> results;
+            try { results = session.Run(runOptions, [inputName], [warmInput], outNames); }
+            catch (OnnxRuntimeException e) { throw new InvalidDataException($"{modelPath}: onnxruntime failed to run the model: {e.Message.ReplaceLineEndings(" ")}"); }
+            using (results)
+            {
+                if (outputsFixed && warmShape[0] == o.Batch)
+                    slotLayout = results.Select(r =>
+                    {
+                        var info = r.GetTensorTypeAndShape();
+                        return (info.ElementDataType, info.Shape);
+                    }).ToList();
+            }
+        }
+        loadSeconds += warmSw.Elapsed.TotalSeconds;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = cts.Token;
         var wall = Stopwatch.StartNew();
@@ -551,6 +635,7 @@ public static class ValRunner
                 if (!inf.Input.Ok[k]) continue;
                 consume(inf, k, inf.Input.Index * o.Batch + k);
             }
+            if (inf.Slot is { } slot) slots.Add(slot);
             postTotal += sw.Elapsed.TotalMilliseconds;
         }
 
@@ -625,24 +710,17 @@ public static class ValRunner
             }, token);
         }
 
-        double preMs = 0, inferMs = 0;
+        double preMs = 0, inferMs = 0, waitMs = 0;
+        var waitSw = new Stopwatch();
         var batchMs = new List<double>(batches);
-        var shape = new long[dims.Length];
-        Array.Copy(dims, shape, dims.Length);
-        shape[0] = o.Batch;
-        var shapeBatch = (long[])shape.Clone();
-        using var runOptions = new RunOptions();
-        var inputValues = new Dictionary<float[], OrtValue>(ReferenceEqualityComparer.Instance);
-        OrtValue[]? fixedOutputs = null;
-        // outputs whose shape the graph fixes (no symbolic dimension) can be bound to pre-allocated values
-        var outputsFixed = session.OutputMetadata.Values.All(m => m.IsTensor && m.Dimensions.All(d => d > 0)
-            && m.ElementDataType is TensorElementType.Float or TensorElementType.Int64 or TensorElementType.Int32);
+
         try
         {
             var reader = queue.Reader;
             while (true)
             {
                 Task<Prepared> next;
+                waitSw.Restart();
                 try
                 {
                     if (!reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult()) break;
@@ -653,6 +731,7 @@ public static class ValRunner
                     throw e.InnerException;
                 }
                 var p = next.GetAwaiter().GetResult();
+                waitMs += waitSw.Elapsed.TotalMilliseconds;
                 preMs += p.PreMs;
                 for (var k = 0; k < p.Count; k++)
                     if (!p.Ok[k]) lock (skipped) skipped.Add($"{paths[p.Index * o.Batch + k]}: {p.Errors[k]}");
@@ -672,11 +751,16 @@ public static class ValRunner
                 }
                 try
                 {
-                    if (full && fixedOutputs is not null)
+                    if (full && slotLayout is not null)
                     {
-                        try { session.Run(runOptions, [inputName], [input], outNames, fixedOutputs); }
+                        if (!slots.TryTake(out var slot))
+                        {
+                            slot = OutputSlot.Create(slotLayout);
+                            allSlots.Add(slot);
+                        }
+                        try { session.Run(runOptions, [inputName], [input], outNames, slot.Values); }
                         catch (OnnxRuntimeException e) { throw new InvalidDataException($"{modelPath}: onnxruntime failed to run the model: {e.Message.ReplaceLineEndings(" ")}"); }
-                        inferred = CopyOut(p, fixedOutputs);
+                        inferred = new Inferred { Input = p, Floats = slot.Floats, Longs = slot.Longs, Shapes = slot.Shapes, Slot = slot };
                     }
                     else
                     {
@@ -686,12 +770,12 @@ public static class ValRunner
                         using (results)
                         {
                             inferred = CopyOut(p, results);
-                            if (full && fixedOutputs is null && outputsFixed)
-                                fixedOutputs = results.Select(r =>
+                            if (full && slotLayout is null && outputsFixed)
+                                slotLayout = results.Select(r =>
                                 {
                                     var info = r.GetTensorTypeAndShape();
-                                    return OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, info.ElementDataType, info.Shape);
-                                }).ToArray();
+                                    return (info.ElementDataType, info.Shape);
+                                }).ToList();
                         }
                     }
                 }
@@ -724,11 +808,11 @@ public static class ValRunner
         finally
         {
             foreach (var v in inputValues.Values) v.Dispose();
-            if (fixedOutputs is not null) foreach (var v in fixedOutputs) v.Dispose();
+            foreach (var v in allSlots) v.Dispose();
         }
         if (consumer.IsFaulted) throw consumer.Exception!.InnerException!;
         addPostMs(postTotal);
         if (images == 0) throw new InvalidDataException($"no image could be read ({skipped.Count} skipped; first: {skipped.FirstOrDefault()})");
-        return new RunStats { Images = images, Skipped = skipped, Shape = shape, PreMs = preMs, InferMs = inferMs, BatchMs = batchMs, WallSeconds = wall.Elapsed.TotalSeconds, LoadSeconds = loadSeconds };
+        return new RunStats { Images = images, Skipped = skipped, Shape = shape, PreMs = preMs, InferMs = inferMs, WaitMs = waitMs, BatchMs = batchMs, WallSeconds = wall.Elapsed.TotalSeconds, LoadSeconds = loadSeconds };
     }
 }
