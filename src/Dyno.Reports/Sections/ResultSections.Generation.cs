@@ -32,7 +32,7 @@ public static partial class ResultSections
         var byContext = Array(g, "itl_by_context").ToList();
         if (byContext.Count > 1)
             s.Figures.Add(new($"{id}-itl", "Inter-token latency vs position",
-                Charts.Charts.Lines("Median inter-token latency by cache length",
+                ChartKit.Lines("Median inter-token latency by cache length",
                     [new Series("ITL p50", byContext.Select(c => Number(c, "context") ?? 0).ToArray(), byContext.Select(c => Number(c, "p50_ms") ?? 0).ToArray())],
                     "tokens in the KV cache (prompt + generated)", "ms", yMin: 0),
                 $"Median over the timed generations of each decode step; least-squares slope {F(Number(g, "itl_slope_ms_per_1k_context"), "0.###")} ms per 1,000 tokens of context (does TPOT grow with context length?)."));
@@ -40,7 +40,7 @@ public static partial class ResultSections
         var byBatch = sweep.GroupBy(p => (Number(p, "prompt_length"), Number(p, "gen_length"))).Where(grp => grp.Count() > 1).ToList();
         if (byBatch.Count > 0)
             s.Figures.Add(new($"{id}-batch", "Tokens/s vs batch",
-                Charts.Charts.Lines("Decode tokens/s by batch size", byBatch.Select(grp => new Series($"prompt {grp.Key.Item1}, gen {grp.Key.Item2}",
+                ChartKit.Lines("Decode tokens/s by batch size", byBatch.Select(grp => new Series($"prompt {grp.Key.Item1}, gen {grp.Key.Item2}",
                     grp.Select(p => Number(p, "batch") ?? 0).ToArray(), grp.Select(p => Number(p, "decode_tokens_per_s") ?? 0).ToArray())).ToList(), "batch size", "tokens / s", markers: true, yMin: 0),
                 "Generated tokens per second over the batch during decode, at each batch size of the sweep."));
         var predicted = sweep.Where(p => Number(p, "predicted_ttft_ms") is not null).ToList();
@@ -55,7 +55,7 @@ public static partial class ResultSections
                 values.Add(Number(p, "ttft_measured_over_predicted") ?? 0);
                 if (Number(p, "tpot_measured_over_predicted") is { } tr) { labels.Add("TPOT " + tag); values.Add(tr); }
             }
-            s.Figures.Add(new($"{id}-pred", "Measured vs predicted", Charts.Charts.Bars("Measured ÷ roofline prediction", labels, values, "measured / predicted"),
+            s.Figures.Add(new($"{id}-pred", "Measured vs predicted", ChartKit.Bars("Measured ÷ roofline prediction", labels, values, "measured / predicted"),
                 "Each point's measured p50 divided by the dyno llm roofline bound on this machine's calibrated roofs (1 = at the roof; prefill is compute-bound, decode memory-bound)."));
         }
         s.Tables.Add(new ResultTable("Latency (ms)", [new ResultColumn("Metric"), new ResultColumn("p50", ColumnAlign.Right), new ResultColumn("p90", ColumnAlign.Right),

@@ -36,7 +36,7 @@ public static partial class ResultSections
         var pts = rows.Where(x => Number(x, "latency_ms.p50") is not null && Number(x, "accuracy." + key) is not null)
             .Select(x => (Text(x, "name") ?? "?", Number(x, "latency_ms.p50")!.Value, Number(x, "accuracy." + key)!.Value)).ToList();
         if (pts.Count > 0)
-            s.Figures.Add(new($"{id}-pareto", $"{key} against latency", Charts.Charts.Pareto($"{key} vs p50 latency", pts, "p50 latency, ms (lower is better)", $"{key} (higher is better)"),
+            s.Figures.Add(new($"{id}-pareto", $"{key} against latency", ChartKit.Pareto($"{key} vs p50 latency", pts, "p50 latency, ms (lower is better)", $"{key} (higher is better)"),
                 "Each point is a row; the step line joins the rows that no other row beats on both accuracy and latency."));
         s.Tables.Add(new ResultTable("Rows", [new ResultColumn("Row"), new ResultColumn("Variant"), new ResultColumn("File", ColumnAlign.Right), new ResultColumn("Params", ColumnAlign.Right),
                 new ResultColumn("MACs", ColumnAlign.Right), new ResultColumn(key, ColumnAlign.Right), new ResultColumn("p50 ms", ColumnAlign.Right), new ResultColumn("p99 ms", ColumnAlign.Right),
@@ -71,7 +71,7 @@ public static partial class ResultSections
         s.KeyFigures.Add(new("Dense MACs", Fmt.Si(Number(r, "model.dense_macs") ?? 0), "per image, static"));
         string[] stages = ["preprocess", "inference", "postprocess"];
         var ms = stages.Select(k => Number(r, $"speed.{k}_ms") ?? 0).ToList();
-        s.Figures.Add(new($"{id}-stages", "Time per image by stage", Charts.Charts.Bars("Time per image by stage", stages, ms, "ms per image"),
+        s.Figures.Add(new($"{id}-stages", "Time per image by stage", ChartKit.Bars("Time per image by stage", stages, ms, "ms per image"),
             "Preprocess (decode + resize + normalise) and postprocess (output decoding, NMS, mapping back, metric update) run on other threads, overlapped with inference."));
         s.Tables.Add(new ResultTable("Speed of the run", [new ResultColumn("Quantity"), new ResultColumn("Value", ColumnAlign.Right)],
             [
