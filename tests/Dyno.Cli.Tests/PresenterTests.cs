@@ -1,6 +1,10 @@
 using System.Text;
 using Dyno.Cli.Infrastructure;
+using Dyno.Metrics.Assignment;
 using Dyno.Models.Analysis;
+using Dyno.Models.Hardware;
+using Dyno.Models.Transformers;
+using Dyno.Reports;
 using Dyno.Reports.Documents;
 using Dyno.Reports.Presenters;
 using Dyno.Reports.Sections;
@@ -88,6 +92,57 @@ public sealed class PresenterTests
         Assert.Equal(ComparePresenter.Instance.Tables(cmp).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
         Assert.Equal(cmp.Baseline, section.KeyFigures.Single(f => f.Label == "Baseline").Value);
         Assert.Equal("12.5 (+0.5, +4.2%)", ComparePresenter.Cell(12.5, 0.5 / 12, 0.5));
+    }
+
+    [Fact]
+    public void Fit_snapshot_reads_back_as_a_FitResult_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, "fit.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "fit.json");
+        Assert.Equal(ResultKinds.Fit, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<FitResult>(loaded));
+        var fit = loaded.As<FitResult>();
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(FitPresenter.Instance.Tables(fit).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal("Fit on jetson-orin-nano at fp16", section.Title);
+        Assert.Equal(fit.Fits ? "yes" : "no", section.KeyFigures.Single(f => f.Label == "Fits").Value);
+        // the console's title names the model and the device as the command knows them
+        var table = new FitPresenter("resnet50", "NVIDIA Jetson Orin Nano 8GB").Tables(fit).Single();
+        Assert.Equal("resnet50 on NVIDIA Jetson Orin Nano 8GB at fp16", table.Title);
+        Assert.Equal(["batch 1", "batch 8"], table.Columns.Skip(1).Select(c => c.Header));
+        Assert.Equal(["required", Fmt.Bytes(fit.Results[0].RequiredBytes), Fmt.Bytes(fit.Results[1].RequiredBytes)], table.Rows.Single(r => r[0] == "required"));
+    }
+
+    [Fact]
+    public void Llm_snapshot_reads_back_as_an_LlmEstimate_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, "llm.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "llm.json");
+        Assert.Equal(ResultKinds.Llm, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<LlmEstimate>(loaded));
+        var llm = loaded.As<LlmEstimate>();
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(LlmPresenter.Instance.Tables(llm).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(["LLM", "Roofline on NVIDIA H100 SXM5 80GB at fp16"], section.Tables.Select(t => t.Title));
+        Assert.Equal(Fmt.Si(llm.Params), section.KeyFigures.Single(f => f.Label == "Parameters").Value);
+        Assert.Equal((llm.Roofline!.Prefill.Seconds * 1000).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " ms",
+            section.KeyFigures.Single(f => f.Label == "Time to first token").Value);
+        Assert.Contains(section.Notes, n => n.StartsWith("kv cache bytes: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Anchors_snapshot_reads_back_as_an_AnchorReport_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, "anchors.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "anchors.json");
+        Assert.Equal(ResultKinds.Anchors, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<AnchorReport>(loaded));
+        var anchors = loaded.As<AnchorReport>();
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(AnchorsPresenter.Instance.Tables(anchors).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(3, section.Tables.Count); // assignment, configuration, the fit
+        Assert.Equal(anchors.Bpr.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture), section.KeyFigures.Single(f => f.Label == "Best possible recall").Value);
+        Assert.Contains("Ready-to-paste (YOLOv5 model YAML):", section.Notes);
     }
 
     [Fact]

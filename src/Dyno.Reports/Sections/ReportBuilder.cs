@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Dyno.Models.Analysis;
+using Dyno.Metrics.Assignment;
+using Dyno.Models.Hardware;
+using Dyno.Models.Transformers;
 using Dyno.Reports.Documents;
 using Dyno.Reports.Presenters;
 using Dyno.Results;
@@ -33,6 +36,9 @@ public static class ReportBuilder
             ResultKinds.EvalSeg => Typed<SegmentationDocument>(r, id, EvalSegPresenter.Instance),
             ResultKinds.EvalMot => Typed<MotReport>(r, id, EvalMotPresenter.Instance),
             ResultKinds.Compare => Typed<Comparison>(r, id, ComparePresenter.Instance),
+            ResultKinds.Fit => Typed<FitResult>(r, id, FitPresenter.Instance),
+            ResultKinds.Llm => Typed<LlmEstimate>(r, id, LlmPresenter.Instance),
+            ResultKinds.Anchors => Typed<AnchorReport>(r, id, AnchorsPresenter.Instance),
             _ => ResultSections.Build(r.Kind, r.Root, r.Source, id),
         };
     }

@@ -12,8 +12,6 @@ public static partial class ResultSections
     private static partial ReportSection? Specific(string kind, JsonElement r, string? source, string id) => kind switch
     {
         "bench-generate" => Generation(r, source, id),
-        "llm" => LlmSection(r, source),
-        "anchors" => Anchors(r, source),
         "val" => Val(r, source, id),
         "matrix" => MatrixSection(r, source, id),
         _ => null,
