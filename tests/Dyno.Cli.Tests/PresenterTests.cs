@@ -145,6 +145,44 @@ public sealed class PresenterTests
         Assert.Contains("Ready-to-paste (YOLOv5 model YAML):", section.Notes);
     }
 
+    private static readonly string Recorded = Path.Combine(AppContext.BaseDirectory, "fixtures", "results", "recorded");
+
+    [Theory]
+    [InlineData("bench-generate", new[] { "r0-itl" })]
+    [InlineData("bench-generate-sweep", new[] { "r0-itl", "r0-batch" })]
+    public void Generation_documents_read_back_as_GenerationBenchResult_byte_for_byte_and_present(string name, string[] figures)
+    {
+        var text = File.ReadAllText(Path.Combine(Recorded, name + ".json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), name + ".json");
+        Assert.Equal(ResultKinds.BenchGenerate, loaded.Kind);
+        var gen = loaded.As<Dyno.Runtime.Generation.GenerationBenchResult>();
+        Assert.Equal(text.TrimEnd('\n'), new ResultDocument(ResultKinds.BenchGenerate, gen).ToJson());
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(GenerationPresenter.Instance.Tables(gen).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(figures, section.Figures.Select(f => f.Id).Where(id => id != "r0-pred"));
+        Assert.Equal(gen.Generation.Predicted is not null, section.Figures.Any(f => f.Id == "r0-pred"));
+        Assert.Equal(gen.Generation.TtftMs.P50.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " ms",
+            section.KeyFigures.Single(f => f.Label == "Time to first token").Value);
+        Assert.Equal(gen.Sweep.Count > 1 ? 3 : 2, section.Tables.Count); // summary, latency, the sweep when there is one
+    }
+
+    [Fact]
+    public void Matrix_document_reads_back_as_a_MatrixResult_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Recorded, "matrix.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "matrix.json");
+        Assert.Equal(ResultKinds.Matrix, loaded.Kind);
+        var matrix = loaded.As<Dyno.Runtime.Matrix.MatrixResult>();
+        Assert.Equal(text.TrimEnd('\n'), new ResultDocument(ResultKinds.Matrix, matrix).ToJson());
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(MatrixPresenter.Instance.Tables(matrix).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(["r0-pareto"], section.Figures.Select(f => f.Id));
+        Assert.Equal(matrix.Rows.Count, section.Tables.Single().Rows.Count);
+        Assert.Equal($"{matrix.Baseline} (baseline)", section.Tables.Single().Rows.Single(r => r[0].EndsWith("(baseline)", StringComparison.Ordinal))[0]);
+        var fastest = matrix.Rows.MinBy(r => r.LatencyMs.P50)!;
+        Assert.Equal(fastest.Name, section.KeyFigures.Single(f => f.Label == "Fastest p50").Note);
+    }
+
     [Fact]
     public void The_section_and_the_console_show_the_same_presenter_tables()
     {

@@ -7,6 +7,8 @@ using Dyno.Reports.Documents;
 using Dyno.Reports.Presenters;
 using Dyno.Results;
 using Dyno.Runtime.Benchmark;
+using Dyno.Runtime.Generation;
+using Dyno.Runtime.Matrix;
 
 namespace Dyno.Reports.Sections;
 
@@ -39,6 +41,8 @@ public static class ReportBuilder
             ResultKinds.Fit => Typed<FitResult>(r, id, FitPresenter.Instance),
             ResultKinds.Llm => Typed<LlmEstimate>(r, id, LlmPresenter.Instance),
             ResultKinds.Anchors => Typed<AnchorReport>(r, id, AnchorsPresenter.Instance),
+            ResultKinds.BenchGenerate => Typed<GenerationBenchResult>(r, id, GenerationPresenter.Instance),
+            ResultKinds.Matrix => Typed<MatrixResult>(r, id, MatrixPresenter.Instance),
             _ => ResultSections.Build(r.Kind, r.Root, r.Source, id),
         };
     }
