@@ -183,6 +183,36 @@ public sealed class PresenterTests
         Assert.Equal(fastest.Name, section.KeyFigures.Single(f => f.Label == "Fastest p50").Note);
     }
 
+    [Theory]
+    [InlineData("val-det", "detection", "r0-stages,r0-cats,r0-iou,r0-pr")]
+    [InlineData("val-cls", "classification", "r0-stages,r0-f1,r0-confusion,r0-reliability")]
+    [InlineData("val-seg", "segmentation", "r0-stages,r0-iou,r0-confusion")]
+    public void Val_documents_read_back_as_a_ValDocument_byte_for_byte_and_present(string name, string task, string figures)
+    {
+        var text = File.ReadAllText(Path.Combine(Recorded, name + ".json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), name + ".json");
+        Assert.Equal(ResultKinds.Val, loaded.Kind);
+        var val = loaded.As<ValDocument>();
+        Assert.Equal(task, val.Task);
+        Assert.Equal(text.TrimEnd('\n'), new ResultDocument(ResultKinds.Val, val).ToJson());
+        var section = ReportBuilder.Section(loaded, 0);
+        var tables = ValPresenter.Instance.Tables(val);
+        Assert.Equal(tables.Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(figures.Split(','), section.Figures.Select(f => f.Id));
+        // the speed table first, then the task's accuracy exactly as its eval presenter shows it
+        Assert.Equal("dyno val", tables[0].Title);
+        Assert.Equal(Fmt.Num(val.Speed.InferenceMs, 2), tables[0].Rows.Single(r => r[0] == "inference ms/image")[1]);
+        var accuracy = val.Evaluation switch
+        {
+            DetectionEvaluationDocument d => EvalDetPresenter.Instance.Tables(d),
+            ClassificationDocument c => EvalClsPresenter.Instance.Tables(c),
+            SegmentationDocument g => EvalSegPresenter.Instance.Tables(g),
+            _ => throw new InvalidOperationException(),
+        };
+        Assert.Equal(accuracy.Select(t => t.ToMarkdown()), tables.Skip(1).Select(t => t.ToMarkdown()));
+        Assert.Equal(val.Speed.ImagesPerS.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), section.KeyFigures.Single(f => f.Label == "Images/s").Value);
+    }
+
     [Fact]
     public void The_section_and_the_console_show_the_same_presenter_tables()
     {
