@@ -1,6 +1,10 @@
 using System.Text;
 using Dyno.Cli.Infrastructure;
+using Dyno.Metrics.Assignment;
 using Dyno.Models.Analysis;
+using Dyno.Models.Hardware;
+using Dyno.Models.Transformers;
+using Dyno.Reports;
 using Dyno.Reports.Documents;
 using Dyno.Reports.Presenters;
 using Dyno.Reports.Sections;
@@ -88,6 +92,125 @@ public sealed class PresenterTests
         Assert.Equal(ComparePresenter.Instance.Tables(cmp).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
         Assert.Equal(cmp.Baseline, section.KeyFigures.Single(f => f.Label == "Baseline").Value);
         Assert.Equal("12.5 (+0.5, +4.2%)", ComparePresenter.Cell(12.5, 0.5 / 12, 0.5));
+    }
+
+    [Fact]
+    public void Fit_snapshot_reads_back_as_a_FitResult_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, "fit.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "fit.json");
+        Assert.Equal(ResultKinds.Fit, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<FitResult>(loaded));
+        var fit = loaded.As<FitResult>();
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(FitPresenter.Instance.Tables(fit).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal("Fit on jetson-orin-nano at fp16", section.Title);
+        Assert.Equal(fit.Fits ? "yes" : "no", section.KeyFigures.Single(f => f.Label == "Fits").Value);
+        // the console's title names the model and the device as the command knows them
+        var table = new FitPresenter("resnet50", "NVIDIA Jetson Orin Nano 8GB").Tables(fit).Single();
+        Assert.Equal("resnet50 on NVIDIA Jetson Orin Nano 8GB at fp16", table.Title);
+        Assert.Equal(["batch 1", "batch 8"], table.Columns.Skip(1).Select(c => c.Header));
+        Assert.Equal(["required", Fmt.Bytes(fit.Results[0].RequiredBytes), Fmt.Bytes(fit.Results[1].RequiredBytes)], table.Rows.Single(r => r[0] == "required"));
+    }
+
+    [Fact]
+    public void Llm_snapshot_reads_back_as_an_LlmEstimate_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, "llm.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "llm.json");
+        Assert.Equal(ResultKinds.Llm, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<LlmEstimate>(loaded));
+        var llm = loaded.As<LlmEstimate>();
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(LlmPresenter.Instance.Tables(llm).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(["LLM", "Roofline on NVIDIA H100 SXM5 80GB at fp16"], section.Tables.Select(t => t.Title));
+        Assert.Equal(Fmt.Si(llm.Params), section.KeyFigures.Single(f => f.Label == "Parameters").Value);
+        Assert.Equal((llm.Roofline!.Prefill.Seconds * 1000).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " ms",
+            section.KeyFigures.Single(f => f.Label == "Time to first token").Value);
+        Assert.Contains(section.Notes, n => n.StartsWith("kv cache bytes: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Anchors_snapshot_reads_back_as_an_AnchorReport_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Snapshots, "anchors.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "anchors.json");
+        Assert.Equal(ResultKinds.Anchors, loaded.Kind);
+        Assert.Equal(text.TrimEnd('\n'), Reserialize<AnchorReport>(loaded));
+        var anchors = loaded.As<AnchorReport>();
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(AnchorsPresenter.Instance.Tables(anchors).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(3, section.Tables.Count); // assignment, configuration, the fit
+        Assert.Equal(anchors.Bpr.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture), section.KeyFigures.Single(f => f.Label == "Best possible recall").Value);
+        Assert.Contains("Ready-to-paste (YOLOv5 model YAML):", section.Notes);
+    }
+
+    private static readonly string Recorded = Path.Combine(AppContext.BaseDirectory, "fixtures", "results", "recorded");
+
+    [Theory]
+    [InlineData("bench-generate", new[] { "r0-itl" })]
+    [InlineData("bench-generate-sweep", new[] { "r0-itl", "r0-batch" })]
+    public void Generation_documents_read_back_as_GenerationBenchResult_byte_for_byte_and_present(string name, string[] figures)
+    {
+        var text = File.ReadAllText(Path.Combine(Recorded, name + ".json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), name + ".json");
+        Assert.Equal(ResultKinds.BenchGenerate, loaded.Kind);
+        var gen = loaded.As<Dyno.Runtime.Generation.GenerationBenchResult>();
+        Assert.Equal(text.TrimEnd('\n'), new ResultDocument(ResultKinds.BenchGenerate, gen).ToJson());
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(GenerationPresenter.Instance.Tables(gen).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(figures, section.Figures.Select(f => f.Id).Where(id => id != "r0-pred"));
+        Assert.Equal(gen.Generation.Predicted is not null, section.Figures.Any(f => f.Id == "r0-pred"));
+        Assert.Equal(gen.Generation.TtftMs.P50.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " ms",
+            section.KeyFigures.Single(f => f.Label == "Time to first token").Value);
+        Assert.Equal(gen.Sweep.Count > 1 ? 3 : 2, section.Tables.Count); // summary, latency, the sweep when there is one
+    }
+
+    [Fact]
+    public void Matrix_document_reads_back_as_a_MatrixResult_byte_for_byte_and_presents()
+    {
+        var text = File.ReadAllText(Path.Combine(Recorded, "matrix.json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "matrix.json");
+        Assert.Equal(ResultKinds.Matrix, loaded.Kind);
+        var matrix = loaded.As<Dyno.Runtime.Matrix.MatrixResult>();
+        Assert.Equal(text.TrimEnd('\n'), new ResultDocument(ResultKinds.Matrix, matrix).ToJson());
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(MatrixPresenter.Instance.Tables(matrix).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(["r0-pareto"], section.Figures.Select(f => f.Id));
+        Assert.Equal(matrix.Rows.Count, section.Tables.Single().Rows.Count);
+        Assert.Equal($"{matrix.Baseline} (baseline)", section.Tables.Single().Rows.Single(r => r[0].EndsWith("(baseline)", StringComparison.Ordinal))[0]);
+        var fastest = matrix.Rows.MinBy(r => r.LatencyMs.P50)!;
+        Assert.Equal(fastest.Name, section.KeyFigures.Single(f => f.Label == "Fastest p50").Note);
+    }
+
+    [Theory]
+    [InlineData("val-det", "detection", "r0-stages,r0-cats,r0-iou,r0-pr")]
+    [InlineData("val-cls", "classification", "r0-stages,r0-f1,r0-confusion,r0-reliability")]
+    [InlineData("val-seg", "segmentation", "r0-stages,r0-iou,r0-confusion")]
+    public void Val_documents_read_back_as_a_ValDocument_byte_for_byte_and_present(string name, string task, string figures)
+    {
+        var text = File.ReadAllText(Path.Combine(Recorded, name + ".json"));
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), name + ".json");
+        Assert.Equal(ResultKinds.Val, loaded.Kind);
+        var val = loaded.As<ValDocument>();
+        Assert.Equal(task, val.Task);
+        Assert.Equal(text.TrimEnd('\n'), new ResultDocument(ResultKinds.Val, val).ToJson());
+        var section = ReportBuilder.Section(loaded, 0);
+        var tables = ValPresenter.Instance.Tables(val);
+        Assert.Equal(tables.Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        Assert.Equal(figures.Split(','), section.Figures.Select(f => f.Id));
+        // the speed table first, then the task's accuracy exactly as its eval presenter shows it
+        Assert.Equal("dyno val", tables[0].Title);
+        Assert.Equal(Fmt.Num(val.Speed.InferenceMs, 2), tables[0].Rows.Single(r => r[0] == "inference ms/image")[1]);
+        var accuracy = val.Evaluation switch
+        {
+            DetectionEvaluationDocument d => EvalDetPresenter.Instance.Tables(d),
+            ClassificationDocument c => EvalClsPresenter.Instance.Tables(c),
+            SegmentationDocument g => EvalSegPresenter.Instance.Tables(g),
+            _ => throw new InvalidOperationException(),
+        };
+        Assert.Equal(accuracy.Select(t => t.ToMarkdown()), tables.Skip(1).Select(t => t.ToMarkdown()));
+        Assert.Equal(val.Speed.ImagesPerS.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), section.KeyFigures.Single(f => f.Label == "Images/s").Value);
     }
 
     [Fact]

@@ -62,10 +62,10 @@ public class ReportBrowserTests
         for (var i = 0; i < rows.Length; i++) for (var j = 0; j < rows.Length; j++) counts[i, j] = rows[i][j];
         var page = new Dyno.Reports.Documents.ReportDocument { Title = "Detection confusion matrix, 80 COCO classes" };
         var section = new Dyno.Reports.Documents.ReportSection { Title = "eval det --confusion", Kind = "eval-det" };
-        section.Figures.Add(new("confusion80", "Detection confusion matrix", Dyno.Reports.Charts.Charts.ConfusionMatrix("Detection confusion matrix (80 classes + background)", counts, labels, "predicted", "ground truth", predictedRows: true), "Counts per cell in the tooltips; colour = share of the row."));
+        section.Figures.Add(new("confusion80", "Detection confusion matrix", Dyno.Reports.Charts.ChartKit.ConfusionMatrix("Detection confusion matrix (80 classes + background)", counts, labels, "predicted", "ground truth", predictedRows: true), "Counts per cell in the tooltips; colour = share of the row."));
         var small = new long[5, 5];
         for (var i = 0; i < 5; i++) for (var j = 0; j < 5; j++) small[i, j] = i == j ? 40 + 7 * i : (i + 2 * j) % 4;
-        section.Figures.Add(new("confusion5", "Classification confusion matrix", Dyno.Reports.Charts.Charts.ConfusionMatrix("Confusion matrix (5 classes)", small, ["cat", "dog", "bird", "fish", "horse"]), "Counts written in the cells (up to 30 classes)."));
+        section.Figures.Add(new("confusion5", "Classification confusion matrix", Dyno.Reports.Charts.ChartKit.ConfusionMatrix("Confusion matrix (5 classes)", small, ["cat", "dog", "bird", "fish", "horse"]), "Counts written in the cells (up to 30 classes)."));
         page.Sections.Add(section);
         var cmHtml = Path.Combine(dir, "confusion.html");
         File.WriteAllText(cmHtml, Dyno.Reports.Documents.HtmlReportWriter.Render(page));

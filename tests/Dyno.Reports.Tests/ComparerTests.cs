@@ -36,7 +36,7 @@ public class ComparerTests
     [Fact]
     public void ParetoFrontKeepsTheUndominated()
     {
-        var front = Charts.Charts.ParetoFront([(10, 0.5), (20, 0.6), (15, 0.4), (30, 0.55), (5, 0.3)]);
+        var front = ChartKit.ParetoFront([(10, 0.5), (20, 0.6), (15, 0.4), (30, 0.55), (5, 0.3)]);
         Assert.Equal([(5.0, 0.3), (10.0, 0.5), (20.0, 0.6)], front);
     }
 

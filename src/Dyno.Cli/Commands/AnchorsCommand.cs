@@ -2,8 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Dyno.Cli.Infrastructure;
 using Dyno.Metrics.Assignment;
-using Dyno.Reports;
-using Dyno.Results;
+using Dyno.Reports.Presenters;
 
 namespace Dyno.Cli.Commands;
 
@@ -40,55 +39,13 @@ internal static class AnchorsCommand
                 new IouAssigner(parse.GetValue(posIou), parse.GetValue(negIou), !parse.GetValue(noBest)),
                 parse.GetValue(imgSize), parse.GetValue(fitK), parse.GetValue(evolve), parse.GetValue(seed));
             var report = AnchorAnalysis.Analyze(parse.GetValue(gt)!, options);
-            common.Emit(parse, Render(report));
+            common.Emit(parse, CommandOutput.Of(AnchorsPresenter.Instance, report));
             return CommandRunner.Ok;
         }));
         return cmd;
     }
 
-    private static CommandOutput Render(AnchorReport r)
-    {
-        var right = ColumnAlign.Right;
-        var summary = new ResultTable($"Anchor assignment ({r.Images} images, {r.GtBoxes} boxes)",
-            [new ResultColumn("metric"), new ResultColumn("value", right)],
-            [
-                ["best possible recall (≥1 positive)", Fmt.Pct(r.Bpr, 2)],
-                [$"recall at IoU ≥ {Fmt.Num(r.PosIou, 2)} (no best-anchor rule)", Fmt.Pct(r.BprIouOnly, 2)],
-                ["mean best anchor IoU", Fmt.Num(r.MeanBestIou, 4)],
-                ["positives per box: mean / median", $"{Fmt.Num(r.PositivesPerGt.Mean, 2)} / {Fmt.Num(r.PositivesPerGt.Median, 1)}"],
-                ["positives per box: min / max", $"{r.PositivesPerGt.Min} / {r.PositivesPerGt.Max}"],
-                ["boxes with no positive", Fmt.Int(r.PositivesPerGt.Zero)],
-                ["anchors per image", Fmt.Num(r.AnchorsPerImage, 0)],
-                ["positive / negative / ignored", $"{Fmt.Int(r.AssignmentCounts.Positive)} / {Fmt.Int(r.AssignmentCounts.Negative)} / {Fmt.Int(r.AssignmentCounts.Ignored)}"],
-                ["negatives per positive", Fmt.Num(r.AssignmentCounts.NegativesPerPositive, 1)],
-            ]);
-        var levels = new ResultTable("Anchor configuration",
-            [new ResultColumn("stride", right), new ResultColumn("sizes"), new ResultColumn("ratios (h/w)"), new ResultColumn("shapes w×h")],
-            r.Anchors.Select(l => (IReadOnlyList<string>)[l.Stride.ToString(CultureInfo.InvariantCulture), Join(l.Sizes), Join(l.AspectRatios),
-                string.Join(" ", l.Shapes.Select(s => $"{G(s[0])}×{G(s[1])}"))]).ToList());
-        var tables = new List<ResultTable> { summary, levels };
-        var notes = new List<string>
-        {
-            $"IoU assigner: positive ≥ {G(r.PosIou)}, negative < {G(r.NegIou)}, best anchor per box positive: {(r.BestAnchorPositive ? "yes" : "no")}; "
-            + $"{r.SkippedCrowd} crowd and {r.SkippedDegenerate} zero-size boxes left out.",
-        };
-        if (r.Fit is { } f)
-        {
-            tables.Add(new ResultTable($"Fitted anchors (k = {f.K}, k-means on 1 − IoU{(f.Generations > 0 ? $" + {f.Generations} genetic generations" : "")})",
-                [new ResultColumn(""), new ResultColumn("configured", right), new ResultColumn("fitted", right)],
-                [
-                    ["mean best IoU (shape only)", Fmt.Num(f.ConfiguredMeanBestIou, 4), Fmt.Num(f.MeanBestIou, 4)],
-                    [$"boxes with a shape IoU ≥ {G(r.PosIou)}", Fmt.Pct(f.ConfiguredRecall, 2), Fmt.Pct(f.Recall, 2)],
-                ]));
-            notes.Add("Fitted anchors (w×h): " + string.Join(" ", f.Anchors.Select(a => $"{G(a[0])}×{G(a[1])}")));
-            notes.Add("Ready-to-paste (YOLOv5 model YAML):");
-            notes.AddRange(f.Yaml.TrimEnd().Split('\n'));
-        }
-        return new CommandOutput(ResultKinds.Anchors, r, tables, notes);
-    }
-
     private static string G(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
-    private static string Join(double[] v) => string.Join(",", v.Select(G));
 
     private static int[] Ints(string s, string option) => Doubles(s, option).Select(v =>
         v == Math.Floor(v) && v is > 0 and < int.MaxValue ? (int)v : throw new UsageException($"{option}: '{G(v)}' is not a positive integer")).ToArray();

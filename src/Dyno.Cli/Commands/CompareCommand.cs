@@ -50,8 +50,8 @@ internal static class CompareCommand
                     : [(d.Item1, X: JsonPaths.Number(d.Item2, xKey), Y: JsonPaths.Number(d.Item2, yKey!))]).ToList();
                 var missing = pts.FirstOrDefault(p => p.X is null || p.Y is null);
                 if (missing.Item1 is not null) throw new InvalidDataException($"{missing.Item1}: no numeric value at '{(missing.X is null ? xKey : yKey)}'");
-                var plot = Charts.ParetoPlot("Pareto: " + yKey + " vs " + xKey, pts.Select(p => (p.Item1, p.X!.Value, p.Y!.Value)).ToList(), xKey + " (lower is better)", yKey + " (higher is better)");
-                svg = ChartFile.Svg(plot, Charts.DefaultWidth, 500);
+                var plot = ChartKit.ParetoPlot("Pareto: " + yKey + " vs " + xKey, pts.Select(p => (p.Item1, p.X!.Value, p.Y!.Value)).ToList(), xKey + " (lower is better)", yKey + " (higher is better)");
+                svg = ChartFile.Svg(plot, ChartKit.DefaultWidth, 500);
                 if (parse.GetValue(chart) is { } cf) ChartFile.Save(plot, cf.FullName, 960, 640);
             }
             else if (parse.GetValue(chart) is not null) throw new UsageException("--pareto-chart needs --x KEY and --y KEY");

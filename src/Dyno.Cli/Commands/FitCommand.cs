@@ -2,8 +2,7 @@ using System.CommandLine;
 using Dyno.Cli.Infrastructure;
 using Dyno.Models.Analysis;
 using Dyno.Models.Hardware;
-using Dyno.Reports;
-using Dyno.Results;
+using Dyno.Reports.Presenters;
 
 namespace Dyno.Cli.Commands;
 
@@ -46,21 +45,8 @@ internal static class FitCommand
             var reports = new List<FitReport> { FitCheck.Check(at1, at1, 1, device, precision, options) };
             if (batch != 1) reports.Add(FitCheck.Check(atN, at1, batch, device, precision, options));
 
-            var table = new ResultTable($"{model.Source} on {device.Title} at {HardwareProfile.Key(precision)}",
-                [new ResultColumn("Quantity"), .. reports.Select(r => new ResultColumn($"batch {r.Batch}", ColumnAlign.Right))],
-                [
-                    ["weights", .. reports.Select(r => Fmt.Bytes(r.WeightBytes))],
-                    ["peak activations", .. reports.Select(r => Fmt.Bytes(r.PeakActivationBytes))],
-                    ["runtime overhead", .. reports.Select(r => Fmt.Bytes(r.RuntimeOverheadBytes))],
-                    ["safety margin", .. reports.Select(r => Fmt.Pct(r.SafetyMargin, 0))],
-                    ["required", .. reports.Select(r => Fmt.Bytes(r.RequiredBytes))],
-                    ["device memory", .. reports.Select(r => Fmt.Bytes(r.DeviceMemoryBytes))],
-                    ["utilization", .. reports.Select(r => Fmt.Pct(r.Utilization))],
-                    ["fits", .. reports.Select(r => r.Fits ? "yes" : "NO")],
-                    ["max batch (linear estimate)", .. reports.Select(r => r.MaxBatchEstimate?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-")],
-                ])
-            { Notes = ["required = (weights + peak activations + runtime overhead) x (1 + margin); activations from liveness over the execution order (docs/hardware.md)."] };
-            common.Emit(parse, new CommandOutput(ResultKinds.Fit, new { device = device.Name, precision = HardwareProfile.Key(precision), fits = reports[^1].Fits, results = reports }, [table]));
+            var result = new FitResult(device.Name, HardwareProfile.Key(precision), reports[^1].Fits, reports);
+            common.Emit(parse, CommandOutput.Of(new FitPresenter(model.Source, device.Title), result));
             return CommandRunner.Ok;
         }));
         return cmd;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dyno.Cli.Infrastructure;
 using Dyno.Reports;
 using Dyno.Reports.Documents;
+using Dyno.Reports.Presenters;
 using Dyno.Reports.Sections;
 using Dyno.Runtime.Benchmark;
 using Dyno.Runtime.Matrix;
@@ -107,7 +108,7 @@ internal static class MatrixCommand
             if (!quiet && result.Rows.Any(r => r.Busy))
                 Console.Error.WriteLine("dyno: warning: the machine was busy (load average above 0.75 x cores) while some rows were measured; their speed figures are pessimistic");
 
-            var output = Render(result);
+            var output = CommandOutput.Of(MatrixPresenter.Instance, result);
             var gate = Gate(result, rules);
             if (gate.Count > 0) output = new CommandOutput(output.Kind, output.Json, [.. output.Tables, new ResultTable("Gates (each row against the baseline)",
                 [new ResultColumn("Rule"), new ResultColumn("Row"), new ResultColumn("Result"), new ResultColumn("Detail")],
@@ -168,31 +169,5 @@ internal static class MatrixCommand
             for (var i = 0; i < rows.Count; i++)
                 if (i != baseIndex) results.Add(Comparer.Evaluate(rule, baseFlat, JsonPaths.FlattenNumbers(rows[i]), m.Rows[i].Name));
         return results;
-    }
-
-    private static string Acc(double? v) => v is { } x ? x.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
-
-    internal static CommandOutput Render(MatrixResult m)
-    {
-        var keys = m.Rows.SelectMany(r => r.Accuracy.Keys).Distinct().ToList();
-        List<ResultColumn> cols =
-        [
-            new("row"), new("variant"), new("file", ColumnAlign.Right), new("params", ColumnAlign.Right), new("MACs", ColumnAlign.Right),
-            new("peak act.", ColumnAlign.Right), .. keys.Select(k => new ResultColumn(k, ColumnAlign.Right)),
-            new("p50 ms [95% CI]", ColumnAlign.Right), new("p99 ms", ColumnAlign.Right), new("best /s", ColumnAlign.Right), new("RSS", ColumnAlign.Right),
-            new($"{m.AccuracyKey} ratio", ColumnAlign.Right), new("speed-up", ColumnAlign.Right), new("pareto"),
-        ];
-        var rows = m.Rows.Select(r => (IReadOnlyList<string>)
-        [
-            r.Name + (r.Name == m.Baseline ? " (baseline)" : ""), r.Variant, Fmt.Bytes(r.FileBytes), Fmt.Si(r.Params), Fmt.Si(r.DenseMacs),
-            r.PeakActivationBytes is { } pa ? Fmt.Bytes(pa) : "-", .. keys.Select(k => Acc(r.Accuracy.GetValueOrDefault(k))),
-            $"{r.LatencyMs.P50:0.000} [{r.LatencyMs.P50Lower:0.000}, {r.LatencyMs.P50Upper:0.000}]", r.LatencyMs.P99.ToString("0.000", CultureInfo.InvariantCulture),
-            $"{r.ThroughputPerS:0.0} (b{r.BestBatch})", Fmt.Bytes(r.PeakRssBytes),
-            r.VsBaseline?.AccuracyRatio is { } ar ? ar.ToString("0.0000", CultureInfo.InvariantCulture) : "-",
-            r.VsBaseline?.Speedup is { } sp ? sp.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-",
-            r.Pareto ? "*" : "",
-        ]).ToList();
-        var table = new ResultTable($"Variant matrix: {m.Task} on {Path.GetFileName(m.Data)}", cols, rows);
-        return new CommandOutput(ResultKinds.Matrix, m, [table], m.Conventions);
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
 using Dyno.Cli.Infrastructure;
 using Dyno.Cli.Inputs;
 using Dyno.Metrics.Classification;
@@ -9,6 +8,8 @@ using Dyno.Metrics.Segmentation;
 using Dyno.Models.Analysis;
 using Dyno.Models.Onnx;
 using Dyno.Reports;
+using Dyno.Reports.Documents;
+using Dyno.Reports.Presenters;
 using Dyno.Runtime.Val;
 using Dyno.Results;
 
@@ -294,110 +295,58 @@ internal static class ValCommand
                 new ClassificationOptions { Logits = run.Scores == ScoreKind.Logits, TopK = run.Options.TopK }, ConfusionNormalization.None),
             _ => SegmentationOutput.Build(run.Segmentation!, new SegmentationOptions { IgnoreIndex = run.Options.IgnoreIndex, ReduceZeroLabel = run.Options.ReduceZeroLabel }, run.Names),
         };
-        var doc = System.Text.Json.JsonSerializer.SerializeToNode(eval.Json, DynoJson.Options)!.AsObject();
-        doc.Remove("task");
-        doc.Remove("file");
         var s = run.Speed;
         var o = run.Options;
         var pre = run.Preprocess;
-        var result = new JsonObject
-        {
-            ["kind"] = "val",
-            ["schema"] = 1,
-            ["task"] = run.Task switch { ValTask.Detect => "detection", ValTask.Classify => "classification", _ => "segmentation" },
-            ["model"] = new JsonObject
-            {
-                ["path"] = modelPath,
-                ["file_bytes"] = onnx.FileSize,
-                ["params"] = profile.Totals.Weights,
-                ["constant_params"] = profile.Totals.ConstantWeights,
-                ["weight_bytes"] = profile.Totals.WeightBytes,
-                ["dense_macs"] = profile.Totals.DenseMacs,
-                ["flops"] = profile.Totals.Flops,
-                ["peak_activation_bytes"] = profile.Memory?.PeakActivationBytes,
-                ["static_cost_at"] = "batch 1 as the graph declares it",
-            },
-            ["images"] = run.Images,
-            ["skipped_images"] = run.Skipped.Count,
-        };
-        foreach (var (k, v) in doc.ToList())
-        {
-            doc.Remove(k);
-            result[k] = v;
-        }
-        var accuracy = new JsonObject();
-        foreach (var (k, v) in run.Accuracy()) accuracy[k] = v;
-        result["accuracy"] = accuracy;
         var lat = s.BatchLatencyMs;
-        result["latency_ms"] = new JsonObject
+        var document = new ValDocument
         {
-            ["p50"] = lat.P50, ["p90"] = lat.P90, ["p99"] = lat.P99, ["mean"] = lat.Mean, ["min"] = lat.Min, ["max"] = lat.Max, ["count"] = lat.Count,
-            ["ci"] = new JsonObject { ["p50"] = new JsonObject { ["lower"] = lat.Ci["p50"].Lower, ["upper"] = lat.Ci["p50"].Upper } },
-            ["meaning"] = $"model only: one ONNX Runtime run of a batch of {o.Batch} (outputs included), measured during the val run, after one warm-up run",
-        };
-        result["speed"] = new JsonObject
-        {
-            ["preprocess_ms"] = s.PreprocessMs,
-            ["inference_ms"] = s.InferenceMs,
-            ["postprocess_ms"] = s.PostprocessMs,
-            ["images_per_s"] = s.ImagesPerSecond,
-            ["wall_s"] = s.WallSeconds,
-            ["session_load_s"] = s.SessionLoadSeconds,
-            ["peak_rss_bytes"] = s.PeakRssBytes,
-            ["input_wait_ms"] = s.InputWaitMs,
-            ["batch"] = o.Batch,
-            ["workers"] = o.Workers,
-            ["intra_op_threads"] = o.IntraOpThreads,
-            ["inter_op_threads"] = o.InterOpThreads,
-            ["graph_optimization"] = o.GraphOptimization,
-            ["conventions"] = "preprocess_ms: decode + preprocess CPU ms per image on the worker threads, overlapped with inference; inference_ms: session run per image (outputs of a fixed shape are written into pooled buffers, others copied out); postprocess_ms: output decoding, NMS, mapping back and metric update per image (overlapped), plus the final metric computation; images_per_s: images / wall time from the first decode to the last metric update (model load and one warm-up run excluded); input_wait_ms: ms per image the inference thread waited for a prepared image (near 0 when inference-bound)",
-        };
-        result["preprocess"] = new JsonObject
-        {
-            ["mode"] = pre.Mode switch { ResizeMode.Letterbox => "letterbox", ResizeMode.Stretch => "resize", _ => "crop" },
-            ["width"] = pre.Width,
-            ["height"] = pre.Height,
-            ["pad_value"] = pre.Mode == ResizeMode.Letterbox ? pre.PadValue : null,
-            ["crop_fraction"] = pre.Mode == ResizeMode.CenterCrop ? pre.CropFraction : null,
-            ["mean"] = new JsonArray(pre.Mean.Select(m => (JsonNode)(double)m).ToArray()),
-            ["std"] = new JsonArray(pre.Std.Select(m => (JsonNode)(double)m).ToArray()),
-            ["channels"] = pre.Bgr ? "bgr" : "rgb",
-            ["layout"] = pre.Layout == TensorLayout.Nchw ? "nchw" : "nhwc",
-            ["decoder"] = "OpenCV (cv2.imread IMREAD_COLOR, cv2.resize INTER_LINEAR)",
-        };
-        if (run.Task == ValTask.Detect)
-            result["decode"] = new JsonObject
+            Task = run.Task switch { ValTask.Detect => "detection", ValTask.Classify => "classification", _ => "segmentation" },
+            Model = new ValModel
             {
-                ["layout"] = run.Layout switch { DetectionLayout.YoloV8 => "yolov8", DetectionLayout.YoloV5 => "yolov5", DetectionLayout.EndToEnd => "e2e", _ => "e2e6" },
-                ["conf"] = (double)o.Decode.Confidence,
-                ["iou"] = (double)o.Decode.Iou,
-                ["max_det"] = o.Decode.MaxDetections,
-                ["nms"] = run.Layout is DetectionLayout.YoloV8 or DetectionLayout.YoloV5 ? "per class, float32 as torchvision.ops.nms, single label per anchor" : "in the graph",
-            };
-        if (run.Task == ValTask.Classify) result["scores"] = run.Scores == ScoreKind.Logits ? "logits" : "probabilities";
-        result["predictions"] = predictions;
-
-        var tables = new List<ResultTable>
-        {
-            new("dyno val", [new("what"), new("value", ColumnAlign.Right)],
-            [
-                ["model", Path.GetFileName(modelPath)],
-                ["images", Fmt.Int(run.Images) + (run.Skipped.Count > 0 ? $" ({run.Skipped.Count} skipped)" : "")],
-                ["params", Fmt.Int(profile.Totals.Weights)],
-                ["dense MACs", Fmt.Si(profile.Totals.DenseMacs)],
-                ["preprocess ms/image", Fmt.Num(s.PreprocessMs, 2)],
-                ["inference ms/image", Fmt.Num(s.InferenceMs, 2)],
-                ["postprocess ms/image", Fmt.Num(s.PostprocessMs, 2)],
-                ["images/s (end to end)", Fmt.Num(s.ImagesPerSecond, 1)],
-                ["peak RSS", Fmt.Bytes(s.PeakRssBytes)],
-            ]),
+                Path = modelPath, FileBytes = onnx.FileSize, Params = profile.Totals.Weights, ConstantParams = profile.Totals.ConstantWeights,
+                WeightBytes = profile.Totals.WeightBytes, DenseMacs = profile.Totals.DenseMacs, Flops = profile.Totals.Flops,
+                PeakActivationBytes = profile.Memory?.PeakActivationBytes, StaticCostAt = "batch 1 as the graph declares it",
+            },
+            Images = run.Images,
+            SkippedImages = run.Skipped.Count,
+            Detection = eval.Json as DetectionEvaluationDocument,
+            Classification = eval.Json as ClassificationDocument,
+            Segmentation = eval.Json as SegmentationDocument,
+            Accuracy = run.Accuracy(),
+            LatencyMs = new ValLatency
+            {
+                P50 = lat.P50, P90 = lat.P90, P99 = lat.P99, Mean = lat.Mean, Min = lat.Min, Max = lat.Max, Count = lat.Count,
+                Ci = new Dictionary<string, ValInterval> { ["p50"] = new(lat.Ci["p50"].Lower, lat.Ci["p50"].Upper) },
+                Meaning = $"model only: one ONNX Runtime run of a batch of {o.Batch} (outputs included), measured during the val run, after one warm-up run",
+            },
+            Speed = new ValRunSpeed
+            {
+                PreprocessMs = s.PreprocessMs, InferenceMs = s.InferenceMs, PostprocessMs = s.PostprocessMs, ImagesPerS = s.ImagesPerSecond,
+                WallS = s.WallSeconds, SessionLoadS = s.SessionLoadSeconds, PeakRssBytes = s.PeakRssBytes, InputWaitMs = s.InputWaitMs, Batch = o.Batch, Workers = o.Workers,
+                IntraOpThreads = o.IntraOpThreads, InterOpThreads = o.InterOpThreads, GraphOptimization = o.GraphOptimization,
+                Conventions = "preprocess_ms: decode + preprocess CPU ms per image on the worker threads, overlapped with inference; inference_ms: session run per image (outputs of a fixed shape are written into pooled buffers, others copied out); postprocess_ms: output decoding, NMS, mapping back and metric update per image (overlapped), plus the final metric computation; images_per_s: images / wall time from the first decode to the last metric update (model load and one warm-up run excluded); input_wait_ms: ms per image the inference thread waited for a prepared image (near 0 when inference-bound)",
+            },
+            Preprocess = new ValPreprocess
+            {
+                Mode = pre.Mode switch { ResizeMode.Letterbox => "letterbox", ResizeMode.Stretch => "resize", _ => "crop" },
+                Width = pre.Width, Height = pre.Height,
+                PadValue = pre.Mode == ResizeMode.Letterbox ? pre.PadValue : null,
+                CropFraction = pre.Mode == ResizeMode.CenterCrop ? pre.CropFraction : null,
+                Mean = pre.Mean.Select(m => (double)m).ToArray(), Std = pre.Std.Select(m => (double)m).ToArray(),
+                Channels = pre.Bgr ? "bgr" : "rgb", Layout = pre.Layout == TensorLayout.Nchw ? "nchw" : "nhwc",
+                Decoder = "OpenCV (cv2.imread IMREAD_COLOR, cv2.resize INTER_LINEAR)",
+            },
+            Decode = run.Task != ValTask.Detect ? null : new ValDecode
+            {
+                Layout = run.Layout switch { DetectionLayout.YoloV8 => "yolov8", DetectionLayout.YoloV5 => "yolov5", DetectionLayout.EndToEnd => "e2e", _ => "e2e6" },
+                Conf = o.Decode.Confidence, Iou = o.Decode.Iou, MaxDet = o.Decode.MaxDetections,
+                Nms = run.Layout is DetectionLayout.YoloV8 or DetectionLayout.YoloV5 ? "per class, float32 as torchvision.ops.nms, single label per anchor" : "in the graph",
+            },
+            Scores = run.Task != ValTask.Classify ? null : run.Scores == ScoreKind.Logits ? "logits" : "probabilities",
+            Predictions = predictions,
         };
-        tables.AddRange(eval.Tables);
-        var notes = new List<string>(eval.Notes)
-        {
-            $"batch {o.Batch}, {o.Workers} preprocessing worker(s), ONNX Runtime intra-op threads {(o.IntraOpThreads == 0 ? "default" : o.IntraOpThreads.ToString(CultureInfo.InvariantCulture))}",
-        };
-        return new CommandOutput(ResultKinds.Val, result, tables, notes);
+        return CommandOutput.Of(ValPresenter.Instance, document);
     }
 
     /// <summary>A one-line progress bar on stderr (only when stderr is a terminal) with images/s and ETA.</summary>

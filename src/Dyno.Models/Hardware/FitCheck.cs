@@ -51,6 +51,13 @@ public sealed record FitReport
     public bool Partial { get; init; }
 }
 
+/// <summary>The result of <c>dyno fit</c>: the check at batch 1 and, when asked, at a larger batch.</summary>
+/// <param name="Device">The device's database name.</param>
+/// <param name="Precision">The precision checked (<c>fp16</c>...).</param>
+/// <param name="Fits">Whether the last check (the largest batch) fits.</param>
+/// <param name="Results">The checks, batch 1 first.</param>
+public sealed record FitResult(string Device, string Precision, bool Fits, IReadOnlyList<FitReport> Results);
+
 /// <summary>Checks a profiled model against a device's memory.</summary>
 public static class FitCheck
 {

@@ -24,7 +24,7 @@ public static class ChartFile
     }
 
     /// <summary>The chart as an SVG document (for inlining into HTML reports).</summary>
-    public static string Svg(Plot plot, int width = Charts.DefaultWidth, int height = 600) => Charts.ToSvg(plot, width, height);
+    public static string Svg(Plot plot, int width = ChartKit.DefaultWidth, int height = 600) => ChartKit.ToSvg(plot, width, height);
 
     /// <summary>Log-10 axis ticks labelled with the real values.</summary>
     internal static void LogAxis(IAxis axis, Func<double, string> format)

@@ -16,7 +16,7 @@ public static class RooflineChart
 
     public static Plot Create(string roofName, double peak, double bandwidth, IEnumerable<RooflineChartPoint> points, string title)
     {
-        var plot = Charts.NewPlot();
+        var plot = ChartKit.NewPlot();
         var ridge = peak / bandwidth;
         var pts = points.Where(p => p.Intensity > 0 && double.IsFinite(p.Intensity) && p.Attainable > 0).ToList();
         var lo = Math.Floor(Math.Log10(Math.Min(ridge / 100, pts.Count > 0 ? pts.Min(p => p.Intensity) : 0.1)));

@@ -3,7 +3,6 @@ using Dyno.Reports.Charts;
 using Dyno.Reports.Documents;
 using Dyno.Results;
 using Dyno.Runtime.Benchmark;
-using ChartKit = Dyno.Reports.Charts.Charts;
 
 namespace Dyno.Reports.Presenters;
 

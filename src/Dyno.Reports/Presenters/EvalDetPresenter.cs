@@ -3,7 +3,6 @@ using Dyno.Metrics.Detection;
 using Dyno.Reports.Charts;
 using Dyno.Reports.Documents;
 using Dyno.Results;
-using ChartKit = Dyno.Reports.Charts.Charts;
 
 namespace Dyno.Reports.Presenters;
 

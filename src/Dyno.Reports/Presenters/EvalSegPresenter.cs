@@ -2,7 +2,6 @@ using System.Globalization;
 using Dyno.Reports.Charts;
 using Dyno.Reports.Documents;
 using Dyno.Results;
-using ChartKit = Dyno.Reports.Charts.Charts;
 
 namespace Dyno.Reports.Presenters;
 

@@ -3,7 +3,6 @@ using Dyno.Models.Analysis;
 using Dyno.Reports.Charts;
 using Dyno.Reports.Documents;
 using Dyno.Results;
-using ChartKit = Dyno.Reports.Charts.Charts;
 
 namespace Dyno.Reports.Presenters;
 

@@ -3,7 +3,11 @@ using System.Text.Json;
 
 namespace Dyno.Reports.Sections;
 
-/// <summary>Navigation helpers over Dyno's JSON results (dotted paths, numbers, flattening).</summary>
+/// <summary>
+/// Dotted-path access to any JSON result, for what names a key by design: <c>dyno compare</c>'s <c>--keys</c>,
+/// <c>--fail-if</c>, <c>--x</c>/<c>--y</c> and <c>dyno matrix --fail-if</c> (any numeric leaf of any kind, docs/reports.md),
+/// and <see cref="GenericSection"/> for kinds without a presenter. Known kinds are read as typed documents, never by path.
+/// </summary>
 public static class JsonPaths
 {
     /// <summary>The element at a dotted path (<c>latency_ms.p95</c>, <c>stats.AP</c>), or null.</summary>
@@ -36,9 +40,6 @@ public static class JsonPaths
 
     public static string? Text(JsonElement root, string path) =>
         At(root, path) is { ValueKind: JsonValueKind.String } e ? e.GetString() : null;
-
-    public static IEnumerable<JsonElement> Array(JsonElement root, string path) =>
-        At(root, path) is { ValueKind: JsonValueKind.Array } e ? e.EnumerateArray() : [];
 
     /// <summary>Every numeric leaf as (dotted path, value); arrays of objects are keyed by a name-like member when they have one.</summary>
     public static SortedDictionary<string, double> FlattenNumbers(JsonElement root, int maxArray = 64)

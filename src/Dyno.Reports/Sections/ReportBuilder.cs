@@ -1,9 +1,14 @@
 using System.Text.Json;
 using Dyno.Models.Analysis;
+using Dyno.Metrics.Assignment;
+using Dyno.Models.Hardware;
+using Dyno.Models.Transformers;
 using Dyno.Reports.Documents;
 using Dyno.Reports.Presenters;
 using Dyno.Results;
 using Dyno.Runtime.Benchmark;
+using Dyno.Runtime.Generation;
+using Dyno.Runtime.Matrix;
 
 namespace Dyno.Reports.Sections;
 
@@ -18,7 +23,7 @@ public static class ReportBuilder
 
     /// <summary>
     /// Builds the section for one loaded result: the presenter of its kind over its typed document, or for a kind
-    /// without one, the JSON-keyed section of <see cref="ResultSections"/> (the generic table of numbers for unknown kinds).
+    /// without one (an unknown kind: calibrate, hardware, demo...), <see cref="GenericSection"/>: every number by its dotted key.
     /// </summary>
     /// <exception cref="InvalidDataException">A result of a presented kind whose JSON does not have that kind's shape (legacy files get the generic table instead).</exception>
     public static ReportSection Section(LoadedResult r, int index)
@@ -33,7 +38,13 @@ public static class ReportBuilder
             ResultKinds.EvalSeg => Typed<SegmentationDocument>(r, id, EvalSegPresenter.Instance),
             ResultKinds.EvalMot => Typed<MotReport>(r, id, EvalMotPresenter.Instance),
             ResultKinds.Compare => Typed<Comparison>(r, id, ComparePresenter.Instance),
-            _ => ResultSections.Build(r.Kind, r.Root, r.Source, id),
+            ResultKinds.Fit => Typed<FitResult>(r, id, FitPresenter.Instance),
+            ResultKinds.Llm => Typed<LlmEstimate>(r, id, LlmPresenter.Instance),
+            ResultKinds.Anchors => Typed<AnchorReport>(r, id, AnchorsPresenter.Instance),
+            ResultKinds.BenchGenerate => Typed<GenerationBenchResult>(r, id, GenerationPresenter.Instance),
+            ResultKinds.Matrix => Typed<MatrixResult>(r, id, MatrixPresenter.Instance),
+            ResultKinds.Val => Typed<ValDocument>(r, id, ValPresenter.Instance),
+            _ => GenericSection.Build(r.Root, r.Source, r.Kind, $"{r.Kind}: {r.Source ?? "result"}"),
         };
     }
 

@@ -7,7 +7,7 @@ namespace Dyno.Reports.Charts;
 public sealed record Series(string Name, double[] X, double[] Y);
 
 /// <summary>The chart kinds the reports use, drawn with ScottPlot and returned as SVG text.</summary>
-public static class Charts
+public static class ChartKit
 {
     private static readonly Color[] Palette =
     [

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Dyno.Reports;
+namespace Dyno;
 
 /// <summary>
 /// Writes output files atomically: the content goes to a temporary file beside the target, which is
