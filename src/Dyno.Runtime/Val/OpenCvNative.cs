@@ -56,7 +56,9 @@ public static partial class OpenCvNative
                 }
                 catch (Exception e) when (IsLoadFailure(e))
                 {
-                    _failure = DescribeLoadFailure(e);
+                    _failure = OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64
+                        ? DescribeLoadFailure(e)
+                        : $"reading images (dyno val, dyno quantize --calib) needs OpenCV's native library, which dyno carries for linux-x64 only (OpenCvSharp's official runtime), not for {RuntimeInformation.RuntimeIdentifier}";
                 }
             }
             throw new DynoEnvironmentException(_failure);
