@@ -13,7 +13,7 @@ namespace Dyno.Runtime.Val;
 /// GTK 3 (OpenCV's highgui), which minimal Debian machines and containers lack.
 /// <para>
 /// The dotnet tool package carries the library Brotli-compressed (<c>libOpenCvSharpExtern.KEY.so.br</c>, see
-/// src/Dyno.Cli/Dyno.Cli.csproj: 37 MB instead of 46 MB deflated, which keeps the linux-x64 package under 60 MB); the
+/// src/Dyno.Cli/Dyno.Cli.csproj: 38.3 MB instead of about 46 MB deflated, which keeps the linux-x64 package under 60 MB); the
 /// first run unpacks it once into <c>$XDG_CACHE_HOME/dyno/native/KEY/</c> (<c>~/.cache</c> by default), KEY being the
 /// first 16 hex digits of the library's SHA-256, and every run loads it from there. Everywhere else (builds, tests,
 /// <c>./dyno</c>, the library packages) the plain library next to the assemblies is loaded as usual.
