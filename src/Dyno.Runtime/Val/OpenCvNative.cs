@@ -172,8 +172,10 @@ public static partial class OpenCvNative
             return what + $"this system's {v.Groups["lib"].Value} lacks version {v.Groups["version"].Value} (the official OpenCvSharp runtime needs glibc 2.28 or newer: Debian 10+, Ubuntu 20.04+, RHEL 8+)";
         if (MissingLibrary().IsMatch(text))
             return what + $"lib{LibraryName} was not found next to dyno nor on the library path (a broken install: reinstall dyno)";
+        // anything else (a library without OpenCvSharp's entry points, a wrong architecture): the loader's own line,
+        // else the innermost exception's first line, the cause rather than the "type initializer threw" around it
         var line = text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains(".so", StringComparison.Ordinal) && l.Contains(": ", StringComparison.Ordinal))
-            ?? text.Split('\n')[0].Trim();
+            ?? Chain(e).Last().Message.Split('\n')[0].Trim();
         return what + line;
     }
 

@@ -43,6 +43,10 @@ public sealed class OpenCvNativeTests
         Assert.Equal(Prefix + "libOpenCvSharpExtern was not found next to dyno nor on the library path (a broken install: reinstall dyno)", OpenCvNative.DescribeLoadFailure(notThere));
         var oldGlibc = new DllNotFoundException("Unable to load shared library 'OpenCvSharpExtern' or one of its dependencies. ...: \n/lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.28' not found (required by /app/libOpenCvSharpExtern.so)\n");
         Assert.Equal(Prefix + "this system's libc.so.6 lacks version GLIBC_2.28 (the official OpenCvSharp runtime needs glibc 2.28 or newer: Debian 10+, Ubuntu 20.04+, RHEL 8+)", OpenCvNative.DescribeLoadFailure(oldGlibc));
+        // a library that loads but is not OpenCvSharp's (seen with a stand-in file): the cause, not the wrapper
+        var notOpenCv = new TypeInitializationException("OpenCvSharp.Internal.NativeMethods", new EntryPointNotFoundException("Unable to find an entry point named 'core_Mat_sizeof' in shared library 'OpenCvSharpExtern'."));
+        Assert.True(OpenCvNative.IsLoadFailure(notOpenCv));
+        Assert.Equal(Prefix + "Unable to find an entry point named 'core_Mat_sizeof' in shared library 'OpenCvSharpExtern'.", OpenCvNative.DescribeLoadFailure(notOpenCv));
         Assert.False(OpenCvNative.IsLoadFailure(new InvalidOperationException("x", new IOException("y"))));
     }
 
