@@ -36,4 +36,19 @@ public sealed class ExitCodeTests
         (code, _) = Run(() => throw new ArgumentException("metrics over different ground truths cannot be merged", "other"));
         Assert.Equal(70, code);
     }
+
+    [Fact]
+    public void A_missing_system_library_is_exit_69_and_one_line()
+    {
+        const string message = "reading images (dyno val, dyno quantize --calib) needs OpenCV's native library, which could not be loaded: libgtk-3.so.0 is missing (Debian/Ubuntu: apt-get install libgtk-3-0; RHEL/AlmaLinux: dnf install gtk3)";
+        var (code, stderr) = Run(() => throw new DynoEnvironmentException(message));
+        Assert.Equal(CommandRunner.EnvironmentError, code);
+        Assert.Equal(69, code);
+        Assert.Equal("dyno: error: " + message + Environment.NewLine, stderr);
+        // as val's parallel workers and a type initializer would wrap it
+        (code, stderr) = Run(() => throw new AggregateException(new DynoEnvironmentException(message)));
+        Assert.Equal((69, "dyno: error: " + message + Environment.NewLine), (code, stderr));
+        (code, stderr) = Run(() => throw new TypeInitializationException("Dyno.X", new DynoEnvironmentException(message)));
+        Assert.Equal((69, "dyno: error: " + message + Environment.NewLine), (code, stderr));
+    }
 }

@@ -15,10 +15,14 @@ internal static class CommandRunner
     /// <summary>A bug in dyno (or a library used wrongly by it): sysexits' EX_SOFTWARE.</summary>
     public const int InternalError = 70;
 
+    /// <summary>This machine lacks something dyno needs (a system library such as GTK 3 for OpenCV): sysexits' EX_UNAVAILABLE.</summary>
+    public const int EnvironmentError = 69;
+
     /// <summary>
     /// Runs <paramref name="body"/>. Bad usage and bad input (unreadable, malformed or inconsistent
     /// files) print <c>dyno: error: ...</c> on stderr and return 2; anything else is a bug in dyno and
-    /// is reported as such with its stack trace and exit code 70. A library's
+    /// is reported as such with its stack trace and exit code 70, except what this machine lacks
+    /// (<see cref="DynoEnvironmentException"/>: a system library), one line with exit code 69. A library's
     /// <see cref="ArgumentException"/> is such a bug (dyno passed it a value it should have checked);
     /// only <see cref="DynoInputException"/> says the user's input is at fault.
     /// </summary>
@@ -39,6 +43,12 @@ internal static class CommandRunner
             Console.Error.WriteLine("dyno: error: " + OneLine(first.Message));
             return BadInput;
         }
+        catch (Exception e) when (EnvironmentProblem(e) is { } env)
+        {
+            // not the user's file and not a bug: what to install, in one line
+            Console.Error.WriteLine("dyno: error: " + OneLine(env.Message));
+            return EnvironmentError;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("dyno: cancelled");
@@ -56,6 +66,15 @@ internal static class CommandRunner
         or FileNotFoundException or DirectoryNotFoundException or JsonException
         or UnauthorizedAccessException or PathTooLongException
         || (e is IOException && e.GetType() == typeof(IOException));
+
+    /// <summary>The <see cref="DynoEnvironmentException"/> that <paramref name="e"/> is or wraps (a worker's <see cref="AggregateException"/>, a type initializer), if any.</summary>
+    public static DynoEnvironmentException? EnvironmentProblem(Exception e) => e switch
+    {
+        DynoEnvironmentException env => env,
+        AggregateException a => a.Flatten().InnerExceptions.Select(EnvironmentProblem).FirstOrDefault(x => x is not null),
+        TypeInitializationException { InnerException: { } inner } => EnvironmentProblem(inner),
+        _ => null,
+    };
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 }

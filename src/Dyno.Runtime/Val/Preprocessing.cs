@@ -85,8 +85,6 @@ public readonly record struct ImageTransform(int OriginalWidth, int OriginalHeig
 /// </summary>
 public sealed class ImagePreprocessor
 {
-    static ImagePreprocessor() => OpenCvThreads.Sequential();
-
     private readonly float[][] _lut; // per tensor channel: value of each uint8 level
     private readonly PreprocessOptions _o;
 
@@ -98,6 +96,7 @@ public sealed class ImagePreprocessor
         if (options.Std.Any(s => !(s > 0) || !float.IsFinite(s))) throw new DynoInputException("std values must be positive");
         if (options.PadValue is < 0 or > 255) throw new DynoInputException($"pad value must be in 0..255, got {options.PadValue}");
         if (!(options.CropFraction > 0 && options.CropFraction <= 1)) throw new DynoInputException($"crop fraction must be in (0, 1], got {options.CropFraction}");
+        OpenCvNative.Ensure();
         _o = options;
         _lut = new float[3][];
         for (var c = 0; c < 3; c++)
@@ -279,8 +278,6 @@ internal sealed class CanvasMemo
 /// <summary>Image decoding with OpenCV (<c>cv2.imread(path, IMREAD_COLOR)</c>: JPEG, PNG incl. gray/RGBA/palette, BMP, ...).</summary>
 public static class ImageDecoder
 {
-    static ImageDecoder() => OpenCvThreads.Sequential();
-
     /// <summary>Largest image accepted, in pixels (like Pillow's decompression-bomb guard); raise with the option that sets it.</summary>
     public const long DefaultMaxPixels = 178_956_970;
 
@@ -303,6 +300,7 @@ public static class ImageDecoder
     public static Mat DecodeBgr(byte[] bytes, string source, long maxPixels = DefaultMaxPixels)
     {
         if (bytes.Length == 0) throw new InvalidDataException($"{source}: empty image file");
+        OpenCvNative.Ensure();
         if (HeaderSize(bytes) is { } size && Math.Abs((long)size.Width * size.Height) > maxPixels)
             throw new InvalidDataException($"{source}: image of {size.Width}x{size.Height} pixels is over the limit of {maxPixels:N0} pixels (--max-image-pixels)");
         Mat m;
@@ -333,22 +331,5 @@ public static class ImageDecoder
     {
         using var s = new MemoryStream(bytes, writable: false);
         return Metrics.Detection.YoloFormat.ReadHeaderSize(s);
-    }
-}
-
-/// <summary>
-/// Dyno parallelises image work across images (val's workers), one OpenCV call per thread. OpenCV's own thread pool
-/// (its default: every core) would split a resize over the core that runs inference and keep its workers spinning
-/// there: on the 2-core bench machine val of shapes_det_n_v8 ran at 0.55 of bench throughput with it and 0.75
-/// without (bench/val.sh, same load). Pixels do not change: OpenCV's parallel stripes compute the same values.
-/// </summary>
-internal static class OpenCvThreads
-{
-    private static int _done;
-
-    /// <summary>Turns OpenCV's internal threading off for the process (once).</summary>
-    public static void Sequential()
-    {
-        if (Interlocked.Exchange(ref _done, 1) == 0) Cv2.SetNumThreads(0);
     }
 }
