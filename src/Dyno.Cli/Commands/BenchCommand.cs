@@ -139,7 +139,7 @@ internal static class BenchCommand
                 };
             }
             if (!quiet)
-                foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);
+                foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + CliFlags.Phrase(w));
             common.Emit(parse, CommandOutput.Of(BenchPresenter.Instance, result, CalibrationNotes(calibration)));
             return CommandRunner.Ok;
         }));

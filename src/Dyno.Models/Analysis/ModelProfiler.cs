@@ -36,8 +36,8 @@ public static class ModelProfiler
         }
         catch (OverflowException)
         {
-            throw new InvalidDataException($"{model.Source}: a tensor's element count, bytes or FLOPs exceed 2^63, more than any real model; " +
-                                           "refused rather than reported wrapped (check the input shapes, --shape and --dim)");
+            throw DynoInputException.Naming(new InvalidDataException($"{model.Source}: a tensor's element count, bytes or FLOPs exceed 2^63, more than any real model; " +
+                                           "refused rather than reported wrapped (check the input shapes, InputShapes and Dims)"), "InputShapes", "Dims");
         }
     }
 

@@ -91,7 +91,7 @@ public sealed class ShapeInferenceEngine
         if (inputShapes is not null)
             foreach (var k in inputShapes.Keys)
                 if (!g.Inputs.Any(i => i.Name == k))
-                    throw new DynoInputException($"--shape names '{k}', which is not an input of the model (inputs: {string.Join(", ", g.Inputs.Where(i => !inits.Contains(i.Name)).Select(i => i.Name))})");
+                    throw new DynoInputException($"InputShapes names '{k}', which is not an input of the model (inputs: {string.Join(", ", g.Inputs.Where(i => !inits.Contains(i.Name)).Select(i => i.Name))})", "InputShapes");
         var usedDims = new HashSet<string>(StringComparer.Ordinal);
         foreach (var input in g.Inputs)
         {
@@ -105,11 +105,11 @@ public sealed class ShapeInferenceEngine
             if (inputShapes is not null && inputShapes.TryGetValue(input.Name, out var s))
             {
                 if (shape is not null && shape.Length != s.Length)
-                    throw new DynoInputException($"--shape {input.Name}={string.Join("x", s)} has rank {s.Length}, but the model declares input '{input.Name}' with rank {shape.Length} ({FormatShape(shape)})");
+                    throw new DynoInputException($"InputShapes {input.Name}={string.Join("x", s)} has rank {s.Length}, but the model declares input '{input.Name}' with rank {shape.Length} ({FormatShape(shape)})", "InputShapes");
                 if (shape is not null)
                     for (var i = 0; i < s.Length; i++)
                         if (shape[i].IsKnown && shape[i].Value != s[i])
-                            _notes.Add($"input '{input.Name}' dim {i} is fixed to {shape[i].Value} in the model; --shape sets {s[i]}");
+                            _notes.Add($"input '{input.Name}' dim {i} is fixed to {shape[i].Value} in the model; InputShapes sets {s[i]}");
                 shape = s.Select(Dim.Of).ToArray();
             }
             else if (shape is not null)
@@ -122,7 +122,7 @@ public sealed class ShapeInferenceEngine
                         usedDims.Add(d.Symbol);
                         return Dim.Of(v);
                     }
-                    _notes.Add($"input '{input.Name}' dim {i} ('{d.Symbol ?? "?"}') is dynamic; assumed 1 (set it with --dim {d.Symbol ?? "NAME"}=N or --shape {input.Name}=...)");
+                    _notes.Add($"input '{input.Name}' dim {i} ('{d.Symbol ?? "?"}') is dynamic; assumed 1 (set it with Dims {d.Symbol ?? "NAME"}=N or InputShapes {input.Name}=...)");
                     return Dim.Of(1);
                 }).ToArray();
             }
@@ -131,7 +131,7 @@ public sealed class ShapeInferenceEngine
         if (dims is not null)
             foreach (var k in dims.Keys)
                 if (!usedDims.Contains(k) && inputShapes is null)
-                    throw new DynoInputException($"--dim names '{k}', which is not a symbolic dimension of any model input");
+                    throw new DynoInputException($"Dims names '{k}', which is not a symbolic dimension of any model input", "Dims");
 
         InferGraph(g, values, null, 0);
         return new ShapeInferenceResult(values, _unresolved, _notes, _subgraphs);

@@ -37,7 +37,7 @@ public sealed record LlmScenario(int Seq, int Batch, int Context, Precision Comp
     public static LlmScenario Resolve(TransformerConfig config, LlmWorkload w, Precision compute)
     {
         var seq = w.Seq ?? (config.MaxPositions > 0 ? config.MaxPositions
-            : throw new DynoInputException($"{config.Name}: give --seq (the config has no max_positions to default to)"));
+            : throw new DynoInputException($"{config.Name}: give LlmWorkload.Seq (the config has no max_positions to default to)", "LlmWorkload.Seq"));
         var batch = w.Batch ?? 1;
         var context = w.Context ?? seq;
         if (seq <= 0) throw new DynoInputException($"seq must be a positive integer (got {seq})");
@@ -286,7 +286,7 @@ public static class LlmCalculator
         if (hardware is not null)
         {
             var peak = hardware.PeakFlops(s.Compute)
-                ?? throw new DynoInputException($"hardware '{hardware.Name}' has no {HardwareProfile.Key(s.Compute)} peak (it has: {string.Join(", ", hardware.PeakTflops.Keys)}); choose another --precision");
+                ?? throw new DynoInputException($"hardware '{hardware.Name}' has no {HardwareProfile.Key(s.Compute)} peak (it has: {string.Join(", ", hardware.PeakTflops.Keys)}); choose another LlmScenario.Compute", "LlmScenario.Compute");
             var bw = hardware.BandwidthBytesPerSecond;
             var decodeTime = decode is null ? null : RooflineTime.Of(decode, peak, bw);
             roof = new LlmRoofline
