@@ -52,7 +52,7 @@ internal sealed class BenchGenerate
             : MachineCalibration.LoadOrMeasure(quiet ? null : s => Console.Error.WriteLine("dyno: " + s));
         var result = withProgress(p => GenerationBenchmark.Run(model.FullName, options, calibration, p));
         if (!quiet)
-            foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);
+            foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + CliFlags.Phrase(w));
         common.Emit(parse, new CommandOutput(ResultKinds.BenchGenerate, result, Tables(result), result.Notes));
         return CommandRunner.Ok;
     }

@@ -54,7 +54,7 @@ internal static partial class CliFlags
         ["GenerationOptions.GenLengths"] = "--gen-len",
         ["GenerationOptions.Iterations"] = "--iterations",
         ["GenerationOptions.MaxTimeSeconds"] = "--max-time",
-        ["previous rows"] = "--resume",
+        ["previous"] = "--resume",
         ["inputsDirectory"] = "--inputs",
         ["BenchOptions.InputsDirectory"] = "--inputs",
         ["BenchOptions.SaveModelPath"] = "--save-model",
@@ -75,8 +75,17 @@ internal static partial class CliFlags
     /// <summary>The user's line for a library error: each parameter the exception names (<see cref="DynoInputException.ParametersOf"/>) replaced by its flag.</summary>
     public static string Phrase(Exception e) => Replace(e.Message, DynoInputException.ParametersOf(e));
 
-    /// <summary>A library's note, warning or progress line in the user's terms: any known parameter it names replaced by its flag.</summary>
-    public static string Phrase(string text) => Replace(text, Map.Keys);
+    /// <summary>
+    /// A library's note or warning in the user's terms: each known parameter it names replaced by its flag. Only the
+    /// names that read as code (<c>BenchOptions.Batches</c>, <c>InputShapes</c>) are looked for in free text, never a
+    /// plain word such as <c>output</c>.
+    /// </summary>
+    public static string Phrase(string text) => Replace(text, CodeLike);
+
+    /// <summary>A library line whose caller knows which parameters it may name (e.g. <c>previous</c> in the matrix's progress).</summary>
+    public static string Phrase(string text, params string[] parameters) => Replace(text, parameters);
+
+    private static readonly string[] CodeLike = [.. Map.Keys.Where(k => k.Contains('.', StringComparison.Ordinal) || k.Any(char.IsUpper))];
 
     /// <summary>Replaces the first whole-word occurrence of each known parameter (longest first, so <c>CocoEvalShard.Save</c> is not read as <c>CocoEvalShard</c>).</summary>
     private static string Replace(string text, IEnumerable<string> parameters)
