@@ -38,6 +38,7 @@ internal static partial class CliFlags
         ["LlmScenario.Compute"] = "--precision",
         ["InputShapes"] = "--shape",
         ["Dims"] = "--dim",
+        ["Batch"] = "--batch",
         ["HardwareDatabase.With"] = "--hardware-file FILE",
         // Dyno.Runtime
         ["calibrationDirectory"] = "--calib",

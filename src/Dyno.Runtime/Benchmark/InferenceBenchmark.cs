@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Dyno.Models.Analysis;
 using Dyno.Models.Onnx;
+using Dyno.Models.Shapes;
 using Dyno.Runtime.Calibration;
 using Dyno.Runtime.Environment;
 using Dyno.Runtime.Models;
@@ -303,37 +304,19 @@ public static class InferenceBenchmark
         o.InputsDirectory is null && inputs.Any(i =>
             o.InputShapes?.ContainsKey(i.Name) != true && i.Shape is { Length: > 0 } s && s[0].IsKnown && o.Batches.Any(b => b != s[0].Value));
 
-    /// <summary>Concrete input shapes at <paramref name="batch"/>: <see cref="BenchOptions.InputShapes"/> wins, then <see cref="BenchOptions.Dims"/> for symbols, the leading dim is the batch, other unknown dims are 1.</summary>
+    /// <summary>
+    /// Concrete input shapes at <paramref name="batch"/>, by the one rule of <see cref="InputShapeResolver"/>:
+    /// <see cref="BenchOptions.InputShapes"/> as given, else the declared shape with the leading dim set to the batch,
+    /// <see cref="BenchOptions.Dims"/> for symbols and other unknown dims 1 (noted).
+    /// </summary>
     internal static List<InputSpec> Specs(IReadOnlyList<OnnxValueInfo> inputs, BenchOptions o, int batch, List<string>? notes)
     {
-        var specs = new List<InputSpec>();
         foreach (var i in inputs)
-        {
             if (i.Kind != ValueKind.Tensor) throw new DynoInputException($"input '{i.Name}' is a {i.Kind}, not a tensor: only tensor inputs can be generated");
-            if (o.InputShapes?.TryGetValue(i.Name, out var given) == true)
-            {
-                specs.Add(new InputSpec(i.Name, i.ElemType, given));
-                continue;
-            }
-            var dims = i.Shape ?? throw new DynoInputException($"input '{i.Name}' declares no shape: give it with InputShapes {i.Name}=...", "InputShapes");
-            var shape = new long[dims.Length];
-            for (var k = 0; k < dims.Length; k++)
-            {
-                var d = dims[k];
-                if (k == 0) shape[k] = batch;
-                else if (d.IsKnown) shape[k] = d.Value;
-                else if (d.Symbol is not null && o.Dims?.TryGetValue(d.Symbol, out var v) == true) shape[k] = v;
-                else
-                {
-                    shape[k] = 1;
-                    notes?.Add($"input '{i.Name}' dim {k} ('{d}') is dynamic and was set to 1; use Dims or InputShapes");
-                }
-            }
-            if (dims.Length > 0 && !dims[0].IsKnown && dims[0].Symbol is not null && o.Dims?.TryGetValue(dims[0].Symbol!, out var bd) == true && bd != batch)
-                throw new DynoInputException($"Dims {dims[0].Symbol}={bd} conflicts with BenchOptions.Batches {batch} for input '{i.Name}'", "Dims", "BenchOptions.Batches");
-            specs.Add(new InputSpec(i.Name, i.ElemType, shape));
-        }
-        return specs;
+        var resolved = InputShapeResolver.Resolve(inputs, new InputShapeRequest { InputShapes = o.InputShapes, Dims = o.Dims, Batch = batch });
+        notes?.AddRange(resolved.Notes);
+        return resolved.Inputs.Select(r => new InputSpec(r.Input.Name, r.Input.ElemType,
+            r.Shape ?? throw new DynoInputException($"input '{r.Input.Name}' declares no shape: give it with InputShapes {r.Input.Name}=...", "InputShapes"))).ToList();
     }
 
     /// <summary>Runs until <see cref="SteadyStateDetector"/> says steady, or the warm-up budget is spent.</summary>
