@@ -71,6 +71,7 @@ internal static partial class CliFlags
         ["BenchOptions.GraphOptimization"] = "--graph-optimization",
         ["BenchOptions.ExecutionMode"] = "--execution-mode",
         ["BenchOptions.Provider"] = "--provider",
+        ["sequenceLength"] = "--seq",
     };
 
     /// <summary>The user's line for a library error: each parameter the exception names (<see cref="DynoInputException.ParametersOf"/>) replaced by its flag.</summary>
