@@ -32,8 +32,11 @@ public class BenchUtilizationTests
         var d = BenchUtilization.WithDatasheet(r, device, Precision.Fp32).Utilization;
         Assert.Equal(160e9, d.DatasheetPeakFlopsPerSecond!.Value, 1e-3);
         Assert.Equal(d.AchievedFlopsPerSecond / 160e9, d.DatasheetFlopsUtilization!.Value, 1e-12);
-        Assert.Equal("fp32", d.HardwarePrecision);
+        Assert.Equal(Precision.Fp32, d.HardwarePrecision);
         Assert.Same(mfu, d.Mfu);
+        // the enum keeps the JSON word it had as a string
+        using var json = System.Text.Json.JsonDocument.Parse(Dyno.Results.DynoJson.Serialize(d));
+        Assert.Equal("fp32", json.RootElement.GetProperty("hardware_precision").GetString());
     }
 
     [Fact]

@@ -84,7 +84,7 @@ internal sealed class BenchGenerate
                 ["TPOT p50 (ms)", Ms(g.TpotMs?.P50) + Ci(g.TpotMs)],
                 ["decode tokens/s", g.DecodeTokensPerS is { } d ? Fmt.Num(d, 2) : ""],
                 ["end-to-end tokens/s", Fmt.Num(g.E2eTokensPerS, 2)],
-                ["predicted TTFT / TPOT (ms)", p is null ? "(no prediction)" : $"{Ms(p.TtftMs)} ({p.PrefillBound}-bound) / {Ms(p.TpotMs)} ({p.DecodeBound}-bound)"],
+                ["predicted TTFT / TPOT (ms)", p is null ? "(no prediction)" : $"{Ms(p.TtftMs)} ({HardwareText.Bound(p.PrefillBound)}-bound) / {Ms(p.TpotMs)} ({(p.DecodeBound is { } db ? HardwareText.Bound(db) : "")}-bound)"],
                 ["measured / predicted", p is null ? "" : $"TTFT {Fmt.Num(p.TtftMeasuredOverPredicted, 2)}x, TPOT {(p.TpotMeasuredOverPredicted is { } x ? Fmt.Num(x, 2) + "x" : "")}"],
                 ["KV cache held", Fmt.Bytes(g.KvCacheBytes) + $" (buffers {Fmt.Bytes(g.KvCacheBufferBytes)})"],
                 ["harness overhead per token", g.HarnessOverheadMsPerToken is { } h ? $"{Fmt.Num(h * 1000, 2)} us ({Fmt.Num(100 * (g.HarnessOverheadShareOfTpot ?? 0), 3)}% of the median ITL)" : ""],

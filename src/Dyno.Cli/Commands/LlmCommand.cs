@@ -42,9 +42,9 @@ internal static class LlmCommand
                 Seq = parse.GetValue(seq),
                 Batch = parse.GetValue(batch),
                 Context = parse.GetValue(context),
-                WeightPrecision = parse.GetValue(weightPrecision),
-                ActivationPrecision = parse.GetValue(activationPrecision),
-                KvCachePrecision = parse.GetValue(kvPrecision),
+                WeightPrecision = parse.GetValue(weightPrecision) is { } wp ? HardwareProfile.ParsePrecision(wp) : null,
+                ActivationPrecision = parse.GetValue(activationPrecision) is { } ap ? HardwareProfile.ParsePrecision(ap) : null,
+                KvCachePrecision = parse.GetValue(kvPrecision) is { } kp ? HardwareProfile.ParsePrecision(kp) : null,
             });
             var compute = HardwareProfile.ParsePrecision(parse.GetValue(precision) ?? "fp16");
             var scenario = LlmScenario.Resolve(loaded.Config, workload, compute);
@@ -113,7 +113,7 @@ internal static class LlmCommand
                     x.Name, Fmt.Int(x.Cost.Tokens), Fmt.Si(x.Cost.Flops), Fmt.Bytes(x.Cost.WeightBytes), Fmt.Bytes(x.Cost.ActivationBytes),
                     Fmt.Bytes(x.Cost.KvCacheReadBytes), Fmt.Bytes(x.Cost.KvCacheWriteBytes), Fmt.Num(x.Cost.ArithmeticIntensity, 1),
                 };
-                if (x.Time is { } t) row.AddRange([Seconds(t.ComputeSeconds), Seconds(t.MemorySeconds), Seconds(t.Seconds), t.Bound]);
+                if (x.Time is { } t) row.AddRange([Seconds(t.ComputeSeconds), Seconds(t.MemorySeconds), Seconds(t.Seconds), HardwareText.Bound(t.Bound)]);
                 return (IReadOnlyList<string>)row;
             }).ToList());
         if (e.Roofline is { } r)

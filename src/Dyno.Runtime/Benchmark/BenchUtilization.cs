@@ -66,7 +66,7 @@ public static class BenchUtilization
         {
             Utilization = u with
             {
-                Hardware = device.Name, HardwarePrecision = HardwareProfile.Key(precision), DatasheetPeakFlopsPerSecond = peak,
+                Hardware = device.Name, HardwarePrecision = precision, DatasheetPeakFlopsPerSecond = peak,
                 DatasheetBandwidthBytesPerSecond = device.BandwidthBytesPerSecond, DatasheetFlopsUtilization = u.AchievedFlopsPerSecond / peak,
                 DatasheetBandwidthUtilization = u.AchievedBytesPerSecond / device.BandwidthBytesPerSecond,
             },
