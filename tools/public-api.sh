@@ -10,7 +10,8 @@
 #   tools/public-api.sh --check    build the six libraries: fails while the files and the code disagree
 #   PROJECTS="Core Runtime" tools/public-api.sh   only these libraries
 #
-# It uses the analyzers' own code fixes through 'dotnet format analyzers' (no other tool needed).
+# It uses the analyzers' own fix for RS0016 through 'dotnet format analyzers' (no other tool needed): the whole current
+# API into empty files, then the difference from PublicAPI.Shipped.txt is what PublicAPI.Unshipped.txt says.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-update}
@@ -24,22 +25,31 @@ fi
 
 for p in "${projects[@]}"; do
   dir="src/Dyno.$p"
-  for f in Shipped Unshipped; do
-    [[ -f $dir/PublicAPI.$f.txt ]] || printf '#nullable enable\n' > "$dir/PublicAPI.$f.txt"
-  done
+  shipped="$dir/PublicAPI.Shipped.txt" unshipped="$dir/PublicAPI.Unshipped.txt"
   echo "public-api: $dir" >&2
-  # twice: a symbol the first pass adds can reveal another (e.g. a type and then its members)
-  dotnet format analyzers "$dir/Dyno.$p.csproj" --diagnostics RS0016 RS0017 --severity warn >/dev/null 2>&1 || true
-  dotnet format analyzers "$dir/Dyno.$p.csproj" --diagnostics RS0016 RS0017 --severity warn --no-restore >/dev/null 2>&1 || true
+  tmp=$(mktemp -d)
+  # the shipped list as it stands (what was released), then the whole current API from the analyzers' own fix for
+  # RS0016 into empty files (their fix for RS0017 acts on the .txt files, which 'dotnet format' does not fix)
+  { [[ -f $shipped ]] && grep -v '^#nullable\|^$' "$shipped" || true; } | LC_ALL=C sort -u > "$tmp/shipped"
+  printf '#nullable enable\n' > "$shipped"
+  printf '#nullable enable\n' > "$unshipped"
+  dotnet format analyzers "$dir/Dyno.$p.csproj" --diagnostics RS0016 --severity warn >/dev/null 2>&1 || true
+  grep -v '^#nullable\|^$' "$unshipped" | LC_ALL=C sort -u > "$tmp/current" || true
+  if [[ ! -s $tmp/current ]]; then
+    echo "public-api: $dir: the analyzers listed nothing (does the project build? try: dotnet build $dir -c Release)" >&2
+    { echo '#nullable enable'; cat "$tmp/shipped"; } > "$shipped"
+    rm -rf "$tmp"; exit 1
+  fi
   if [[ $mode == --ship ]]; then
-    shipped="$dir/PublicAPI.Shipped.txt" unshipped="$dir/PublicAPI.Unshipped.txt"
-    removed=$(grep '^\*REMOVED\*' "$unshipped" | sed 's/^\*REMOVED\*//' || true)
+    { echo '#nullable enable'; cat "$tmp/current"; } > "$shipped"
+    printf '#nullable enable\n' > "$unshipped"
+  else
+    { echo '#nullable enable'; cat "$tmp/shipped"; } > "$shipped"
     {
       echo '#nullable enable'
-      { grep -v '^#nullable' "$shipped" || true; grep -v '^#nullable\|^\*REMOVED\*' "$unshipped" || true; } \
-        | grep -v '^$' | grep -vxF -f <(printf '%s\n' "$removed") | LC_ALL=C sort -u
-    } > "$shipped.new"
-    mv "$shipped.new" "$shipped"
-    printf '#nullable enable\n' > "$unshipped"
+      LC_ALL=C comm -13 "$tmp/shipped" "$tmp/current"                      # added since the release
+      LC_ALL=C comm -23 "$tmp/shipped" "$tmp/current" | sed 's/^/*REMOVED*/'  # shipped, now gone or changed
+    } > "$unshipped"
   fi
+  rm -rf "$tmp"
 done
