@@ -10,7 +10,7 @@ namespace Dyno.Runtime.Benchmark;
 public static class BenchUtilization
 {
     /// <summary>How <see cref="ModelFlopsUtilization"/> is computed, as the document states it.</summary>
-    public const string MfuDefinition = "model FLOPs (2 x matmul MACs of the forward pass at this batch and sequence length, from the transformer configuration) per second at the median latency, divided by the measured GEMM roof (and the datasheet peak with --hardware); PaLM's MFU uses the training FLOPs 6N + 12LHQT per token, given as training_equivalent_flops_per_second";
+    public const string MfuDefinition = "model FLOPs (2 x matmul MACs of the forward pass at this batch and sequence length, from the transformer configuration) per second at the median latency, divided by the measured GEMM roof (and the datasheet peak of a hardware profile, when given); PaLM's MFU uses the training FLOPs 6N + 12LHQT per token, given as training_equivalent_flops_per_second";
 
     /// <summary>
     /// MFU of <paramref name="result"/> for the transformer <paramref name="config"/> (named <paramref name="modelName"/>
