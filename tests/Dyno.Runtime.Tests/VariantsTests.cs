@@ -267,7 +267,7 @@ public class VariantsTests(Xunit.Abstractions.ITestOutputHelper log)
     {
         var dir = Directory.CreateTempSubdirectory("dyno-calib-").FullName;
         foreach (var i in new[] { 3, 1, 2 }) File.Copy(Val("expected", "tensors", $"det_input_00{i}.npy.gz"), Path.Combine(dir, $"s{i}.npy.gz"));
-        var set = CalibrationData.FromNpyDirectory(dir, [DetInput], count: 2);
+        var set = CalibrationData.FromNpyDirectory(dir, [DetInput], sampleCount: 2);
         Assert.Equal(2, set.Count);
         Assert.Equal(["s1.npy.gz", "s2.npy.gz"], set.Files.Select(f => Path.GetFileName(f["images"])));
         Assert.Equal(3 * 320 * 320, set.First()["images"].Length);

@@ -121,51 +121,20 @@ internal static class BenchCommand
                 ? MachineCalibration.LoadCached()
                 : MachineCalibration.LoadOrMeasure(quiet ? null : s => Console.Error.WriteLine("dyno: " + s));
             var result = OrtErrors.Translate(modelName, () => WithProgress(quiet, p => InferenceBenchmark.Run(source, options, calibration, p)));
-            if (parse.GetValue(tPreset) is not null || parse.GetValue(tConfig) is not null)
-                result = result with { Utilization = result.Utilization with { Mfu = Mfu(result, parse.GetValue(tPreset), parse.GetValue(tConfig), parse.GetValue(tSeq), device, devicePrecision) } };
-            if (device is not null)
+            if (parse.GetValue(tPreset) is { } preset)
             {
-                var peak = device.PeakFlops(devicePrecision)
-                    ?? throw new UsageException($"{device.Name} has no {HardwareProfile.Key(devicePrecision)} peak (it quotes {string.Join(", ", device.PeakTflops.Keys)})");
-                var u = result.Utilization;
-                result = result with
-                {
-                    Utilization = u with
-                    {
-                        Hardware = device.Name, HardwarePrecision = HardwareProfile.Key(devicePrecision), DatasheetPeakFlopsPerSecond = peak,
-                        DatasheetBandwidthBytesPerSecond = device.BandwidthBytesPerSecond, DatasheetFlopsUtilization = u.AchievedFlopsPerSecond / peak,
-                        DatasheetBandwidthUtilization = u.AchievedBytesPerSecond / device.BandwidthBytesPerSecond,
-                    },
-                };
+                if (parse.GetValue(tConfig) is not null) throw new UsageException("give --transformer-preset or --transformer-config, not both");
+                result = BenchUtilization.WithModelFlops(result, TransformerConfig.Preset(preset), preset, parse.GetValue(tSeq), device, devicePrecision);
             }
+            else if (parse.GetValue(tConfig) is { } configFile)
+                result = BenchUtilization.WithModelFlops(result, TransformerConfig.Load(configFile.FullName).Config, configFile.Name, parse.GetValue(tSeq), device, devicePrecision);
+            if (device is not null) result = BenchUtilization.WithDatasheet(result, device, devicePrecision);
             if (!quiet)
-                foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);
+                foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + CliFlags.Phrase(w));
             common.Emit(parse, CommandOutput.Of(BenchPresenter.Instance, result, CalibrationNotes(calibration)));
             return CommandRunner.Ok;
         }));
         return cmd;
-    }
-
-    private static ModelFlopsUtilization Mfu(BenchResult r, string? preset, FileInfo? configFile, int? seqOption, HardwareProfile? device, Precision precision)
-    {
-        if (preset is not null && configFile is not null) throw new UsageException("give --transformer-preset or --transformer-config, not both");
-        var config = preset is not null ? TransformerConfig.Preset(preset) : TransformerConfig.Load(configFile!.FullName).Config;
-        var batch = r.Settings.Batches[0];
-        var seq = seqOption ?? (r.Model.Inputs.Count > 0 && r.Model.Inputs[0].Shape.Count > 0 ? (int)r.Model.Inputs[0].Shape[^1] : 0);
-        if (seq <= 0) throw new UsageException("--seq is needed: the model's first input has no sequence dimension");
-        var estimate = LlmCalculator.Estimate(config, LlmScenario.Resolve(config, new LlmWorkload { Seq = seq, Batch = batch }, precision));
-        var seconds = r.LatencyMs.P50 / 1000;
-        var modelFlops = estimate.FlopsPrefill / seconds;
-        var tokens = (double)batch * seq / seconds;
-        double? peak = device?.PeakFlops(precision);
-        return new ModelFlopsUtilization
-        {
-            Model = preset ?? configFile!.Name, Seq = seq, Batch = batch, ModelFlopsPerInference = estimate.FlopsPrefill, ModelFlopsPerSecond = modelFlops,
-            TokensPerSecond = tokens, TrainingEquivalentFlopsPerSecond = estimate.TrainingFlopsPerToken * tokens,
-            MfuVsMeasuredRoof = r.Utilization.GemmRoofFlopsPerSecond is { } roof ? modelFlops / roof : null,
-            MfuVsDatasheet = peak is { } p ? modelFlops / p : null,
-            Definition = "model FLOPs (2 x matmul MACs of the forward pass at this batch and sequence length, from the transformer configuration) per second at the median latency, divided by the measured GEMM roof (and the datasheet peak with --hardware); PaLM's MFU uses the training FLOPs 6N + 12LHQT per token, given as training_equivalent_flops_per_second",
-        };
     }
 
     private static IReadOnlyList<int> ParseBatches(string s)

@@ -50,7 +50,7 @@ internal sealed class BenchGenerate
             : MachineCalibration.LoadOrMeasure(quiet ? null : s => Console.Error.WriteLine("dyno: " + s));
         var result = withProgress(p => GenerationBenchmark.Run(model.FullName, options, calibration, p));
         if (!quiet)
-            foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + w);
+            foreach (var w in result.Warnings) Console.Error.WriteLine("dyno: warning: " + CliFlags.Phrase(w));
         common.Emit(parse, CommandOutput.Of(GenerationPresenter.Instance, result));
         return CommandRunner.Ok;
     }

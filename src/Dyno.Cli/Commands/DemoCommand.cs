@@ -70,7 +70,7 @@ internal static class DemoCommand
                 }, calibration);
                 // The report shows these too; the console must not report latency without them.
                 if (!quiet)
-                    foreach (var w in bench.Warnings) Console.Error.WriteLine("dyno demo: warning: " + w);
+                    foreach (var w in bench.Warnings) Console.Error.WriteLine("dyno demo: warning: " + CliFlags.Phrase(w));
                 results.Add(("bench", new ResultDocument(ResultKinds.Bench, bench)));
             }
 

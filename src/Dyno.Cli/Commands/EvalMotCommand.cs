@@ -116,7 +116,7 @@ internal static class MotRows
         return new MotThroughputReport(new MotThroughputRow(all.Frames, all.Seconds, all.Fps, all.SecondsPerFrame), per);
     }
 
-    public static HotaAlphaCurves Hota(HotaResult h) => new(h.Hota, h.DetA, h.AssA, h.LocA, h.DetRe, h.DetPr, h.AssRe, h.AssPr);
+    public static HotaAlphaCurves Hota(HotaResult h) => new([.. h.Hota], [.. h.DetA], [.. h.AssA], [.. h.LocA], [.. h.DetRe], [.. h.DetPr], [.. h.AssRe], [.. h.AssPr]);
 
     public static MotMetricRow Metrics(MotSequenceResult r, EvalMotCommand.ClearConvention conv, EvalMotCommand.MotpUnit unit)
     {

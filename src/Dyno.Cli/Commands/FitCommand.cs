@@ -38,8 +38,8 @@ internal static class FitCommand
                 RuntimeOverheadBytes = parse.GetValue(overhead) is { } mb ? (long)(mb * (1 << 20)) : null,
             };
             var batch = parse.GetValue(modelArgs.Batch) ?? 1;
-            var at1 = ModelProfiler.Profile(model, modelArgs.Options(parse, model, batchOverride: 1));
-            var atN = batch == 1 ? at1 : ModelProfiler.Profile(model, modelArgs.Options(parse, model));
+            var at1 = ModelProfiler.Profile(model, modelArgs.Options(parse, batchOverride: 1));
+            var atN = batch == 1 ? at1 : ModelProfiler.Profile(model, modelArgs.Options(parse));
             foreach (var p in new[] { at1, atN })
                 if (ProfileChecks.InconsistentShapes(p, model.Source) is { } problem) throw new InvalidDataException(problem);
             var reports = new List<FitReport> { FitCheck.Check(at1, at1, 1, device, precision, options) };

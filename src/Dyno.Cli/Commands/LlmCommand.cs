@@ -40,9 +40,9 @@ internal static class LlmCommand
                 Seq = parse.GetValue(seq),
                 Batch = parse.GetValue(batch),
                 Context = parse.GetValue(context),
-                WeightPrecision = parse.GetValue(weightPrecision),
-                ActivationPrecision = parse.GetValue(activationPrecision),
-                KvCachePrecision = parse.GetValue(kvPrecision),
+                WeightPrecision = parse.GetValue(weightPrecision) is { } wp ? HardwareProfile.ParsePrecision(wp) : null,
+                ActivationPrecision = parse.GetValue(activationPrecision) is { } ap ? HardwareProfile.ParsePrecision(ap) : null,
+                KvCachePrecision = parse.GetValue(kvPrecision) is { } kp ? HardwareProfile.ParsePrecision(kp) : null,
             });
             var compute = HardwareProfile.ParsePrecision(parse.GetValue(precision) ?? "fp16");
             var scenario = LlmScenario.Resolve(loaded.Config, workload, compute);

@@ -104,7 +104,7 @@ internal static class MatrixCommand
                     done.Add(row);
                     AtomicFile.WriteAllText(statePath, DynoJson.Serialize(new { kind = "matrix_state", schema = 1, rows = done }) + "\n");
                 },
-                quiet ? null : line => Console.Error.WriteLine("dyno matrix: " + line));
+                quiet ? null : line => Console.Error.WriteLine("dyno matrix: " + CliFlags.Phrase(line, "previous")));
             if (!quiet && result.Rows.Any(r => r.Busy))
                 Console.Error.WriteLine("dyno: warning: the machine was busy (load average above 0.75 x cores) while some rows were measured; their speed figures are pessimistic");
 

@@ -36,7 +36,7 @@ internal static class ProfileCommand
         cmd.SetAction(parse => CommandRunner.Run(() =>
         {
             using var onnx = modelArgs.Open(parse);
-            var profile = ModelProfiler.Profile(onnx, modelArgs.Options(parse, onnx, onnxCompatible: parse.GetValue(onnxCompat)));
+            var profile = ModelProfiler.Profile(onnx, modelArgs.Options(parse, onnxCompatible: parse.GetValue(onnxCompat)));
             var device = hwArgs.Device(parse);
             var chartFile = parse.GetValue(chart);
             if (chartFile is not null && device is null) throw new UsageException("--roofline-chart needs --hardware NAME");

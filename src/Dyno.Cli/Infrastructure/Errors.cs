@@ -24,7 +24,8 @@ internal static class CommandRunner
     /// is reported as such with its stack trace and exit code 70, except what this machine lacks
     /// (<see cref="DynoEnvironmentException"/>: a system library), one line with exit code 69. A library's
     /// <see cref="ArgumentException"/> is such a bug (dyno passed it a value it should have checked);
-    /// only <see cref="DynoInputException"/> says the user's input is at fault.
+    /// only <see cref="DynoInputException"/> says the user's input is at fault. The API parameters a library
+    /// message names are printed as the flags that carry them (<see cref="CliFlags"/>).
     /// </summary>
     public static int Run(Func<int> body)
     {
@@ -34,13 +35,13 @@ internal static class CommandRunner
         }
         catch (Exception e) when (IsUserError(e))
         {
-            Console.Error.WriteLine("dyno: error: " + OneLine(e.Message));
+            Console.Error.WriteLine("dyno: error: " + OneLine(CliFlags.Phrase(e)));
             return BadInput;
         }
         catch (AggregateException e) when (e.Flatten().InnerExceptions is [var first, ..] && IsUserError(first))
         {
             // parallel readers: the first worker's message is the user's problem
-            Console.Error.WriteLine("dyno: error: " + OneLine(first.Message));
+            Console.Error.WriteLine("dyno: error: " + OneLine(CliFlags.Phrase(first)));
             return BadInput;
         }
         catch (Exception e) when (EnvironmentProblem(e) is { } env)

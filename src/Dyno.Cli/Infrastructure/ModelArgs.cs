@@ -50,8 +50,12 @@ internal sealed class ModelArgs
         return ex is not null ? ExampleModels.Open(ex) : OnnxModel.Load(file!.FullName, new OnnxReadLimits { MaxGraphDepth = depth });
     }
 
-    /// <summary>Profile options from --shape/--dim/--batch; <paramref name="batchOverride"/> replaces --batch.</summary>
-    public ProfileOptions Options(ParseResult parse, OnnxModel model, int? batchOverride = null, bool onnxCompatible = false)
+    /// <summary>
+    /// Profile options from --shape/--dim/--batch (resolved by <see cref="Dyno.Models.Shapes.InputShapeResolver"/>);
+    /// <paramref name="batchOverride"/> replaces --batch. --batch also sets the leading dimension of a --shape
+    /// ("after --shape"), which the library takes as given.
+    /// </summary>
+    public ProfileOptions Options(ParseResult parse, int? batchOverride = null, bool onnxCompatible = false)
     {
         var shapes = ShapeArgs.Shapes(parse.GetValue(Shape));
         var dims = ShapeArgs.Dims(parse.GetValue(Dim));
@@ -59,22 +63,11 @@ internal sealed class ModelArgs
         if (batch is { } b)
         {
             if (b < 1) throw new UsageException($"--batch {b}: must be at least 1");
-            shapes ??= [];
-            var inits = model.Graph.Initializers.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-            foreach (var input in model.Graph.Inputs.Where(i => !inits.Contains(i.Name)))
-            {
-                if (!shapes.TryGetValue(input.Name, out var s))
-                {
-                    if (input.Shape is null or { Length: 0 }) continue;
-                    s = input.Shape.Select(d => d.IsKnown ? d.Value : d.Symbol is not null && dims?.TryGetValue(d.Symbol, out var v) == true ? v : 1).ToArray();
-                }
-                if (s.Length == 0) continue;
-                s = (long[])s.Clone();
-                s[0] = b;
-                shapes[input.Name] = s;
-            }
+            if (shapes is not null)
+                foreach (var (name, s) in shapes.ToList())
+                    if (s.Length > 0) shapes[name] = [b, .. s[1..]];
         }
-        return new ProfileOptions { InputShapes = shapes, Dims = dims, OnnxCompatibleShapes = onnxCompatible };
+        return new ProfileOptions { InputShapes = shapes, Dims = dims, Batch = batch, OnnxCompatibleShapes = onnxCompatible };
     }
 }
 

@@ -26,7 +26,7 @@ internal sealed class CommandOutput
         Kind = kind;
         Json = json;
         Tables = tables;
-        Notes = notes ?? [];
+        Notes = CliFlags.Phrase(notes ?? []); // the libraries name API parameters; the user reads flags
     }
 
     /// <summary>The output of <paramref name="document"/> as <paramref name="presenter"/> presents it: its kind, tables and notes.</summary>

@@ -287,7 +287,7 @@ public sealed class ClassificationAccumulator : IMetric<ClassificationAccumulato
         var probabilities = hasScores && (_options.Logits || _firstNonProbability < 0);
         if (hasScores && !probabilities)
             notes.Add($"the scores are not probabilities (sample {_firstNonProbability} has {_nonProbabilityValue}); " +
-                      "log loss and calibration are not computed (pass --logits if they are logits)");
+                      "log loss and calibration are not computed (set ClassificationOptions.Logits if they are logits)");
         RankingScores? ranking = null;
         if (hasScores && _options.Ranking)
         {

@@ -54,7 +54,7 @@ public sealed class ClassificationFile
             for (var i = 0; i < names.Count; i++)
                 if (!_nameIndex.TryAdd(names[i], i)) throw new DynoInputException($"class name '{names[i]}' is listed twice in the classes file");
             if (numClasses is { } n && n != names.Count)
-                throw new DynoInputException($"--num-classes {n} disagrees with the {names.Count} names of the classes file");
+                throw new DynoInputException($"numClasses {n} disagrees with the {names.Count} names of the classes file", "numClasses");
         }
         _numClasses = names?.Count ?? numClasses ?? 0;
     }
@@ -75,7 +75,7 @@ public sealed class ClassificationFile
     private void Limit()
     {
         if (_numClasses > _maxClasses)
-            throw new InvalidDataException($"{_path}: {_numClasses} classes is more than the limit of {_maxClasses} (each worker holds a classes x classes confusion matrix); raise it with --max-classes");
+            throw DynoInputException.Naming(new InvalidDataException($"{_path}: {_numClasses} classes is more than the limit of {_maxClasses} (each worker holds a classes x classes confusion matrix); raise it with maxClasses"), "maxClasses");
     }
 
     private ClassificationFileResult Run(ClassificationOptions options)
@@ -215,7 +215,7 @@ public sealed class ClassificationFile
     {
         if (width < 2) throw new LineException(_path, line, $"{width} score column(s): need one per class and at least 2 classes");
         if (_numClasses != 0 && _numClasses != width)
-            throw new LineException(_path, line, $"{width} scores per sample but {_numClasses} classes (from --classes/--num-classes)");
+            throw DynoInputException.Naming(new LineException(_path, line, $"{width} scores per sample but {_numClasses} classes (from classNames/numClasses)"), "classNames", "numClasses");
         _numClasses = width;
     }
 
@@ -268,9 +268,9 @@ public sealed class ClassificationFile
             return v;
         }
         var text = Trunc(Encoding.UTF8.GetString(field));
-        throw new LineException(_path, num, _nameIndex is null
-            ? $"{what} '{text}' is not a class index (pass --classes names.txt to use class names)"
-            : $"{what} '{text}' is neither a name in the classes file nor a class index");
+        throw DynoInputException.Naming(new LineException(_path, num, _nameIndex is null
+            ? $"{what} '{text}' is not a class index (pass classNames to use class names)"
+            : $"{what} '{text}' is neither a name in the classes file nor a class index"), "classNames");
     }
 
     private int[] ParseSet(ReadOnlySpan<byte> field, long num, string what)

@@ -290,7 +290,7 @@ public sealed class CocoDetections
             c.BoxBranch ??= hasBox;
             if (c.BoxBranch == true && !hasBox) throw JsonInput.Bad(source, Where(), "no 'bbox' (the first record has one, so every record needs one)");
             if (c.BoxBranch == false && !sawSegm && !wantKp) throw JsonInput.Bad(source, Where(), "neither 'bbox' nor 'segmentation'");
-            if (wantKp && kp is null) throw JsonInput.Bad(source, Where(), "no 'keypoints' (needed for --iou-type keypoints)");
+            if (wantKp && kp is null) throw DynoInputException.Naming(JsonInput.Bad(source, Where(), "no 'keypoints' (needed for CocoIouType.Keypoints)"), "CocoIouType.Keypoints");
             if (c.BoxBranch == true && (!boxOk || boxN != 4)) throw JsonInput.Bad(source, Where(), boxN == 4 ? "'bbox' has a non-finite number" : $"'bbox' is not [x, y, width, height] ({boxN} numbers)");
             if (!sawScore) throw JsonInput.Bad(source, Where(), "no 'score'");
             if (imgName is not null && c.ImgName is null) { c.ImgName = new List<string?>(c.Img.Count + 16); for (var q = 0; q < c.Img.Count; q++) c.ImgName.Add(null); }
@@ -371,7 +371,7 @@ public sealed class CocoDetections
                         "negative box width or height" => $"negative box size (width {c.W[j]}, height {c.H[j]})",
                         _ => skip,
                     };
-                    throw JsonInput.Bad(source, $"[{g}] (image_id {ImgText(c, j)}, category_id {c.Cat[j]})", detail + " (use --lenient to skip and count such records)");
+                    throw DynoInputException.Naming(JsonInput.Bad(source, $"[{g}] (image_id {ImgText(c, j)}, category_id {c.Cat[j]})", detail + " (use BadRecordPolicy.Skip to skip and count such records)"), "BadRecordPolicy.Skip");
                 }
                 d._skipped[skip] = d._skipped.GetValueOrDefault(skip) + 1;
                 skipped++;

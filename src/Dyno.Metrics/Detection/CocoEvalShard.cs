@@ -42,7 +42,7 @@ public sealed class CocoEvalShard
     public static CocoEvalShard Evaluate(CocoGroundTruth gt, CocoDetections dt, CocoEvalOptions? options = null, int part = 0, int parts = 1)
     {
         if (parts < 1 || part < 0 || part >= parts) throw new DynoInputException($"part {part} of {parts} does not exist (parts are 0..{parts - 1})");
-        if (gt.HasStringImageIds) throw new InvalidDataException($"{gt.Source}: string image ids cannot be written to a shard (shards record integer image ids); evaluate without --shard");
+        if (gt.HasStringImageIds) throw DynoInputException.Naming(new InvalidDataException($"{gt.Source}: string image ids cannot be written to a shard (shards record integer image ids); evaluate without CocoEvalShard"), "CocoEvalShard");
         var n = gt.Images.Count;
         var include = new bool[n];
         var ids = new List<long>();
@@ -229,12 +229,12 @@ public sealed class CocoEvalShard
         {
             var v1 = Encoding.UTF8.GetBytes(MagicV1);
             if (data.Length > v1.Length && data[0] == v1.Length && data.Slice(1, v1.Length).SequenceEqual(v1))
-                throw new InvalidDataException($"{source}: a shard written by an older dyno without a checksum; re-run 'dyno eval det --shard' to write it again");
-            throw new InvalidDataException($"{source}: not a dyno COCO shard (written by 'dyno eval det --shard')");
+                throw DynoInputException.Naming(new InvalidDataException($"{source}: a shard written by an older dyno without a checksum; re-run CocoEvalShard.Save to write it again"), "CocoEvalShard.Save");
+            throw DynoInputException.Naming(new InvalidDataException($"{source}: not a dyno COCO shard (written by CocoEvalShard.Save)"), "CocoEvalShard.Save");
         }
         if (data.Length < 1 + magic.Length + HashBytes
             || !System.Security.Cryptography.SHA256.HashData(data[..^HashBytes]).AsSpan().SequenceEqual(data[^HashBytes..]))
-            throw new InvalidDataException($"{source}: the shard's checksum does not match its content (corrupted or truncated); write it again with 'dyno eval det --shard'");
+            throw DynoInputException.Naming(new InvalidDataException($"{source}: the shard's checksum does not match its content (corrupted or truncated); write it again with CocoEvalShard.Save"), "CocoEvalShard.Save");
         using var body = new MemoryStream(all.GetBuffer(), 0, data.Length - HashBytes, writable: false);
         return LoadBody(body, source);
     }
@@ -244,7 +244,7 @@ public sealed class CocoEvalShard
         try
         {
             using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            if (r.ReadString() != Magic) throw new InvalidDataException($"{source}: not a dyno COCO shard (written by 'dyno eval det --shard')");
+            if (r.ReadString() != Magic) throw DynoInputException.Naming(new InvalidDataException($"{source}: not a dyno COCO shard (written by CocoEvalShard.Save)"), "CocoEvalShard.Save");
             var h = JsonSerializer.Deserialize<Header>(r.ReadString()) ?? throw new InvalidDataException($"{source}: empty shard header");
             var options = new CocoEvalOptions
             {

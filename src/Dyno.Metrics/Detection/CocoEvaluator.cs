@@ -418,12 +418,12 @@ public static class CocoEvaluator
         var named = options.KeypointSigmas is null ? "COCO's 17 sigmas" : $"the {k} sigmas given";
         for (var i = 0; i < gt.Count; i++)
             if (gt.Keypoints[i].Length != 3 * k)
-                throw new InvalidDataException($"{gt.Source}: annotation id {gt.AnnId[i]}: {gt.Keypoints[i].Length / 3} keypoints, but {named} are for {k} (use --kpt-sigmas FILE or a preset such as crowdpose)");
+                throw DynoInputException.Naming(new InvalidDataException($"{gt.Source}: annotation id {gt.AnnId[i]}: {gt.Keypoints[i].Length / 3} keypoints, but {named} are for {k} (use CocoEvalOptions.KeypointSigmas or a preset such as crowdpose)"), "CocoEvalOptions.KeypointSigmas");
         for (var i = 0; i < dt.Count; i++)
             if (dt.Keypoints[i].Length != 3 * k)
                 throw new InvalidDataException($"{dt.Source}: a detection on image {gt.Images[dt.Img[i]].Label}: {dt.Keypoints[i].Length / 3} keypoints, but {named} are for {k}");
         if (gt.AreaMissingAt is { } where && !options.KeypointAreaFromBox)
-            throw new InvalidDataException($"{gt.Source}: {where}: no finite 'area' (OKS is scaled by the ground truth's 'area'; CrowdPose files without it: --protocol crowdpose)");
+            throw DynoInputException.Naming(new InvalidDataException($"{gt.Source}: {where}: no finite 'area' (OKS is scaled by the ground truth's 'area'; CrowdPose files without it: CocoEvalOptions.KeypointAreaFromBox)"), "CocoEvalOptions.KeypointAreaFromBox");
     }
 
     /// <summary>

@@ -119,7 +119,7 @@ public sealed class CocoGroundTruth
             throw JsonInput.Bad(source, $"byte {reader.BytesConsumed}", "malformed JSON: " + e.Message);
         }
         if (!sawImages) throw JsonInput.Bad(source, "top level", "no 'images' list");
-        if (!sawAnns) throw JsonInput.Bad(source, "top level", "no 'annotations' list (is this a results file? pass it as --dt)");
+        if (!sawAnns) throw DynoInputException.Naming(JsonInput.Bad(source, "top level", "no 'annotations' list (is this a results file? pass it as CocoDetections)"), "CocoDetections");
 
         var named = images.Count(i => i.StringId is not null);
         if (named > 0)
@@ -340,7 +340,7 @@ public sealed class CocoGroundTruth
                 if (withSegmentation)
                 {
                     if (segmError is not null) throw JsonInput.Bad(source, where(), segmError);
-                    if (!sawSegm) throw JsonInput.Bad(source, where(), "no 'segmentation' (needed for --iou-type segm)");
+                    if (!sawSegm) throw DynoInputException.Naming(JsonInput.Bad(source, where(), "no 'segmentation' (needed for CocoIouType.Segm)"), "CocoIouType.Segm");
                 }
                 _id.Add(id); _img.Add(img); _cat.Add(cat); _imgName.Add(imgName);
                 _x.Add(x); _y.Add(y); _w.Add(w); _h.Add(h); _area.Add(area);

@@ -77,7 +77,7 @@ public static class VocXmlFormat
             var cls = classes.Where(c => stem == c || stem.EndsWith("_" + c, StringComparison.Ordinal)).OrderByDescending(c => c.Length).FirstOrDefault();
             if (cls is null)
             {
-                if (policy == BadRecordPolicy.Error) throw new InvalidDataException($"{file}: the file name names no class of the annotations ({string.Join(", ", classes)}); use --lenient to skip it");
+                if (policy == BadRecordPolicy.Error) throw DynoInputException.Naming(new InvalidDataException($"{file}: the file name names no class of the annotations ({string.Join(", ", classes)}); use BadRecordPolicy.Skip to skip it"), "BadRecordPolicy.Skip");
                 continue;
             }
             var n = 0;
@@ -89,7 +89,7 @@ public static class VocXmlFormat
                 if (p.Length != 6) throw new InvalidDataException($"{file}: line {n}: {p.Length} fields, expected 6 (image_id score xmin ymin xmax ymax)");
                 if (!imageIds.TryGetValue(p[0], out var imageId))
                 {
-                    if (policy == BadRecordPolicy.Error) throw new InvalidDataException($"{file}: line {n}: image '{p[0]}' has no annotation file; use --lenient to skip");
+                    if (policy == BadRecordPolicy.Error) throw DynoInputException.Naming(new InvalidDataException($"{file}: line {n}: image '{p[0]}' has no annotation file; use BadRecordPolicy.Skip to skip"), "BadRecordPolicy.Skip");
                     continue;
                 }
                 var v = new double[5];

@@ -55,7 +55,7 @@ public static class YoloFormat
             var stem = Path.GetFileNameWithoutExtension(file)!;
             if (!ids.TryGetValue(stem, out var imageId))
             {
-                if (policy == BadRecordPolicy.Error) throw new InvalidDataException($"{file}: no image '{stem}' among the evaluated images (use --lenient to skip)");
+                if (policy == BadRecordPolicy.Error) throw DynoInputException.Naming(new InvalidDataException($"{file}: no image '{stem}' among the evaluated images (use BadRecordPolicy.Skip to skip)"), "BadRecordPolicy.Skip");
                 continue;
             }
             foreach (var (line, cls, x, y, w, h, conf) in ReadLines(file, sizes[imageId - 1], withConfidence: true))

@@ -102,8 +102,8 @@ public sealed class PngLabelReader
                     throw new InvalidDataException($"{bitDepth}-bit {(colorType == 3 ? "palette" : "grayscale")} PNGs are not supported; label maps must be 8- or 16-bit grayscale or 8-bit palette");
                 if (Width <= 0 || Height <= 0 || (long)Width * Height > int.MaxValue / 2) throw new InvalidDataException($"unsupported image size {Width}x{Height}");
                 if ((long)Width * Height > MaxPixels)
-                    throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                        $"{Width}x{Height} = {(long)Width * Height:N0} pixels is more than the limit of {MaxPixels:N0} (Pillow's decompression-bomb limit; raise it with --max-image-pixels)"));
+                    throw DynoInputException.Naming(new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{Width}x{Height} = {(long)Width * Height:N0} pixels is more than the limit of {MaxPixels:N0} (Pillow's decompression-bomb limit; raise it with PngLabelReader.MaxPixels)")), "PngLabelReader.MaxPixels");
                 sawHeader = true;
             }
             else if (type.SequenceEqual("IDAT"u8))

@@ -28,8 +28,8 @@ public static class SegmentationFolders
             else missing.Add(key);
         }
         if (missing.Count > 0)
-            throw new InvalidDataException($"{predDir}: no prediction for {missing.Count} of {gt.Count} ground-truth maps, e.g. '{missing[0]}{predSuffix}' " +
-                                           $"(files are matched by relative path minus --gt-suffix/--pred-suffix)");
+            throw DynoInputException.Naming(new InvalidDataException($"{predDir}: no prediction for {missing.Count} of {gt.Count} ground-truth maps, e.g. '{missing[0]}{predSuffix}' " +
+                                           $"(files are matched by relative path minus gtSuffix/predSuffix)"), "gtSuffix", "predSuffix");
         return (pairs, pred.Count - pairs.Count);
     }
 

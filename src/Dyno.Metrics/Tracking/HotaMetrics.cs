@@ -7,21 +7,22 @@ namespace Dyno.Metrics.Tracking;
 /// detection counts and association/localisation scores, and the derived DetA, DetRe, DetPr, HOTA.
 /// The scalar properties are means over α, as TrackEval reports them.
 /// </summary>
-public sealed record HotaResult(double[] TP, double[] FN, double[] FP, double[] AssA, double[] AssRe, double[] AssPr, double[] LocA)
+public sealed record HotaResult(IReadOnlyList<double> TP, IReadOnlyList<double> FN, IReadOnlyList<double> FP, IReadOnlyList<double> AssA,
+    IReadOnlyList<double> AssRe, IReadOnlyList<double> AssPr, IReadOnlyList<double> LocA)
 {
     /// <summary>The α thresholds, computed like numpy's <c>np.arange(0.05, 0.99, 0.05)</c>.</summary>
     public static IReadOnlyList<double> Alphas { get; } = Enumerable.Range(0, 19).Select(i => 0.05 + i * 0.05).ToArray();
 
     /// <summary>DetRe per α: TP / max(1, TP + FN).</summary>
-    public double[] DetRe => Map((tp, fn, _) => tp / Math.Max(1, tp + fn));
+    public IReadOnlyList<double> DetRe => Map((tp, fn, _) => tp / Math.Max(1, tp + fn));
     /// <summary>DetPr per α: TP / max(1, TP + FP).</summary>
-    public double[] DetPr => Map((tp, _, fp) => tp / Math.Max(1, tp + fp));
+    public IReadOnlyList<double> DetPr => Map((tp, _, fp) => tp / Math.Max(1, tp + fp));
     /// <summary>DetA per α: TP / max(1, TP + FN + FP).</summary>
-    public double[] DetA => Map((tp, fn, fp) => tp / Math.Max(1, tp + fn + fp));
+    public IReadOnlyList<double> DetA => Map((tp, fn, fp) => tp / Math.Max(1, tp + fn + fp));
     /// <summary>HOTA per α: √(DetA · AssA).</summary>
-    public double[] Hota { get { var d = DetA; return d.Select((x, i) => Math.Sqrt(x * AssA[i])).ToArray(); } }
+    public IReadOnlyList<double> Hota { get { var d = DetA; return d.Select((x, i) => Math.Sqrt(x * AssA[i])).ToArray(); } }
     /// <summary>OWTA per α: √(DetRe · AssA).</summary>
-    public double[] Owta { get { var d = DetRe; return d.Select((x, i) => Math.Sqrt(x * AssA[i])).ToArray(); } }
+    public IReadOnlyList<double> Owta { get { var d = DetRe; return d.Select((x, i) => Math.Sqrt(x * AssA[i])).ToArray(); } }
 
     /// <summary>Mean over α of HOTA.</summary>
     public double HotaMean => Hota.Average();
@@ -46,7 +47,7 @@ public sealed record HotaResult(double[] TP, double[] FN, double[] FP, double[] 
 
     private double[] Map(Func<double, double, double, double> f)
     {
-        var r = new double[TP.Length];
+        var r = new double[TP.Count];
         for (var a = 0; a < r.Length; a++) r[a] = f(TP[a], FN[a], FP[a]);
         return r;
     }

@@ -65,7 +65,7 @@ public static class MotPreprocessing
         if (classes)
             for (var i = 0; i < gt.Count; i++)
                 if (gt.Class[i] < 1 || gt.Class[i] > 13)
-                    throw new InvalidDataException($"{sequence}: ground truth line {gt.Line[i]}: class {gt.Class[i]} is not a MOTChallenge class (1..13); use --preprocess mot15 or none for files without classes");
+                    throw DynoInputException.Naming(new InvalidDataException($"{sequence}: ground truth line {gt.Line[i]}: class {gt.Class[i]} is not a MOTChallenge class (1..13); use MotPreprocess.Mot15 or MotPreprocess.None for files without classes"), "MotPreprocess.Mot15", "MotPreprocess.None");
 
         bool IsDistractor(int i) => (classes && distractors.Contains(gt.Class[i])) || gt.Visibility[i] < options.MinVisibility;
         var keepGt = new bool[gt.Count];

@@ -41,18 +41,18 @@ public static class MotSequenceLoader
         if (File.Exists(gtPath))
         {
             if (!File.Exists(predPath))
-                throw new FileNotFoundException(Directory.Exists(predPath)
-                    ? $"{predPath}: is a folder but --gt {gtPath} is a file; give both as files or both as folders"
-                    : $"{predPath}: no such file", predPath);
+                throw DynoInputException.Naming(new FileNotFoundException(Directory.Exists(predPath)
+                    ? $"{predPath}: is a folder but gtPath {gtPath} is a file; give both as files or both as folders"
+                    : $"{predPath}: no such file", predPath), "gtPath");
             var name = SequenceNameOfFile(gtPath);
             var ini = Path.Combine(SequenceDirOfFile(gtPath), "seqinfo.ini");
             return [(name, gtPath, predPath, File.Exists(ini) ? ini : null)];
         }
         if (!Directory.Exists(gtPath)) throw new FileNotFoundException($"{gtPath}: no such file or folder", gtPath);
         if (!Directory.Exists(predPath))
-            throw new FileNotFoundException(File.Exists(predPath)
-                ? $"{predPath}: is a file but --gt {gtPath} is a folder; give both as files or both as folders"
-                : $"{predPath}: no such folder", predPath);
+            throw DynoInputException.Naming(new FileNotFoundException(File.Exists(predPath)
+                ? $"{predPath}: is a file but gtPath {gtPath} is a folder; give both as files or both as folders"
+                : $"{predPath}: no such folder", predPath), "gtPath");
 
         var list = new List<(string, string, string, string?)>();
         foreach (var dir in Directory.GetDirectories(gtPath).Order(StringComparer.Ordinal))

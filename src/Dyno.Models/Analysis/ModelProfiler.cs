@@ -12,6 +12,9 @@ public sealed record ProfileOptions
     /// <summary>Symbolic dim name → value.</summary>
     public IReadOnlyDictionary<string, long>? Dims { get; init; }
 
+    /// <summary>The leading dimension of every input not in <see cref="InputShapes"/> (<see cref="InputShapeRequest.Batch"/>); null keeps the model's.</summary>
+    public long? Batch { get; init; }
+
     /// <summary>
     /// Reproduce onnx's own shape inference (no constant propagation through shape arithmetic). Only
     /// for comparing with tools built on it; shapes it cannot infer count as zero bytes and are listed as unresolved.
@@ -36,8 +39,8 @@ public static class ModelProfiler
         }
         catch (OverflowException)
         {
-            throw new InvalidDataException($"{model.Source}: a tensor's element count, bytes or FLOPs exceed 2^63, more than any real model; " +
-                                           "refused rather than reported wrapped (check the input shapes, --shape and --dim)");
+            throw DynoInputException.Naming(new InvalidDataException($"{model.Source}: a tensor's element count, bytes or FLOPs exceed 2^63, more than any real model; " +
+                                           "refused rather than reported wrapped (check the input shapes, InputShapes, Dims and Batch)"), "InputShapes", "Dims", "Batch");
         }
     }
 
@@ -46,7 +49,7 @@ public static class ModelProfiler
         checked
         {
         options ??= new ProfileOptions();
-        var shapes = new ShapeInferenceEngine(model) { PropagateConstants = !options.OnnxCompatibleShapes }.Run(options.InputShapes, options.Dims);
+        var shapes = new ShapeInferenceEngine(model) { PropagateConstants = !options.OnnxCompatibleShapes }.Run(new InputShapeRequest { InputShapes = options.InputShapes, Dims = options.Dims, Batch = options.Batch });
         var g = model.Graph;
         var notes = new List<string>();
         var missing = model.MissingExternalFiles();

@@ -95,7 +95,7 @@ public sealed class HardwareDatabase
     public HardwareProfile Find(string name) =>
         _devices.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase)
                                      || d.Aliases.Any(a => string.Equals(a, name, StringComparison.OrdinalIgnoreCase)))
-        ?? throw new DynoInputException($"unknown hardware '{name}'; known: {string.Join(", ", _devices.Select(d => d.Name))} (or give --hardware-file FILE)");
+        ?? throw new DynoInputException($"unknown hardware '{name}'; known: {string.Join(", ", _devices.Select(d => d.Name))} (or add a device file with HardwareDatabase.With)", "HardwareDatabase.With");
 
     private static List<HardwareProfile> Parse(Stream s, string what)
     {

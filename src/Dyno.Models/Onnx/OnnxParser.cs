@@ -101,8 +101,8 @@ internal sealed class OnnxParser
     private OnnxGraph ParseGraph(Region region, string where)
     {
         if (++_depth > _maxDepth)
-            throw new InvalidDataException($"{_source}: subgraphs (If/Loop/Scan bodies) are nested more than {_maxDepth} deep; " +
-                                           "refused as a resource limit (raise it with --max-graph-depth, at most " + OnnxReadLimits.MaxGraphDepthCeiling + ")");
+            throw DynoInputException.Naming(new InvalidDataException($"{_source}: subgraphs (If/Loop/Scan bodies) are nested more than {_maxDepth} deep; " +
+                                           "refused as a resource limit (raise it with OnnxReadLimits.MaxGraphDepth, at most " + OnnxReadLimits.MaxGraphDepthCeiling + ")"), "OnnxReadLimits.MaxGraphDepth");
         try
         {
             return ParseGraphBody(region, where);

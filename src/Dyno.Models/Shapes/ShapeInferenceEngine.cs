@@ -76,8 +76,17 @@ public sealed class ShapeInferenceEngine
     /// Supplying <paramref name="inputValues"/> makes those inputs constants (used by the ONNX node-test validation).
     /// </summary>
     public ShapeInferenceResult Run(IReadOnlyDictionary<string, long[]>? inputShapes = null, IReadOnlyDictionary<string, long>? dims = null,
-        IReadOnlyDictionary<string, TensorInfo>? inputValues = null)
+        IReadOnlyDictionary<string, TensorInfo>? inputValues = null) =>
+        Run(new InputShapeRequest { InputShapes = inputShapes, Dims = dims }, inputValues);
+
+    /// <summary>
+    /// Runs inference on the main graph with the input shapes <see cref="InputShapeResolver"/> resolves from
+    /// <paramref name="request"/> (its notes become the result's). Supplying <paramref name="inputValues"/> makes
+    /// those inputs constants (used by the ONNX node-test validation).
+    /// </summary>
+    public ShapeInferenceResult Run(InputShapeRequest request, IReadOnlyDictionary<string, TensorInfo>? inputValues = null)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var g = _model!.Graph;
         var values = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
         var inits = new HashSet<string>(StringComparer.Ordinal);
@@ -88,56 +97,23 @@ public sealed class ShapeInferenceEngine
         }
         foreach (var t in g.SparseInitializers) values[t.Name] = FromTensor(t);
 
-        if (inputShapes is not null)
-            foreach (var k in inputShapes.Keys)
-                if (!g.Inputs.Any(i => i.Name == k))
-                    throw new DynoInputException($"--shape names '{k}', which is not an input of the model (inputs: {string.Join(", ", g.Inputs.Where(i => !inits.Contains(i.Name)).Select(i => i.Name))})");
-        var usedDims = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var input in g.Inputs)
+        var resolved = InputShapeResolver.Resolve(g.Inputs, request, inits);
+        _notes.AddRange(resolved.Notes);
+        foreach (var r in resolved.Inputs)
         {
-            if (inits.Contains(input.Name) && inputShapes?.ContainsKey(input.Name) != true) continue; // initializer default wins
+            var input = r.Input;
             if (inputValues is not null && inputValues.TryGetValue(input.Name, out var given))
             {
                 values[input.Name] = given;
                 continue;
             }
-            var shape = input.Shape;
-            if (inputShapes is not null && inputShapes.TryGetValue(input.Name, out var s))
-            {
-                if (shape is not null && shape.Length != s.Length)
-                    throw new DynoInputException($"--shape {input.Name}={string.Join("x", s)} has rank {s.Length}, but the model declares input '{input.Name}' with rank {shape.Length} ({FormatShape(shape)})");
-                if (shape is not null)
-                    for (var i = 0; i < s.Length; i++)
-                        if (shape[i].IsKnown && shape[i].Value != s[i])
-                            _notes.Add($"input '{input.Name}' dim {i} is fixed to {shape[i].Value} in the model; --shape sets {s[i]}");
-                shape = s.Select(Dim.Of).ToArray();
-            }
-            else if (shape is not null)
-            {
-                shape = shape.Select((d, i) =>
-                {
-                    if (d.IsKnown) return d;
-                    if (d.Symbol is not null && dims is not null && dims.TryGetValue(d.Symbol, out var v))
-                    {
-                        usedDims.Add(d.Symbol);
-                        return Dim.Of(v);
-                    }
-                    _notes.Add($"input '{input.Name}' dim {i} ('{d.Symbol ?? "?"}') is dynamic; assumed 1 (set it with --dim {d.Symbol ?? "NAME"}=N or --shape {input.Name}=...)");
-                    return Dim.Of(1);
-                }).ToArray();
-            }
-            values[input.Name] = new TensorInfo(input.ElemType, shape, null, input.Kind);
+            values[input.Name] = new TensorInfo(input.ElemType, r.Shape?.Select(Dim.Of).ToArray(), null, input.Kind);
         }
-        if (dims is not null)
-            foreach (var k in dims.Keys)
-                if (!usedDims.Contains(k) && inputShapes is null)
-                    throw new DynoInputException($"--dim names '{k}', which is not a symbolic dimension of any model input");
 
         InferGraph(g, values, null, 0);
         return new ShapeInferenceResult(values, _unresolved, _notes, _subgraphs);
     }
 
-    private static string FormatShape(Dim[] s) => "[" + string.Join(",", s.Select(d => d.ToString())) + "]";
 
     /// <summary>Converts an initializer or Constant tensor into what inference knows of it.</summary>
     public static TensorInfo FromTensor(OnnxTensor t)

@@ -1,3 +1,4 @@
+using Dyno.Models.Roofline;
 using Dyno.Models.Hardware;
 
 namespace Dyno.Models.Transformers;
@@ -8,9 +9,9 @@ public sealed record LlmWorkload
     public int? Seq { get; init; }
     public int? Batch { get; init; }
     public int? Context { get; init; }
-    public string? WeightPrecision { get; init; }
-    public string? ActivationPrecision { get; init; }
-    public string? KvCachePrecision { get; init; }
+    public Precision? WeightPrecision { get; init; }
+    public Precision? ActivationPrecision { get; init; }
+    public Precision? KvCachePrecision { get; init; }
 
     /// <summary>This workload with every field <paramref name="over"/> sets replaced.</summary>
     public LlmWorkload Override(LlmWorkload over) => new()
@@ -37,15 +38,15 @@ public sealed record LlmScenario(int Seq, int Batch, int Context, Precision Comp
     public static LlmScenario Resolve(TransformerConfig config, LlmWorkload w, Precision compute)
     {
         var seq = w.Seq ?? (config.MaxPositions > 0 ? config.MaxPositions
-            : throw new DynoInputException($"{config.Name}: give --seq (the config has no max_positions to default to)"));
+            : throw new DynoInputException($"{config.Name}: give LlmWorkload.Seq (the config has no max_positions to default to)", "LlmWorkload.Seq"));
         var batch = w.Batch ?? 1;
         var context = w.Context ?? seq;
         if (seq <= 0) throw new DynoInputException($"seq must be a positive integer (got {seq})");
         if (batch <= 0) throw new DynoInputException($"batch must be a positive integer (got {batch})");
         if (context <= 0) throw new DynoInputException($"context must be a positive integer (got {context})");
-        var weights = w.WeightPrecision is { } wp ? HardwareProfile.ParsePrecision(wp) : compute;
-        var activations = w.ActivationPrecision is { } ap ? HardwareProfile.ParsePrecision(ap) : compute;
-        var kv = w.KvCachePrecision is { } kp ? HardwareProfile.ParsePrecision(kp) : activations;
+        var weights = w.WeightPrecision ?? compute;
+        var activations = w.ActivationPrecision ?? compute;
+        var kv = w.KvCachePrecision ?? activations;
         return new LlmScenario(seq, batch, context, compute, weights, activations, kv);
     }
 }
@@ -82,8 +83,8 @@ public sealed record RooflineTime(long Flops, long Bytes, double ArithmeticInten
 {
     public double Seconds => Math.Max(ComputeSeconds, MemorySeconds);
 
-    /// <summary>"compute" when the FLOPs take longer than the bytes, else "memory".</summary>
-    public string Bound => ComputeSeconds >= MemorySeconds ? "compute" : "memory";
+    /// <summary><see cref="RooflineBound.Compute"/> when the FLOPs take longer than the bytes, else <see cref="RooflineBound.Memory"/> (JSON: "compute", "memory").</summary>
+    public RooflineBound Bound => ComputeSeconds >= MemorySeconds ? RooflineBound.Compute : RooflineBound.Memory;
 
     public static RooflineTime Of(StepCost step, double peakFlops, double bandwidth) =>
         new(step.Flops, step.TotalBytes, step.ArithmeticIntensity, step.Flops / peakFlops, step.TotalBytes / bandwidth);
@@ -286,7 +287,7 @@ public static class LlmCalculator
         if (hardware is not null)
         {
             var peak = hardware.PeakFlops(s.Compute)
-                ?? throw new DynoInputException($"hardware '{hardware.Name}' has no {HardwareProfile.Key(s.Compute)} peak (it has: {string.Join(", ", hardware.PeakTflops.Keys)}); choose another --precision");
+                ?? throw new DynoInputException($"hardware '{hardware.Name}' has no {HardwareProfile.Key(s.Compute)} peak (it has: {string.Join(", ", hardware.PeakTflops.Keys)}); choose another LlmScenario.Compute", "LlmScenario.Compute");
             var bw = hardware.BandwidthBytesPerSecond;
             var decodeTime = decode is null ? null : RooflineTime.Of(decode, peak, bw);
             roof = new LlmRoofline

@@ -1,3 +1,4 @@
+using Dyno.Models.Hardware;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -217,9 +218,9 @@ public sealed record TransformerConfig
             Seq = r.IntOrNull("seq"),
             Batch = r.IntOrNull("batch"),
             Context = r.IntOrNull("context"),
-            WeightPrecision = r.String("weight_precision"),
-            ActivationPrecision = r.String("activation_precision"),
-            KvCachePrecision = r.String("kv_cache_precision"),
+            WeightPrecision = r.String("weight_precision") is { } wp ? HardwareProfile.ParsePrecision(wp) : null,
+            ActivationPrecision = r.String("activation_precision") is { } ap ? HardwareProfile.ParsePrecision(ap) : null,
+            KvCachePrecision = r.String("kv_cache_precision") is { } kp ? HardwareProfile.ParsePrecision(kp) : null,
         });
     }
 

@@ -27,7 +27,7 @@ public sealed class GenerationPresenter : IResultPresenter<GenerationBenchResult
         var g = r.Generation;
         var p = g.Predicted;
         var shape = FormattableString.Invariant($"batch {g.Batch}, prompt {g.PromptLength}, {g.GenLength} new tokens, {r.Settings.Provider} {r.Settings.IntraOpThreads} thread(s)");
-        string Pred(double? ms, string? bound) => ms is { } x ? $"roofline {F(x, "0.###")} ms ({bound}-bound)" : "no prediction";
+        string Pred(double? ms, Dyno.Models.Roofline.RooflineBound? bound) => ms is { } x ? $"roofline {F(x, "0.###")} ms ({bound?.ToString().ToLowerInvariant()}-bound)" : "no prediction";
         var figures = new List<KeyFigure> { new("Time to first token", F(g.TtftMs.P50, "0.###") + " ms", $"p50; {Pred(p?.TtftMs, p?.PrefillBound)}; {shape}") };
         if (g.TpotMs is { } tpot) figures.Add(new("Time per output token", F(tpot.P50, "0.###") + " ms", $"p50; {Pred(p?.TpotMs, p?.DecodeBound)}"));
         if (g.ItlMs is { } itl) figures.Add(new("Inter-token latency p99", F(itl.P99, "0.###") + " ms", $"p50 {F(itl.P50, "0.###")} ms"));
@@ -57,7 +57,7 @@ public sealed class GenerationPresenter : IResultPresenter<GenerationBenchResult
                 ["TPOT p50 (ms)", Ms(g.TpotMs?.P50) + Ci(g.TpotMs)],
                 ["decode tokens/s", g.DecodeTokensPerS is { } d ? Fmt.Num(d, 2) : ""],
                 ["end-to-end tokens/s", Fmt.Num(g.E2eTokensPerS, 2)],
-                ["predicted TTFT / TPOT (ms)", p is null ? "(no prediction)" : $"{Ms(p.TtftMs)} ({p.PrefillBound}-bound) / {Ms(p.TpotMs)} ({p.DecodeBound}-bound)"],
+                ["predicted TTFT / TPOT (ms)", p is null ? "(no prediction)" : $"{Ms(p.TtftMs)} ({p.PrefillBound.ToString().ToLowerInvariant()}-bound) / {Ms(p.TpotMs)} ({p.DecodeBound?.ToString().ToLowerInvariant()}-bound)"],
                 ["measured / predicted", p is null ? "" : $"TTFT {Fmt.Num(p.TtftMeasuredOverPredicted, 2)}x, TPOT {(p.TpotMeasuredOverPredicted is { } x ? Fmt.Num(x, 2) + "x" : "")}"],
                 ["KV cache held", Fmt.Bytes(g.KvCacheBytes) + $" (buffers {Fmt.Bytes(g.KvCacheBufferBytes)})"],
                 ["harness overhead per token", g.HarnessOverheadMsPerToken is { } h ? $"{Fmt.Num(h * 1000, 2)} us ({Fmt.Num(100 * (g.HarnessOverheadShareOfTpot ?? 0), 3)}% of the median ITL)" : ""],

@@ -27,8 +27,8 @@ public sealed class LlmPresenter : IResultPresenter<LlmEstimate>
         if (e.Roofline is { } roof)
         {
             var where = $"roofline lower bound on {roof.Title} at {HardwareProfile.Key(roof.Precision)}";
-            figures.Add(new("Time to first token", F(roof.TimeToFirstTokenSeconds * 1000, "0.###") + " ms", $"{where}; prefill {roof.Prefill.Bound}-bound; {scenario}"));
-            figures.Add(new("Tokens/s", F(roof.TokensPerSecond, "0.#"), $"decode, whole batch; {roof.Decode?.Bound}-bound; {F(roof.TokensPerSecondPerSequence, "0.#")} per sequence"));
+            figures.Add(new("Time to first token", F(roof.TimeToFirstTokenSeconds * 1000, "0.###") + " ms", $"{where}; prefill {roof.Prefill.Bound.ToString().ToLowerInvariant()}-bound; {scenario}"));
+            figures.Add(new("Tokens/s", F(roof.TokensPerSecond, "0.#"), $"decode, whole batch; {roof.Decode?.Bound.ToString().ToLowerInvariant()}-bound; {F(roof.TokensPerSecondPerSequence, "0.#")} per sequence"));
         }
         figures.Add(new("Parameters", Fmt.Si(e.Params), "all weights, embeddings included"));
         figures.Add(new("Prefill MACs", Fmt.Si(e.MatmulMacs), $"dense matmul MACs of the prompt; {scenario}"));
@@ -81,7 +81,7 @@ public sealed class LlmPresenter : IResultPresenter<LlmEstimate>
                     x.Name, Fmt.Int(x.Cost.Tokens), Fmt.Si(x.Cost.Flops), Fmt.Bytes(x.Cost.WeightBytes), Fmt.Bytes(x.Cost.ActivationBytes),
                     Fmt.Bytes(x.Cost.KvCacheReadBytes), Fmt.Bytes(x.Cost.KvCacheWriteBytes), Fmt.Num(x.Cost.ArithmeticIntensity, 1),
                 };
-                if (x.Time is { } t) row.AddRange([Seconds(t.ComputeSeconds), Seconds(t.MemorySeconds), Seconds(t.Seconds), t.Bound]);
+                if (x.Time is { } t) row.AddRange([Seconds(t.ComputeSeconds), Seconds(t.MemorySeconds), Seconds(t.Seconds), t.Bound.ToString().ToLowerInvariant()]);
                 return (IReadOnlyList<string>)row;
             }).ToList());
         if (e.Roofline is { } r)

@@ -1,3 +1,4 @@
+using Dyno.Models.Hardware;
 using Dyno.Runtime.Calibration;
 using Dyno.Runtime.Environment;
 using Dyno.Runtime.Statistics;
@@ -170,7 +171,7 @@ public sealed record UtilizationReport
 
     /// <summary>With a hardware profile: its name, precision and datasheet roofs, and the achieved rates as shares of them.</summary>
     public string? Hardware { get; init; }
-    public string? HardwarePrecision { get; init; }
+    public Precision? HardwarePrecision { get; init; }
     public double? DatasheetPeakFlopsPerSecond { get; init; }
     public double? DatasheetBandwidthBytesPerSecond { get; init; }
     public double? DatasheetFlopsUtilization { get; init; }

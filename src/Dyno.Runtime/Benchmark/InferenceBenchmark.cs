@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Dyno.Models.Analysis;
 using Dyno.Models.Onnx;
+using Dyno.Models.Shapes;
 using Dyno.Runtime.Calibration;
 using Dyno.Runtime.Environment;
 using Dyno.Runtime.Models;
@@ -82,7 +83,7 @@ public static class InferenceBenchmark
         if (fileInputs is not null)
         {
             specs0 = fileInputs.Select(f => specs0.First(s => s.Name == f.Name) with { Shape = f.Shape }).ToList();
-            if (o.Batches.Count > 1) warnings.Add("--inputs fixes the input shapes: the batch sweep runs only the files' shapes");
+            if (o.Batches.Count > 1) warnings.Add("BenchOptions.InputsDirectory fixes the input shapes: the batch sweep runs only the files' shapes");
         }
         var runner = fileInputs is not null
             ? SessionRunner.Fixed(session, fileInputs.Select(f => (f.Name, f.Value)).ToList())
@@ -231,7 +232,7 @@ public static class InferenceBenchmark
     {
         target = Path.GetFullPath(target);
         var dir = Path.GetDirectoryName(target)!;
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--save-model {target}: the folder '{dir}' does not exist");
+        if (!Directory.Exists(dir)) throw DynoInputException.Naming(new DirectoryNotFoundException($"BenchOptions.SaveModelPath {target}: the folder '{dir}' does not exist"), "BenchOptions.SaveModelPath");
         if (runnable.TempDirectory is not null)
             foreach (var f in Directory.EnumerateFiles(runnable.TempDirectory, "*", SearchOption.AllDirectories))
                 if (f != runnable.Path)
@@ -246,13 +247,13 @@ public static class InferenceBenchmark
 
     private static void Validate(BenchOptions o)
     {
-        if (o.Batches.Count == 0 || o.Batches.Any(b => b < 1)) throw new DynoInputException($"--batch {string.Join(",", o.Batches)}: batch sizes must be positive integers");
-        if (o.InputPool < 1) throw new DynoInputException("--input-pool must be at least 1");
-        if (o.Concurrency < 1) throw new DynoInputException("--concurrency must be at least 1");
-        if (o.Iterations is < 1) throw new DynoInputException("--iterations must be at least 1");
-        if (o.MaxTimeSeconds <= 0) throw new DynoInputException("--max-time must be positive");
-        if (o.IntraOpThreads < 0 || o.InterOpThreads < 0) throw new DynoInputException("--threads and --inter-op-threads must be ≥ 0 (0 = runtime default)");
-        if (o.Scenario == Scenario.Server && o.Qps is not > 0) throw new DynoInputException("--scenario server needs --qps N (a positive query rate)");
+        if (o.Batches.Count == 0 || o.Batches.Any(b => b < 1)) throw new DynoInputException($"BenchOptions.Batches {string.Join(",", o.Batches)}: batch sizes must be positive integers", "BenchOptions.Batches");
+        if (o.InputPool < 1) throw new DynoInputException("BenchOptions.InputPool must be at least 1", "BenchOptions.InputPool");
+        if (o.Concurrency < 1) throw new DynoInputException("BenchOptions.Concurrency must be at least 1", "BenchOptions.Concurrency");
+        if (o.Iterations is < 1) throw new DynoInputException("BenchOptions.Iterations must be at least 1", "BenchOptions.Iterations");
+        if (o.MaxTimeSeconds <= 0) throw new DynoInputException("BenchOptions.MaxTimeSeconds must be positive", "BenchOptions.MaxTimeSeconds");
+        if (o.IntraOpThreads < 0 || o.InterOpThreads < 0) throw new DynoInputException("BenchOptions.IntraOpThreads and BenchOptions.InterOpThreads must be ≥ 0 (0 = runtime default)", "BenchOptions.IntraOpThreads", "BenchOptions.InterOpThreads");
+        if (o.Scenario == Scenario.Server && o.Qps is not > 0) throw new DynoInputException("Scenario.Server needs BenchOptions.Qps (a positive query rate)", "Scenario.Server", "BenchOptions.Qps");
     }
 
     /// <summary>Session options from the benchmark options (provider, threads, optimization level, execution mode).</summary>
@@ -268,13 +269,13 @@ public static class InferenceBenchmark
                 "basic" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
                 "extended" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
                 "all" => GraphOptimizationLevel.ORT_ENABLE_ALL,
-                var g => throw new DynoInputException($"--graph-optimization {g}: expected disable, basic, extended or all"),
+                var g => throw new DynoInputException($"BenchOptions.GraphOptimization {g}: expected disable, basic, extended or all", "BenchOptions.GraphOptimization"),
             },
             ExecutionMode = o.ExecutionMode switch
             {
                 "sequential" => ExecutionMode.ORT_SEQUENTIAL,
                 "parallel" => ExecutionMode.ORT_PARALLEL,
-                var m => throw new DynoInputException($"--execution-mode {m}: expected sequential or parallel"),
+                var m => throw new DynoInputException($"BenchOptions.ExecutionMode {m}: expected sequential or parallel", "BenchOptions.ExecutionMode"),
             },
         };
         try
@@ -288,7 +289,7 @@ public static class InferenceBenchmark
                 case "tensorrt" when available.Contains("TensorrtExecutionProvider"): so.AppendExecutionProvider_Tensorrt(0); break;
                 case "openvino" when available.Contains("OpenVINOExecutionProvider"): so.AppendExecutionProvider_OpenVINO(""); break;
                 default:
-                    throw new DynoInputException($"--provider {o.Provider}: not available in this ONNX Runtime build (available: {string.Join(", ", available)}); install the matching Microsoft.ML.OnnxRuntime.* package");
+                    throw new DynoInputException($"BenchOptions.Provider {o.Provider}: not available in this ONNX Runtime build (available: {string.Join(", ", available)}); install the matching Microsoft.ML.OnnxRuntime.* package", "BenchOptions.Provider");
             }
         }
         catch
@@ -303,37 +304,19 @@ public static class InferenceBenchmark
         o.InputsDirectory is null && inputs.Any(i =>
             o.InputShapes?.ContainsKey(i.Name) != true && i.Shape is { Length: > 0 } s && s[0].IsKnown && o.Batches.Any(b => b != s[0].Value));
 
-    /// <summary>Concrete input shapes at <paramref name="batch"/>: --shape wins, then --dim for symbols, the leading dim is the batch, other unknown dims are 1.</summary>
+    /// <summary>
+    /// Concrete input shapes at <paramref name="batch"/>, by the one rule of <see cref="InputShapeResolver"/>:
+    /// <see cref="BenchOptions.InputShapes"/> as given, else the declared shape with the leading dim set to the batch,
+    /// <see cref="BenchOptions.Dims"/> for symbols and other unknown dims 1 (noted).
+    /// </summary>
     internal static List<InputSpec> Specs(IReadOnlyList<OnnxValueInfo> inputs, BenchOptions o, int batch, List<string>? notes)
     {
-        var specs = new List<InputSpec>();
         foreach (var i in inputs)
-        {
             if (i.Kind != ValueKind.Tensor) throw new DynoInputException($"input '{i.Name}' is a {i.Kind}, not a tensor: only tensor inputs can be generated");
-            if (o.InputShapes?.TryGetValue(i.Name, out var given) == true)
-            {
-                specs.Add(new InputSpec(i.Name, i.ElemType, given));
-                continue;
-            }
-            var dims = i.Shape ?? throw new DynoInputException($"input '{i.Name}' declares no shape: give it with --shape {i.Name}=...");
-            var shape = new long[dims.Length];
-            for (var k = 0; k < dims.Length; k++)
-            {
-                var d = dims[k];
-                if (k == 0) shape[k] = batch;
-                else if (d.IsKnown) shape[k] = d.Value;
-                else if (d.Symbol is not null && o.Dims?.TryGetValue(d.Symbol, out var v) == true) shape[k] = v;
-                else
-                {
-                    shape[k] = 1;
-                    notes?.Add($"input '{i.Name}' dim {k} ('{d}') is dynamic and was set to 1; use --dim or --shape");
-                }
-            }
-            if (dims.Length > 0 && !dims[0].IsKnown && dims[0].Symbol is not null && o.Dims?.TryGetValue(dims[0].Symbol!, out var bd) == true && bd != batch)
-                throw new DynoInputException($"--dim {dims[0].Symbol}={bd} conflicts with --batch {batch} for input '{i.Name}'");
-            specs.Add(new InputSpec(i.Name, i.ElemType, shape));
-        }
-        return specs;
+        var resolved = InputShapeResolver.Resolve(inputs, new InputShapeRequest { InputShapes = o.InputShapes, Dims = o.Dims, Batch = batch });
+        notes?.AddRange(resolved.Notes);
+        return resolved.Inputs.Select(r => new InputSpec(r.Input.Name, r.Input.ElemType,
+            r.Shape ?? throw new DynoInputException($"input '{r.Input.Name}' declares no shape: give it with InputShapes {r.Input.Name}=...", "InputShapes"))).ToList();
     }
 
     /// <summary>Runs until <see cref="SteadyStateDetector"/> says steady, or the warm-up budget is spent.</summary>

@@ -14,9 +14,10 @@ namespace Dyno.Runtime.Benchmark;
 public static partial class InputFiles
 {
     /// <summary>Loads one value per input; shapes come from the files.</summary>
-    public static List<(string Name, OrtValue Value, long[] Shape)> Load(string directory, IReadOnlyList<InputSpec> specs)
+    public static List<(string Name, OrtValue Value, long[] Shape)> Load(string inputsDirectory, IReadOnlyList<InputSpec> specs)
     {
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"--inputs {directory}: no such directory");
+        var directory = inputsDirectory;
+        if (!Directory.Exists(directory)) throw DynoInputException.Naming(new DirectoryNotFoundException($"inputsDirectory {directory}: no such directory"), "inputsDirectory");
         var result = new List<(string, OrtValue, long[])>();
         foreach (var s in specs)
         {
@@ -25,7 +26,7 @@ public static partial class InputFiles
             var pb = Path.Combine(directory, safe + ".pb");
             if (File.Exists(npy)) result.Add(LoadNpy(npy, s));
             else if (File.Exists(pb)) result.Add(LoadTensorProto(pb, s));
-            else throw new FileNotFoundException($"--inputs {directory}: no {safe}.npy or {safe}.pb for model input '{s.Name}'");
+            else throw DynoInputException.Naming(new FileNotFoundException($"inputsDirectory {directory}: no {safe}.npy or {safe}.pb for model input '{s.Name}'"), "inputsDirectory");
         }
         return result;
     }
@@ -84,7 +85,7 @@ public static partial class InputFiles
                 case DataType.Int64: BitConverter.TryWriteBytes(raw[(i * 8)..], (long)values[i]); break;
                 case DataType.Int32: BitConverter.TryWriteBytes(raw[(i * 4)..], (int)values[i]); break;
                 case DataType.UInt8 or DataType.Int8 or DataType.Bool: raw[i] = (byte)(sbyte)values[i]; break;
-                default: value.Dispose(); throw new InvalidDataException($"{path}: {DataTypes.Name(s.DataType)} tensors are not supported in --inputs");
+                default: value.Dispose(); throw DynoInputException.Naming(new InvalidDataException($"{path}: {DataTypes.Name(s.DataType)} tensors are not supported in inputsDirectory"), "inputsDirectory");
             }
         }
         return (s.Name, value, t.Dims);

@@ -102,7 +102,7 @@ public sealed class SessionRunner : IDisposable
                 foreach (ref var x in bytes) x = (byte)rng.Next();
                 break;
             default:
-                throw new DynoInputException($"input '{s.Name}': random data for {DataTypes.Name(s.DataType)} is not supported; pass --inputs DIR");
+                throw new DynoInputException($"input '{s.Name}': random data for {DataTypes.Name(s.DataType)} is not supported; pass BenchOptions.InputsDirectory", "BenchOptions.InputsDirectory");
         }
         return value;
     }

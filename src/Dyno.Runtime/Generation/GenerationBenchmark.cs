@@ -51,7 +51,7 @@ public static class GenerationBenchmark
 
         var points = Points(o);
         foreach (var (b, len, gen, _) in points) CheckPositions(model, len, gen);
-        if (o.Prompts is not null) CheckIds(o.Prompts, layout, o.PromptsSource ?? "--prompts");
+        if (o.Prompts is not null) CheckIds(o.Prompts, layout, o.PromptsSource ?? "GenerationOptions.Prompts");
 
         var env = EnvironmentInfo.Capture();
         if (env.LoadAverage is { } load && load[0] > env.LogicalCores * 0.75)
@@ -125,11 +125,11 @@ public static class GenerationBenchmark
 
     private static void Validate(GenerationOptions o)
     {
-        if (o.Prompts is null && (o.PromptLengths.Count == 0 || o.PromptLengths.Any(p => p < 1))) throw new DynoInputException("--prompt-len: prompt lengths must be positive integers");
-        if (o.Batches.Count == 0 || o.Batches.Any(b => b < 1)) throw new DynoInputException("--batch: batch sizes must be positive integers");
-        if (o.GenLengths.Count == 0 || o.GenLengths.Any(g => g < 1)) throw new DynoInputException("--gen-len: generation lengths must be positive integers");
-        if (o.Iterations is < 1) throw new DynoInputException("--iterations must be at least 1");
-        if (o.MaxTimeSeconds <= 0) throw new DynoInputException("--max-time must be positive");
+        if (o.Prompts is null && (o.PromptLengths.Count == 0 || o.PromptLengths.Any(p => p < 1))) throw new DynoInputException("GenerationOptions.PromptLengths: prompt lengths must be positive integers", "GenerationOptions.PromptLengths");
+        if (o.Batches.Count == 0 || o.Batches.Any(b => b < 1)) throw new DynoInputException("GenerationOptions.Batches: batch sizes must be positive integers", "GenerationOptions.Batches");
+        if (o.GenLengths.Count == 0 || o.GenLengths.Any(g => g < 1)) throw new DynoInputException("GenerationOptions.GenLengths: generation lengths must be positive integers", "GenerationOptions.GenLengths");
+        if (o.Iterations is < 1) throw new DynoInputException("GenerationOptions.Iterations must be at least 1", "GenerationOptions.Iterations");
+        if (o.MaxTimeSeconds <= 0) throw new DynoInputException("GenerationOptions.MaxTimeSeconds must be positive", "GenerationOptions.MaxTimeSeconds");
         if (o.WarmupGenerations < 1) throw new DynoInputException("at least one warm-up generation is needed");
     }
 
@@ -153,7 +153,7 @@ public static class GenerationBenchmark
         if (promptLen > model.MaxPositions)
             throw new DynoInputException($"{model.OnnxPath}: a prompt of {promptLen} tokens is longer than the model's maximum position {model.MaxPositions} ({model.MaxPositionsSource})");
         if (promptLen + gen - 1 > model.MaxPositions)
-            throw new DynoInputException($"{model.OnnxPath}: prompt {promptLen} + {gen} generated tokens needs {promptLen + gen - 1} positions, more than the model's maximum {model.MaxPositions} ({model.MaxPositionsSource}); lower --gen-len");
+            throw new DynoInputException($"{model.OnnxPath}: prompt {promptLen} + {gen} generated tokens needs {promptLen + gen - 1} positions, more than the model's maximum {model.MaxPositions} ({model.MaxPositionsSource}); lower GenerationOptions.GenLengths", "GenerationOptions.GenLengths");
     }
 
     private static void CheckIds(IReadOnlyList<IReadOnlyList<long>> prompts, DecoderLayout layout, string source)
@@ -161,7 +161,7 @@ public static class GenerationBenchmark
         for (var r = 0; r < prompts.Count; r++)
             for (var j = 0; j < prompts[r].Count; j++)
                 if (prompts[r][j] >= layout.Vocab)
-                    throw new InvalidDataException($"{source}: prompt {r}, token {j}: id {prompts[r][j]} is outside the model's vocabulary [0, {layout.Vocab})");
+                    throw DynoInputException.Naming(new InvalidDataException($"{source}: prompt {r}, token {j}: id {prompts[r][j]} is outside the model's vocabulary [0, {layout.Vocab})"), "GenerationOptions.Prompts");
     }
 
     /// <summary>Random non-special token ids, one seeded stream per point.</summary>

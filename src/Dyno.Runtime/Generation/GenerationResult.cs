@@ -1,3 +1,4 @@
+using Dyno.Models.Roofline;
 using Dyno.Runtime.Benchmark;
 using Dyno.Runtime.Environment;
 using Dyno.Runtime.Statistics;
@@ -158,9 +159,11 @@ public sealed record GenerationPrediction
     /// <summary>Measured TPOT p50 ÷ <see cref="TpotMs"/>.</summary>
     public double? TpotMeasuredOverPredicted { get; init; }
 
-    /// <summary><c>compute</c> or <c>memory</c>: which roof bounds the prefill.</summary>
-    public required string PrefillBound { get; init; }
-    public string? DecodeBound { get; init; }
+    /// <summary>Which roof bounds the prefill (JSON: <c>compute</c> or <c>memory</c>).</summary>
+    public required RooflineBound PrefillBound { get; init; }
+
+    /// <summary>Which roof bounds a decode step, when there is one.</summary>
+    public RooflineBound? DecodeBound { get; init; }
     public required long PrefillFlops { get; init; }
     public required long PrefillBytes { get; init; }
 

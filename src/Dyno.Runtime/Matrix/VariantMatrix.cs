@@ -246,7 +246,7 @@ public static class VariantMatrix
             var key = Key(m.Path, task, options);
             if (previous?.FirstOrDefault(r => r.Key == key && r.Name == names[i]) is { } done)
             {
-                progress?.Invoke($"[{i + 1}/{plan.Models.Count}] {names[i]}: measured before (--resume), kept");
+                progress?.Invoke($"[{i + 1}/{plan.Models.Count}] {names[i]}: measured before (previous), kept");
                 rows.Add(done);
                 continue;
             }

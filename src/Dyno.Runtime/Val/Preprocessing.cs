@@ -302,7 +302,7 @@ public static class ImageDecoder
         if (bytes.Length == 0) throw new InvalidDataException($"{source}: empty image file");
         OpenCvNative.Ensure();
         if (HeaderSize(bytes) is { } size && Math.Abs((long)size.Width * size.Height) > maxPixels)
-            throw new InvalidDataException($"{source}: image of {size.Width}x{size.Height} pixels is over the limit of {maxPixels:N0} pixels (--max-image-pixels)");
+            throw DynoInputException.Naming(new InvalidDataException($"{source}: image of {size.Width}x{size.Height} pixels is over the limit of {maxPixels:N0} pixels (maxPixels)"), "maxPixels");
         Mat m;
         try
         {
@@ -311,7 +311,7 @@ public static class ImageDecoder
             {
                 var (w, h) = (m.Width, m.Height);
                 m.Dispose();
-                throw new InvalidDataException($"{source}: image of {w}x{h} pixels is over the limit of {maxPixels:N0} pixels (--max-image-pixels)");
+                throw DynoInputException.Naming(new InvalidDataException($"{source}: image of {w}x{h} pixels is over the limit of {maxPixels:N0} pixels (maxPixels)"), "maxPixels");
             }
         }
         catch (OpenCVException e)

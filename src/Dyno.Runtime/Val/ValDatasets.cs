@@ -241,7 +241,7 @@ public static class ValDatasets
     /// <summary>A COCO ground-truth file with its images folder (<c>file_name</c> is relative to it). Class index = position of the category in sorted id order.</summary>
     public static DetectionDataset ReadCoco(string jsonPath, string imagesDir)
     {
-        if (!Directory.Exists(imagesDir)) throw new DirectoryNotFoundException($"{imagesDir}: images folder not found (--images)");
+        if (!Directory.Exists(imagesDir)) throw DynoInputException.Naming(new DirectoryNotFoundException($"{imagesDir}: images folder not found (imagesDir)"), "imagesDir");
         var gt = CocoGroundTruth.Load(jsonPath);
         var files = new Dictionary<long, string>();
         using (var doc = JsonDocument.Parse(File.ReadAllBytes(jsonPath), new JsonDocumentOptions { AllowTrailingCommas = false }))
@@ -315,7 +315,7 @@ public static class ValDatasets
         string images, masks;
         if (imagesDir is not null && masksDir is not null) (images, masks) = (imagesDir, masksDir);
         else if (SegmentationFolders(dir) is { } f) (images, masks) = f;
-        else throw new InvalidDataException($"{dir}: expected 'images/' and 'masks/' folders (or give --images and --masks)");
+        else throw DynoInputException.Naming(new InvalidDataException($"{dir}: expected 'images/' and 'masks/' folders (or give imagesDir and masksDir)"), "imagesDir", "masksDir");
         if (!Directory.Exists(images)) throw new DirectoryNotFoundException($"{images}: images folder not found");
         if (!Directory.Exists(masks)) throw new DirectoryNotFoundException($"{masks}: masks folder not found");
         var maskByStem = Directory.EnumerateFiles(masks, "*.png").ToDictionary(p => Path.GetFileNameWithoutExtension(p), StringComparer.Ordinal);

@@ -292,8 +292,8 @@ public static class ValRunner
         if (matches.Count == 1) return matches[0];
         var tried = $"tried yolov8 [batch, 4+{classes}, anchors], yolov5 [batch, anchors, 5+{classes}], e2e (boxes/scores/labels) and e2e6 [batch, K, 6]";
         if (matches.Count > 1)
-            throw new InvalidDataException($"{modelPath}: outputs {Describe()} fit several decoders ({string.Join(", ", matches)}); choose one with --decoder");
-        throw new InvalidDataException($"{modelPath}: outputs {Describe()} match no detection decoder for {classes} classes ({tried}); check the data's class count or pass --decoder");
+            throw DynoInputException.Naming(new InvalidDataException($"{modelPath}: outputs {Describe()} fit several decoders ({string.Join(", ", matches)}); choose one with ValOptions.Layout"), "ValOptions.Layout");
+        throw DynoInputException.Naming(new InvalidDataException($"{modelPath}: outputs {Describe()} match no detection decoder for {classes} classes ({tried}); check the data's class count or set ValOptions.Layout"), "ValOptions.Layout");
     }
 
     /// <summary>Runs a detection val.</summary>

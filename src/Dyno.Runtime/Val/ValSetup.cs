@@ -76,7 +76,7 @@ public static class ValSetup
             (w, h) = size;
         }
         else if (mw > 0 && mh > 0) (w, h) = ((int)mw, (int)mh);
-        else throw new DynoInputException($"{onnx.Source}: the input size is dynamic; give it (--imgsz S or WxH)");
+        else throw new DynoInputException($"{onnx.Source}: the input size is dynamic; give it (PreprocessRequest.Size)", "PreprocessRequest.Size");
         var (mean, std) = request.Normalize ?? (task == ValTask.Classify ? ImageNet : Identity);
         return new PreprocessOptions
         {
@@ -93,7 +93,7 @@ public static class ValSetup
         if (data.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
             var dir = imagesDir ?? Path.Combine(Path.GetDirectoryName(data)!, "images");
-            if (imagesDir is null && !Directory.Exists(dir)) throw new DynoInputException($"COCO data needs an images folder (--images DIR; no {dir})");
+            if (imagesDir is null && !Directory.Exists(dir)) throw new DynoInputException($"COCO data needs an images folder (imagesDir; no {dir})", "imagesDir");
             d = ValDatasets.ReadCoco(data, dir);
         }
         else d = ValDatasets.ReadYolo(data, split);

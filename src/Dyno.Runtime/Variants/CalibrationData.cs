@@ -18,15 +18,16 @@ public static class CalibrationData
     /// <summary>
     /// Samples from a directory: for a model with one input, every <c>*.npy</c> or <c>*.npy.gz</c> file is one sample;
     /// otherwise every subdirectory is one sample holding <c>NAME.npy</c> (or <c>NAME.npy.gz</c>) per input NAME.
-    /// Files are taken in ordinal name order, the first <paramref name="count"/> of them (all when null).
+    /// Files are taken in ordinal name order, the first <paramref name="sampleCount"/> of them (all when null).
     /// Each file must be float32 of the input's shape (symbolic dims match anything).
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="InvalidDataException">No samples, or a sample that does not fit the model.</exception>
-    public static NpyCalibrationSet FromNpyDirectory(string directory, IReadOnlyList<InputSpec> inputs, int? count = null)
+    public static NpyCalibrationSet FromNpyDirectory(string calibrationDirectory, IReadOnlyList<InputSpec> inputs, int? sampleCount = null)
     {
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"--calib {directory}: no such directory");
-        if (inputs.Count == 0) throw new InvalidDataException($"--calib {directory}: the model has no inputs to feed");
+        var directory = calibrationDirectory;
+        if (!Directory.Exists(directory)) throw DynoInputException.Naming(new DirectoryNotFoundException($"calibrationDirectory {directory}: no such directory"), "calibrationDirectory");
+        if (inputs.Count == 0) throw DynoInputException.Naming(new InvalidDataException($"calibrationDirectory {directory}: the model has no inputs to feed"), "calibrationDirectory");
         List<Dictionary<string, string>> samples;
         if (inputs.Count == 1)
         {
@@ -45,19 +46,19 @@ public static class CalibrationData
                 {
                     var safe = string.Concat(s.Name.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c));
                     var f = new[] { safe + ".npy", safe + ".npy.gz" }.Select(n => Path.Combine(sub, n)).FirstOrDefault(File.Exists)
-                        ?? throw new InvalidDataException($"--calib {sub}: no {safe}.npy or {safe}.npy.gz for model input '{s.Name}'");
+                        ?? throw DynoInputException.Naming(new InvalidDataException($"calibrationDirectory {sub}: no {safe}.npy or {safe}.npy.gz for model input '{s.Name}'"), "calibrationDirectory");
                     files[s.Name] = f;
                 }
                 samples.Add(files);
             }
         }
         if (samples.Count == 0)
-            throw new InvalidDataException(inputs.Count == 1
-                ? $"--calib {directory}: no .npy or .npy.gz files (one file per sample for the model's input '{inputs[0].Name}')"
-                : $"--calib {directory}: no sample subdirectories (one per sample, with NAME.npy per input: {string.Join(", ", inputs.Select(i => i.Name))})");
-        if (count is { } n)
+            throw DynoInputException.Naming(new InvalidDataException(inputs.Count == 1
+                ? $"calibrationDirectory {directory}: no .npy or .npy.gz files (one file per sample for the model's input '{inputs[0].Name}')"
+                : $"calibrationDirectory {directory}: no sample subdirectories (one per sample, with NAME.npy per input: {string.Join(", ", inputs.Select(i => i.Name))})"), "calibrationDirectory");
+        if (sampleCount is { } n)
         {
-            if (n < 1) throw new InvalidDataException($"--calib-count {n}: expected at least 1");
+            if (n < 1) throw DynoInputException.Naming(new InvalidDataException($"sampleCount {n}: expected at least 1"), "sampleCount");
             samples = samples.Take(n).ToList();
         }
         return new NpyCalibrationSet(samples, inputs);
@@ -127,7 +128,7 @@ internal static class VariantFiles
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--out {path}: directory {dir} does not exist");
+        if (!Directory.Exists(dir)) throw DynoInputException.Naming(new DirectoryNotFoundException($"output {path}: directory {dir} does not exist"), "output");
         var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + System.Environment.ProcessId + ".tmp");
         try
         {

@@ -149,7 +149,7 @@ public static class QdqQuantizer
         public QuantizeReport Execute(IEnumerable<IReadOnlyDictionary<string, DenseTensor<float>>> calibration, Action<string>? progress)
         {
             foreach (var name in o.ExcludeNodes)
-                if (!_g.Node.Any(n => n.Name == name)) throw new InvalidDataException($"--exclude-nodes: {source} has no node named '{name}'");
+                if (!_g.Node.Any(n => n.Name == name)) throw DynoInputException.Naming(new InvalidDataException($"QuantizeOptions.ExcludeNodes: {source} has no node named '{name}'"), "QuantizeOptions.ExcludeNodes");
             if (!o.QuantizeTail) _tail = TailNodes();
 
             // 1. Calibrate every float input and output of the nodes to quantize (onnxruntime's select_tensors_to_calibrate).
@@ -200,7 +200,7 @@ public static class QdqQuantizer
             // 3. Rewrite the graph.
             var (weights, biases, activations) = Build(ranges);
             if (_tail.Count > 0)
-                _notes.Add($"{_tail.Count} post-processing nodes after the last Conv/Gemm/MatMul stay float, and so do the {_tailInputs} tensors only they read (--quantize-tail quantizes them as onnxruntime would)");
+                _notes.Add($"{_tail.Count} post-processing nodes after the last Conv/Gemm/MatMul stay float, and so do the {_tailInputs} tensors only they read (QuantizeOptions.QuantizeTail quantizes them as onnxruntime would)");
             return new QuantizeReport(samples, ranges.Count, quantizedNodes, weights, biases, activations, _removed.Count, _tail.Count, calibSeconds, _notes);
         }
 

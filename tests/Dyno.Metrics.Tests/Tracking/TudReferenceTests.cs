@@ -73,7 +73,7 @@ internal static class TrackEvalAssert
     {
         if (exp.TryGetProperty("HOTA", out var h))
         {
-            var arrays = new Dictionary<string, double[]>
+            var arrays = new Dictionary<string, IReadOnlyList<double>>
             {
                 ["HOTA"] = hota.Hota, ["DetA"] = hota.DetA, ["AssA"] = hota.AssA, ["DetRe"] = hota.DetRe, ["DetPr"] = hota.DetPr,
                 ["AssRe"] = hota.AssRe, ["AssPr"] = hota.AssPr, ["LocA"] = hota.LocA, ["OWTA"] = hota.Owta,

@@ -1,6 +1,7 @@
 using Dyno.Models.Analysis;
 using Dyno.Models.Hardware;
 using Dyno.Models.Onnx;
+using Dyno.Models.Roofline;
 using Dyno.Models.Transformers;
 using FsCheck;
 using FsCheck.Fluent;
@@ -125,11 +126,11 @@ public class LlmCalculatorTests
         Assert.Equal(3.35e12, r.BandwidthBytesPerSecond);
         Assert.Equal(15_361_638_400 / 989.4e12, r.Decode!.ComputeSeconds);
         Assert.Equal(15_367_879_168 / 3.35e12, r.Decode.MemorySeconds);
-        Assert.Equal("memory", r.Decode.Bound);
+        Assert.Equal(RooflineBound.Memory, r.Decode.Bound);
         Assert.Equal(0.0045874266, r.Decode.Seconds, 1e-10);
         Assert.Equal(217.98713819767588, r.TokensPerSecond!.Value, 1e-9);
         // The 4096-token prompt is compute-bound: 2 × causal MACs over the peak.
-        Assert.Equal("compute", r.Prefill.Bound);
+        Assert.Equal(RooflineBound.Compute, r.Prefill.Bound);
         Assert.Equal(e.FlopsPrefillCausal / 989.4e12, r.TimeToFirstTokenSeconds);
     }
 
@@ -137,7 +138,7 @@ public class LlmCalculatorTests
     public void PrecisionsSetTheBytes()
     {
         var c = TransformerConfig.Preset("llama-2-7b");
-        var s = LlmScenario.Resolve(c, new LlmWorkload { Seq = 100, WeightPrecision = "int4", KvCachePrecision = "int8" }, Precision.Fp16);
+        var s = LlmScenario.Resolve(c, new LlmWorkload { Seq = 100, WeightPrecision = Precision.Int4, KvCachePrecision = Precision.Int8 }, Precision.Fp16);
         var e = LlmCalculator.Estimate(c, s);
         Assert.Equal(6_738_415_616L / 2, e.WeightBytes);
         Assert.Equal(262_144, e.KvCacheBytesPerToken);
