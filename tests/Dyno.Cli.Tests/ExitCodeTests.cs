@@ -40,7 +40,7 @@ public sealed class ExitCodeTests
     [Fact]
     public void A_missing_system_library_is_exit_69_and_one_line()
     {
-        const string message = "reading images (dyno val, dyno quantize --calib) needs OpenCV's native library, which could not be loaded: libgtk-3.so.0 is missing (Debian/Ubuntu: apt-get install libgtk-3-0; RHEL/AlmaLinux: dnf install gtk3)";
+        const string message = "decoding images (validation, calibration images) needs OpenCV's native library, which could not be loaded: libgtk-3.so.0 is missing (Debian/Ubuntu: apt-get install libgtk-3-0; RHEL/AlmaLinux: dnf install gtk3)";
         var (code, stderr) = Run(() => throw new DynoEnvironmentException(message));
         Assert.Equal(CommandRunner.EnvironmentError, code);
         Assert.Equal(69, code);

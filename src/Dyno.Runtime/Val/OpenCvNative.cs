@@ -58,7 +58,7 @@ public static partial class OpenCvNative
                 {
                     _failure = OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64
                         ? DescribeLoadFailure(e)
-                        : $"reading images (dyno val, dyno quantize --calib) needs OpenCV's native library, which dyno carries for linux-x64 only (OpenCvSharp's official runtime), not for {RuntimeInformation.RuntimeIdentifier}";
+                        : $"decoding images (validation, calibration images) needs OpenCV's native library, which Dyno carries for linux-x64 only (OpenCvSharp's official runtime), not for {RuntimeInformation.RuntimeIdentifier}";
                 }
             }
             throw new DynoEnvironmentException(_failure);
@@ -163,7 +163,7 @@ public static partial class OpenCvNative
     /// </summary>
     internal static string DescribeLoadFailure(Exception e)
     {
-        const string what = "reading images (dyno val, dyno quantize --calib) needs OpenCV's native library, which could not be loaded: ";
+        const string what = "decoding images (validation, calibration images) needs OpenCV's native library, which could not be loaded: ";
         var text = string.Join("\n", Chain(e).Select(x => x.Message));
         var missing = MissingLibrary().Matches(text).Select(m => m.Groups["name"].Value)
             .FirstOrDefault(n => !n.Contains(LibraryName, StringComparison.Ordinal));

@@ -12,7 +12,7 @@ namespace Dyno.Runtime.Tests.Val;
 /// </summary>
 public sealed class OpenCvNativeTests
 {
-    private const string Prefix = "reading images (dyno val, dyno quantize --calib) needs OpenCV's native library, which could not be loaded: ";
+    private const string Prefix = "decoding images (validation, calibration images) needs OpenCV's native library, which could not be loaded: ";
 
     // What OpenCvSharp's first P/Invoke threw on Debian 13 without GTK (exit 70 before): the loader tries the app
     // folder, then the framework folder, then the bare name.
