@@ -81,7 +81,7 @@ internal static class BenchCommand
                 var session = new BenchOptions
                 {
                     Provider = parse.GetValue(provider)!, IntraOpThreads = parse.GetValue(threads), InterOpThreads = parse.GetValue(interOp),
-                    GraphOptimization = parse.GetValue(graphOpt)!, ExecutionMode = parse.GetValue(execMode)!, Batches = ParseBatches(parse.GetValue(batch)!),
+                    GraphOptimization = Enum.Parse<GraphOptimization>(parse.GetValue(graphOpt)!, ignoreCase: true), ExecutionMode = Enum.Parse<SessionExecutionMode>(parse.GetValue(execMode)!, ignoreCase: true), Batches = ParseBatches(parse.GetValue(batch)!),
                     Iterations = parse.GetValue(iterations), MaxTimeSeconds = parse.GetValue(maxTime), TargetRelativeCi = parse.GetValue(targetCi), Seed = parse.GetValue(seed),
                 };
                 var quietGen = parse.GetValue(common.Quiet);
@@ -107,7 +107,7 @@ internal static class BenchCommand
             var options = new BenchOptions
             {
                 Provider = parse.GetValue(provider)!, IntraOpThreads = parse.GetValue(threads), InterOpThreads = parse.GetValue(interOp),
-                GraphOptimization = parse.GetValue(graphOpt)!, ExecutionMode = parse.GetValue(execMode)!,
+                GraphOptimization = Enum.Parse<GraphOptimization>(parse.GetValue(graphOpt)!, ignoreCase: true), ExecutionMode = Enum.Parse<SessionExecutionMode>(parse.GetValue(execMode)!, ignoreCase: true),
                 Batches = ParseBatches(parse.GetValue(batch)!), Concurrency = parse.GetValue(concurrency),
                 Iterations = parse.GetValue(iterations), MaxTimeSeconds = parse.GetValue(maxTime), TargetRelativeCi = parse.GetValue(targetCi),
                 InputShapes = ShapeArgs.Shapes(parse.GetValue(modelArgs.Shape)), Dims = ShapeArgs.Dims(parse.GetValue(modelArgs.Dim)),

@@ -178,8 +178,9 @@ internal static class ValCommand
         var io = parse.GetValue(interOp);
         if (th < 0 || th > 4 * System.Environment.ProcessorCount) throw new UsageException($"--threads must be in 0..{4 * System.Environment.ProcessorCount}, got {th}");
         if (io < 0 || io > 4 * System.Environment.ProcessorCount) throw new UsageException($"--inter-op-threads must be in 0..{4 * System.Environment.ProcessorCount}, got {io}");
-        var go = parse.GetValue(graphOpt)!;
-        if (go is not ("disable" or "basic" or "extended" or "all")) throw new UsageException($"--graph-optimization must be disable, basic, extended or all, got '{go}'");
+        var goText = parse.GetValue(graphOpt)!;
+        if (goText is not ("disable" or "basic" or "extended" or "all")) throw new UsageException($"--graph-optimization must be disable, basic, extended or all, got '{goText}'");
+        var go = Enum.Parse<Dyno.Runtime.Benchmark.GraphOptimization>(goText, ignoreCase: true);
         var ks = parse.GetValue(topK) ?? [];
         if (ks.Any(k => k < 1)) throw new UsageException("--top-k values must be at least 1");
         var ig = parse.GetValue(ignore)!.Trim();

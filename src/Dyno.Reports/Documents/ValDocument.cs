@@ -249,7 +249,7 @@ public sealed record ValRunSpeed
     public required int InterOpThreads { get; init; }
 
     /// <summary>ONNX Runtime graph optimization level.</summary>
-    public required string GraphOptimization { get; init; }
+    public required Dyno.Runtime.Benchmark.GraphOptimization GraphOptimization { get; init; }
 
     /// <summary>What each figure measures.</summary>
     public required string Conventions { get; init; }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Dyno.Reports.Charts;
 using Dyno.Reports.Documents;
 using Dyno.Results;
@@ -62,7 +63,7 @@ public sealed class BenchPresenter : IResultPresenter<BenchResult>
         [
             ("model", r.Model.Source + (r.Model.WeightsMaterialized ? " (random weights materialized)" : "")),
             ("inputs", string.Join("; ", r.Model.Inputs.Select(i => $"{i.Name}: {i.Dtype}[{string.Join(",", i.Shape)}]"))),
-            ("settings", $"{r.Settings.Provider}, intra-op {Threads(r.Settings.IntraOpThreads)}, inter-op {Threads(r.Settings.InterOpThreads)}, opt {r.Settings.GraphOptimization}, {r.Settings.ExecutionMode}"),
+            ("settings", $"{r.Settings.Provider}, intra-op {Threads(r.Settings.IntraOpThreads)}, inter-op {Threads(r.Settings.InterOpThreads)}, opt {Word(r.Settings.GraphOptimization)}, {Word(r.Settings.ExecutionMode)}"),
             ("cold start (ms)", $"process {Ms(c.ProcessStart)} + load {Ms(c.ModelLoad)} + session {Ms(c.SessionCreate)} + first run {Ms(c.FirstInference)} = {Ms(c.Total)}"),
             ("warm-up", $"{r.Warmup.Iterations} iterations, {Fmt.Num(r.Warmup.Seconds, 2)} s, steady state {(r.Warmup.SteadyStateDetected ? "detected" : "NOT detected")}"),
             ("peak RSS", Fmt.Bytes(r.PeakRssBytes)),
@@ -145,4 +146,6 @@ public sealed class BenchPresenter : IResultPresenter<BenchResult>
     private static string Threads(int n) => n == 0 ? "default" : n.ToString(CultureInfo.InvariantCulture);
 
     private static string Util(double? u, string roof) => u is { } v ? $" ({Fmt.Pct(v)} of the {roof})" : "";
+
+    private static string Word<TEnum>(TEnum value) where TEnum : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 }

@@ -23,11 +23,11 @@ public sealed record BenchOptions
     /// <summary>Inter-op threads (0 = default; only used in parallel execution mode).</summary>
     public int InterOpThreads { get; init; }
 
-    /// <summary>Graph optimization level: <c>disable</c>, <c>basic</c>, <c>extended</c>, <c>all</c>.</summary>
-    public string GraphOptimization { get; init; } = "all";
+    /// <summary>ONNX Runtime's graph optimization level.</summary>
+    public GraphOptimization GraphOptimization { get; init; } = GraphOptimization.All;
 
-    /// <summary>Execution mode: <c>sequential</c> or <c>parallel</c>.</summary>
-    public string ExecutionMode { get; init; } = "sequential";
+    /// <summary>ONNX Runtime's execution mode.</summary>
+    public SessionExecutionMode ExecutionMode { get; init; } = SessionExecutionMode.Sequential;
 
     /// <summary>Batch sizes to sweep; the first is the one the latency and per-op results describe.</summary>
     public IReadOnlyList<int> Batches { get; init; } = [1];
@@ -81,4 +81,30 @@ public sealed record BenchOptions
 
     /// <summary>Seed of the random inputs and weights.</summary>
     public int Seed { get; init; } = 1;
+}
+
+/// <summary>ONNX Runtime's graph optimization level (JSON: <c>disable</c>, <c>basic</c>, <c>extended</c>, <c>all</c>).</summary>
+public enum GraphOptimization
+{
+    /// <summary>No graph optimizations (<c>ORT_DISABLE_ALL</c>).</summary>
+    Disable,
+
+    /// <summary>Semantics-preserving rewrites such as constant folding (<c>ORT_ENABLE_BASIC</c>).</summary>
+    Basic,
+
+    /// <summary>Basic plus node fusions (<c>ORT_ENABLE_EXTENDED</c>).</summary>
+    Extended,
+
+    /// <summary>Everything, layout optimizations included (<c>ORT_ENABLE_ALL</c>, ONNX Runtime's default).</summary>
+    All,
+}
+
+/// <summary>ONNX Runtime's execution mode (JSON: <c>sequential</c>, <c>parallel</c>).</summary>
+public enum SessionExecutionMode
+{
+    /// <summary>Nodes run one after another (<c>ORT_SEQUENTIAL</c>).</summary>
+    Sequential,
+
+    /// <summary>Independent branches run concurrently on the inter-op threads (<c>ORT_PARALLEL</c>).</summary>
+    Parallel,
 }

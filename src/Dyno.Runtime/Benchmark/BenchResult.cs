@@ -64,8 +64,8 @@ public sealed record BenchSettings
     public required string Provider { get; init; }
     public required int IntraOpThreads { get; init; }
     public required int InterOpThreads { get; init; }
-    public required string GraphOptimization { get; init; }
-    public required string ExecutionMode { get; init; }
+    public required GraphOptimization GraphOptimization { get; init; }
+    public required SessionExecutionMode ExecutionMode { get; init; }
     public required IReadOnlyList<int> Batches { get; init; }
     public required int Concurrency { get; init; }
     public required string Scenario { get; init; }

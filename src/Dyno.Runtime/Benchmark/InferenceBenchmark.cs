@@ -265,17 +265,17 @@ public static class InferenceBenchmark
             InterOpNumThreads = o.InterOpThreads,
             GraphOptimizationLevel = o.GraphOptimization switch
             {
-                "disable" => GraphOptimizationLevel.ORT_DISABLE_ALL,
-                "basic" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
-                "extended" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-                "all" => GraphOptimizationLevel.ORT_ENABLE_ALL,
-                var g => throw new DynoInputException($"BenchOptions.GraphOptimization {g}: expected disable, basic, extended or all", "BenchOptions.GraphOptimization"),
+                GraphOptimization.Disable => GraphOptimizationLevel.ORT_DISABLE_ALL,
+                GraphOptimization.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                GraphOptimization.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                GraphOptimization.All => GraphOptimizationLevel.ORT_ENABLE_ALL,
+                var g => throw new ArgumentOutOfRangeException(nameof(o), g, "not a GraphOptimization"),
             },
             ExecutionMode = o.ExecutionMode switch
             {
-                "sequential" => ExecutionMode.ORT_SEQUENTIAL,
-                "parallel" => ExecutionMode.ORT_PARALLEL,
-                var m => throw new DynoInputException($"BenchOptions.ExecutionMode {m}: expected sequential or parallel", "BenchOptions.ExecutionMode"),
+                SessionExecutionMode.Sequential => ExecutionMode.ORT_SEQUENTIAL,
+                SessionExecutionMode.Parallel => ExecutionMode.ORT_PARALLEL,
+                var m => throw new ArgumentOutOfRangeException(nameof(o), m, "not a SessionExecutionMode"),
             },
         };
         try

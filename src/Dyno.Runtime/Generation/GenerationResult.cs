@@ -51,7 +51,7 @@ public sealed record GenerationSettings
     public required string Provider { get; init; }
     public required int IntraOpThreads { get; init; }
     public required int InterOpThreads { get; init; }
-    public required string GraphOptimization { get; init; }
+    public required Benchmark.GraphOptimization GraphOptimization { get; init; }
 
     /// <summary><c>file</c> (--prompts) or <c>random</c>.</summary>
     public required string Prompts { get; init; }

@@ -37,7 +37,7 @@ public sealed record ValOptions
     public int InterOpThreads { get; init; }
 
     /// <summary>Graph optimisation level: disable, basic, extended or all.</summary>
-    public string GraphOptimization { get; init; } = "all";
+    public Benchmark.GraphOptimization GraphOptimization { get; init; } = Benchmark.GraphOptimization.All;
 
     /// <summary>Detection decoder thresholds.</summary>
     public DetectionDecodeOptions Decode { get; init; } = new();
@@ -245,7 +245,7 @@ public static class ValRunner
     {
         using var so = Benchmark.InferenceBenchmark.CreateSessionOptions(new Benchmark.BenchOptions
         {
-            IntraOpThreads = o.IntraOpThreads, InterOpThreads = o.InterOpThreads, GraphOptimization = o.GraphOptimization, ExecutionMode = "sequential",
+            IntraOpThreads = o.IntraOpThreads, InterOpThreads = o.InterOpThreads, GraphOptimization = o.GraphOptimization, ExecutionMode = Benchmark.SessionExecutionMode.Sequential,
         });
         try
         {
