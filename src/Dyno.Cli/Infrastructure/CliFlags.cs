@@ -68,8 +68,6 @@ internal static partial class CliFlags
         ["BenchOptions.InterOpThreads"] = "--inter-op-threads",
         ["Scenario.Server"] = "--scenario server",
         ["BenchOptions.Qps"] = "--qps N",
-        ["BenchOptions.GraphOptimization"] = "--graph-optimization",
-        ["BenchOptions.ExecutionMode"] = "--execution-mode",
         ["BenchOptions.Provider"] = "--provider",
         ["sequenceLength"] = "--seq",
         ["ValOptions.Layout"] = "--decoder",
