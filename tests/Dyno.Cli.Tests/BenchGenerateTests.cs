@@ -2,7 +2,6 @@ using System.Text.Json;
 using Dyno.Models.Hardware;
 using Dyno.Models.Transformers;
 using Dyno.Runtime.Calibration;
-using Dyno.Runtime.Environment;
 
 namespace Dyno.Cli.Tests;
 
@@ -13,28 +12,7 @@ public class BenchGenerateTests
     private static long[][] Rows(JsonElement e) => e.EnumerateArray().Select(r => r.EnumerateArray().Select(x => x.GetInt64()).ToArray()).ToArray();
 
     /// <summary>A calibration cache of known roofs (GEMM 50 GFLOP/s, triad 10 GB/s at 1 thread) in a temporary XDG_CACHE_HOME.</summary>
-    private static string FakeCalibration()
-    {
-        var dir = Directory.CreateTempSubdirectory("dyno-gen-cal-").FullName;
-        var env = EnvironmentInfo.Capture();
-        var c = new CalibrationResult
-        {
-            CpuModel = env.CpuModel, LogicalCores = env.LogicalCores, OnnxRuntime = env.OnnxRuntime, MeasuredAt = DateTimeOffset.UtcNow,
-            Gemm = [new GemmRoof("float32", 1, 1024, 50e9)], Triad = [new TriadRoof(1, 1 << 27, 10e9)],
-            Harness = new HarnessOverhead { IdentityLatencyUs = 1, BareRunUs = 1, OverheadUs = 0 },
-        };
-        var old = System.Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        try
-        {
-            System.Environment.SetEnvironmentVariable("XDG_CACHE_HOME", dir);
-            MachineCalibration.Save(c);
-        }
-        finally
-        {
-            System.Environment.SetEnvironmentVariable("XDG_CACHE_HOME", old);
-        }
-        return dir;
-    }
+    private static string FakeCalibration() => CalibrationCache.Write(CalibrationCache.Roofs([new GemmRoof("float32", 1, 1024, 50e9)]));
 
     /// <summary>
     /// The documented contract, on the reference's b4_left_padded prompts of gpt2_tiny given unpadded in a --prompts file:
@@ -53,7 +31,7 @@ public class BenchGenerateTests
         var cache = FakeCalibration();
         try
         {
-            var (code, stdout, stderr) = DynoProcess.RunWithEnvironment(new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cache },
+            var (code, stdout, stderr) = DynoProcess.RunWithEnvironment(CalibrationCache.Environment(cache),
                 "bench", Decoder("gpt2_tiny"), "--generate", "--prompts", file, "--gen-len", "32", "--iterations", "3", "--threads", "1", "--format", "json");
             Assert.True(code == 0, stderr);
             using var doc = JsonDocument.Parse(stdout); // only JSON on stdout

@@ -4,7 +4,6 @@ using CsvHelper;
 using CsvHelper.Configuration;
 using Dyno.Results;
 using Dyno.Runtime.Calibration;
-using Dyno.Runtime.Environment;
 
 namespace Dyno.Cli.Tests;
 
@@ -177,28 +176,16 @@ public sealed class ResultContractTests : IDisposable
         Assert.Contains("(default table)", formatLine);
     }
 
-    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     [Fact]
     public void Bench_json_keeps_every_key_it_had_and_adds_kind_and_schema()
     {
         // the utilization keys need machine roofs: a cache of known, healthy roofs in a temporary XDG_CACHE_HOME, so the
         // keys do not depend on whether this machine was ever calibrated
-        var cache = Directory.CreateTempSubdirectory("dyno-keys-cal-").FullName;
+        var cache = CalibrationCache.Write(CalibrationCache.Roofs([new GemmRoof("float32", 1, 1024, 50e9)]));
         string json;
         try
         {
-            var env = EnvironmentInfo.Capture();
-            var calibration = new CalibrationResult
-            {
-                CpuModel = env.CpuModel, LogicalCores = env.LogicalCores, OnnxRuntime = env.OnnxRuntime, MeasuredAt = DateTimeOffset.UtcNow,
-                Gemm = [new GemmRoof("float32", 1, 1024, 50e9)], Triad = [new TriadRoof(1, 1 << 27, 10e9)],
-                Harness = new HarnessOverhead { IdentityLatencyUs = 1, BareRunUs = 1, OverheadUs = 0 },
-            };
-            var file = Path.Combine(cache, "dyno", "calibration.json");
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            File.WriteAllText(file, JsonSerializer.Serialize(calibration, SnakeCase));
-            var (code, stdout, stderr) = DynoProcess.RunWithEnvironment(new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cache },
+            var (code, stdout, stderr) = DynoProcess.RunWithEnvironment(CalibrationCache.Environment(cache),
                 "bench", "--example", "resnet18", "--iterations", "3", "--no-calibration", "--format", "json", "--quiet");
             Assert.True(code == 0, stderr);
             json = stdout;
