@@ -94,7 +94,7 @@ public sealed record ValSpeed
     /// <summary>Peak resident set size of the process.</summary>
     public required long PeakRssBytes { get; init; }
 
-    /// <summary>Model-only latency of each inference call (one batch), ms: session run and output copy.</summary>
+    /// <summary>Model-only latency of each inference call (one batch), ms: the session run, outputs included.</summary>
     public required Statistics.LatencyStats BatchLatencyMs { get; init; }
 
     /// <summary>
@@ -573,26 +573,31 @@ public static class ValRunner
         var outputsFixed = session.OutputMetadata.Values.All(m => m.IsTensor && m.Dimensions.All(d => d > 0)
             && m.ElementDataType is TensorElementType.Float or TensorElementType.Int64);
         List<(TensorElementType, long[])>? slotLayout = null;
+        // every session run goes through these two: ONNX Runtime's refusal becomes one line naming the model
+        InvalidDataException Failed(OnnxRuntimeException e) => new($"{modelPath}: onnxruntime failed to run the model: {e.Message.ReplaceLineEndings(" ")}");
+        IDisposableReadOnlyCollection<OrtValue> RunAllocating(OrtValue input)
+        {
+            try { return session.Run(runOptions, [inputName], [input], outNames); }
+            catch (OnnxRuntimeException e) { throw Failed(e); }
+        }
+        void RunInto(OrtValue input, OrtValue[] outputs)
+        {
+            try { session.Run(runOptions, [inputName], [input], outNames, outputs); }
+            catch (OnnxRuntimeException e) { throw Failed(e); }
+        }
         // One warm-up run on a zero batch before the clock starts (ONNX Runtime sizes its arena and caches on the first
         // run, tens of ms), as Ultralytics' val warms the model up; it is counted in the session load time.
         var warmSw = Stopwatch.StartNew();
         {
-            var warmShape = (long[])shape.Clone();
-            if (fixedBatch > 0) warmShape[0] = fixedBatch;
-            var zeros = new float[checked((int)(warmShape[0] * per))];
-            using var warmInput = OrtValue.CreateTensorValueFromMemory(zeros, warmShape);
-            IDisposableReadOnlyCollection<OrtValue> results;
-            try { results = session.Run(runOptions, [inputName], [warmInput], outNames); }
-            catch (OnnxRuntimeException e) { throw new InvalidDataException($"{modelPath}: onnxruntime failed to run the model: {e.Message.ReplaceLineEndings(" ")}"); }
-            using (results)
-            {
-                if (outputsFixed && warmShape[0] == o.Batch)
-                    slotLayout = results.Select(r =>
-                    {
-                        var info = r.GetTensorTypeAndShape();
-                        return (info.ElementDataType, info.Shape);
-                    }).ToList();
-            }
+            // the shape of every full batch (a fixed batch axis equals o.Batch, checked above)
+            using var warmInput = OrtValue.CreateTensorValueFromMemory(new float[checked((int)(o.Batch * per))], (long[])shape.Clone());
+            using var results = RunAllocating(warmInput);
+            if (outputsFixed)
+                slotLayout = results.Select(r =>
+                {
+                    var info = r.GetTensorTypeAndShape();
+                    return (info.ElementDataType, info.Shape);
+                }).ToList();
         }
         loadSeconds += warmSw.Elapsed.TotalSeconds;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -742,7 +747,7 @@ public static class ValRunner
                 var sw = Stopwatch.StartNew();
                 Inferred inferred;
                 // a full batch reuses the OrtValue that wraps its pooled buffer (pinned once) and, for outputs of a fixed
-                // shape, pre-allocated output values, as dyno bench's runner does; a short last batch goes the general way
+                // shape, a pooled output slot; a short last batch and outputs of a dynamic shape go the general way
                 var full = shapeBatch[0] == o.Batch;
                 OrtValue? tmpInput = null;
                 if (!full || !inputValues.TryGetValue(p.Tensor, out var input))
@@ -760,25 +765,13 @@ public static class ValRunner
                             slot = OutputSlot.Create(slotLayout);
                             allSlots.Add(slot);
                         }
-                        try { session.Run(runOptions, [inputName], [input], outNames, slot.Values); }
-                        catch (OnnxRuntimeException e) { throw new InvalidDataException($"{modelPath}: onnxruntime failed to run the model: {e.Message.ReplaceLineEndings(" ")}"); }
+                        RunInto(input, slot.Values);
                         inferred = new Inferred { Input = p, Floats = slot.Floats, Longs = slot.Longs, Shapes = slot.Shapes, Slot = slot };
                     }
                     else
                     {
-                        IDisposableReadOnlyCollection<OrtValue> results;
-                        try { results = session.Run(runOptions, [inputName], [input], outNames); }
-                        catch (OnnxRuntimeException e) { throw new InvalidDataException($"{modelPath}: onnxruntime failed to run the model: {e.Message.ReplaceLineEndings(" ")}"); }
-                        using (results)
-                        {
-                            inferred = CopyOut(p, results);
-                            if (full && slotLayout is null && outputsFixed)
-                                slotLayout = results.Select(r =>
-                                {
-                                    var info = r.GetTensorTypeAndShape();
-                                    return (info.ElementDataType, info.Shape);
-                                }).ToList();
-                        }
+                        using var results = RunAllocating(input);
+                        inferred = CopyOut(p, results);
                     }
                 }
                 finally
