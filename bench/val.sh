@@ -49,6 +49,7 @@ if [ "${REAL:-0}" = 1 ]; then
     gzip -dc "$F/expected/tensors/det_input_00$k.npy.gz" > "$tmp/real$k/images.npy"
   done
 fi
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 echo "cores: $(nproc), load average at start: $(cut -d' ' -f1-3 /proc/loadavg), images per val run: $((COPIES * 200)), shielded: ${SHIELD:-0}"
 printf '%-18s %12s %12s %8s %10s %10s %10s %10s %12s %8s\n' model bench_img/s val_img/s ratio pre_ms post_ms infer_ms wait_ms real_img/s ratio_r
 for m in "${MODELS[@]}"; do
@@ -79,9 +80,9 @@ PY
     [ "${REAL:-0}" = 1 ] && rratios+=("$(echo "$line" | cut -d' ' -f9)")
     printf '%-18s %12s %12s %8s %10s %10s %10s %10s %12s %8s   (run %d)\n' "$m" $line $([ "${REAL:-0}" = 1 ] || echo "- -") "$r"
   done
-  med=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
+  med=$(median "${ratios[@]}")
   if [ "${REAL:-0}" = 1 ]; then
-    rmed=$(printf '%s\n' "${rratios[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
+    rmed=$(median "${rratios[@]}")
     echo "$m: median ratio val/bench = $med, val/bench on the real images = $rmed"
   else
     echo "$m: median ratio val/bench = $med"
