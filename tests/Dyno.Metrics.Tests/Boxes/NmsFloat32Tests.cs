@@ -59,4 +59,29 @@ public sealed class NmsFloat32Tests
         Assert.Equal([0, 1], NmsFloat32.Batched(x1, y1, x2, y2, s, c, iou));
         Assert.Equal([0], NmsFloat32.Batched(x1, y1, x2, y2, s, c, MathF.BitDecrement(iou)));
     }
+
+    [Theory]
+    [InlineData(5, 0.7f)]
+    [InlineData(6, 0f)]
+    [InlineData(7, -0.25f)]
+    public void Vectorised_overlap_test_equals_the_scalar_loop_on_degenerate_boxes(int seed, float iou)
+    {
+        // one class, so many boxes are kept and the eight-wide test runs; a third of the boxes have zero or negative
+        // width or height (zero IoU, or NaN for two empty boxes, which never suppresses), some thresholds are ≤ 0
+        var rng = new Random(seed);
+        const int n = 400;
+        float[] x1 = new float[n], y1 = new float[n], x2 = new float[n], y2 = new float[n], s = new float[n];
+        var c = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            x1[i] = (float)(rng.NextDouble() * 200); y1[i] = (float)(rng.NextDouble() * 200);
+            var kind = rng.Next(3);
+            x2[i] = x1[i] + (kind == 0 ? 0f : kind == 1 ? -(float)(rng.NextDouble() * 5) : (float)(rng.NextDouble() * 30));
+            y2[i] = y1[i] + (kind == 0 ? (float)(rng.NextDouble() * 30) : (float)(rng.NextDouble() * 30));
+            s[i] = (float)Math.Round(rng.NextDouble(), 3);
+        }
+        var kept = NmsFloat32.Batched(x1, y1, x2, y2, s, c, iou);
+        Assert.True(kept.Length > 16, $"only {kept.Length} kept: the vector path is not exercised");
+        Assert.Equal(Reference(x1, y1, x2, y2, s, c, iou, int.MaxValue), kept);
+    }
 }
