@@ -64,6 +64,36 @@ public sealed class PreprocessingTests
     }
 
     [Fact]
+    public void Vectorised_rows_equal_the_per_pixel_formula_for_any_width_and_channel_order()
+    {
+        // no resize (Stretch to the image's own size), so every tensor value is one pixel through
+        // ((float)v / 255f - mean) / std; widths 1..13 cover rows shorter than one 4-pixel step and every remainder
+        var rng = new Random(11);
+        foreach (var bgr in new[] { false, true })
+            for (var w = 1; w <= 13; w++)
+            {
+                var h = rng.Next(1, 5);
+                float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+                var pre = new ImagePreprocessor(new PreprocessOptions { Width = w, Height = h, Mode = ResizeMode.Stretch, Mean = mean, Std = std, Bgr = bgr });
+                using var mat = new OpenCvSharp.Mat(h, w, OpenCvSharp.MatType.CV_8UC3);
+                OpenCvSharp.Cv2.Randu(mat, OpenCvSharp.Scalar.All(0), OpenCvSharp.Scalar.All(256));
+                var tensor = new float[pre.Options.ImageElements];
+                pre.Run(mat, tensor);
+                for (var y = 0; y < h; y++)
+                    for (var x = 0; x < w; x++)
+                    {
+                        var px = mat.At<OpenCvSharp.Vec3b>(y, x);
+                        for (var c = 0; c < 3; c++)
+                        {
+                            var v = px[bgr ? c : 2 - c];
+                            var expected = ((float)v / 255f - mean[c]) / std[c];
+                            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(tensor[c * w * h + y * w + x]));
+                        }
+                    }
+            }
+    }
+
+    [Fact]
     public void Classification_tensors_equal_the_reference()
     {
         using var doc = ValFixtures.Json("expected", "cls_preprocess.json");
