@@ -516,6 +516,130 @@ public static class ValRunner
         };
     }
 
+    /// <summary>
+    /// The single-worker pipeline's two queues (prepared batches to the inference thread, inferred batches back to the
+    /// helper thread) under one lock, with wake-ups kept off the inference thread's path: the helper sleeps when
+    /// <c>capacity</c> batches are prepared and the inference thread wakes it only once they are down to
+    /// <c>lowWater</c> (one wake per few batches, not two per batch); inferred batches wait for the helper's next round
+    /// instead of waking it. On this 2-vCPU VM every cross-thread wake the inference thread issued cost it about
+    /// 0.05 ms (an inter-processor interrupt), and relying on thread-pool continuations stalled a run now and then.
+    /// </summary>
+    private sealed class HandOff(int capacity, int lowWater)
+    {
+        private readonly object _gate = new();
+        private readonly Queue<Task<Prepared>> _ready = new();
+        private readonly Queue<Inferred> _done = new();
+        private bool _readyComplete, _doneComplete, _cancelled, _helperWaiting, _mainWaiting;
+
+        /// <summary>Helper: queues a prepared batch, then sleeps while the queue is full (post-processing what came back meanwhile).</summary>
+        public void Put(Task<Prepared> batch, Action<Inferred> consume)
+        {
+            lock (_gate)
+            {
+                _ready.Enqueue(batch);
+                if (_mainWaiting) Monitor.PulseAll(_gate);
+            }
+            while (true)
+            {
+                Drain(consume);
+                lock (_gate)
+                {
+                    if (_cancelled) throw new OperationCanceledException();
+                    if (_ready.Count < capacity) return;
+                    if (_done.Count > 0) continue;
+                    _helperWaiting = true;
+                    Monitor.Wait(_gate);
+                    _helperWaiting = false;
+                }
+            }
+        }
+
+        /// <summary>Helper: no more batches; post-processes until the inference thread has handed back its last one.</summary>
+        public void Finish(Action<Inferred> consume)
+        {
+            lock (_gate)
+            {
+                _readyComplete = true;
+                if (_mainWaiting) Monitor.PulseAll(_gate);
+            }
+            while (true)
+            {
+                Drain(consume);
+                lock (_gate)
+                {
+                    if (_cancelled) throw new OperationCanceledException();
+                    if (_done.Count > 0) continue;
+                    if (_doneComplete) return;
+                    _helperWaiting = true;
+                    Monitor.Wait(_gate);
+                    _helperWaiting = false;
+                }
+            }
+        }
+
+        private void Drain(Action<Inferred> consume)
+        {
+            while (true)
+            {
+                Inferred? item;
+                lock (_gate)
+                {
+                    if (!_done.TryDequeue(out item)) return;
+                }
+                consume(item);
+            }
+        }
+
+        /// <summary>Inference thread: the next prepared batch, waiting if none is ready; false when the helper has finished.</summary>
+        public bool Take([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Task<Prepared>? batch)
+        {
+            lock (_gate)
+            {
+                while (_ready.Count == 0)
+                {
+                    if (_cancelled) throw new OperationCanceledException();
+                    if (_readyComplete) { batch = null; return false; }
+                    _mainWaiting = true;
+                    Monitor.Wait(_gate);
+                    _mainWaiting = false;
+                }
+                batch = _ready.Dequeue();
+                if (_helperWaiting && _ready.Count <= lowWater) Monitor.PulseAll(_gate);
+                return true;
+            }
+        }
+
+        /// <summary>Inference thread: hands an inferred batch back (waking the helper only once it has prepared everything).</summary>
+        public void Give(Inferred inferred)
+        {
+            lock (_gate)
+            {
+                _done.Enqueue(inferred);
+                if (_helperWaiting && _readyComplete) Monitor.PulseAll(_gate);
+            }
+        }
+
+        /// <summary>Inference thread: nothing more comes back.</summary>
+        public void Complete()
+        {
+            lock (_gate)
+            {
+                _doneComplete = true;
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        /// <summary>Either side (or Ctrl-C): wakes both, whose next step throws <see cref="OperationCanceledException"/>.</summary>
+        public void Cancel()
+        {
+            lock (_gate)
+            {
+                _cancelled = true;
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
     /// <summary>Copies a run's outputs into managed arrays for the post-processing thread.</summary>
     private static Inferred CopyOut(Prepared p, IReadOnlyList<OrtValue> results)
     {
@@ -556,6 +680,8 @@ public static class ValRunner
         var allSlots = new List<OutputSlot>();
         // four prepared batches at least: a run of slow-to-decode images no longer starves inference (with two, the
         // inference thread waited more often; shapes_det_n_v8 val/bench +3% over 8 alternated shielded pairs)
+        // With one worker the hand-off is a dedicated helper thread and HandOff; with several, channels and the thread pool.
+        var handOff = o.Workers == 1 ? new HandOff(Math.Max(4, 2 * o.Workers), 1) : null;
         var queue = Channel.CreateBounded<Task<Prepared>>(new BoundedChannelOptions(Math.Max(4, 2 * o.Workers)) { SingleReader = true, SingleWriter = true });
         // With one worker, one helper thread both prepares and post-processes (two busy threads on two cores, none
         // preempting inference); its post queue is unbounded because it drains it between batches (depth stays small).
@@ -602,6 +728,7 @@ public static class ValRunner
         loadSeconds += warmSw.Elapsed.TotalSeconds;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = cts.Token;
+        using var cancelHandOff = handOff is null ? default : token.Register(handOff.Cancel);
         var wall = Stopwatch.StartNew();
 
         Prepared Prepare(int b)
@@ -650,34 +777,30 @@ public static class ValRunner
         if (o.Workers == 1)
         {
             producer = Task.CompletedTask;
-            consumer = Task.Run(async () =>
+            consumer = Task.Factory.StartNew(() =>
             {
                 try
                 {
                     for (var b = 0; b < batches; b++)
                     {
-                        while (post.Reader.TryRead(out var ready)) ConsumeOne(ready);
                         Task<Prepared> task;
                         try { task = Task.FromResult(Prepare(b)); }
                         catch (Exception e) when (e is not OperationCanceledException) { task = Task.FromException<Prepared>(e); }
-                        while (!queue.Writer.TryWrite(task))
-                        {
-                            if (post.Reader.TryRead(out var ready)) { ConsumeOne(ready); continue; }
-                            await Task.WhenAny(queue.Writer.WaitToWriteAsync(token).AsTask(), post.Reader.WaitToReadAsync(token).AsTask()).ConfigureAwait(false);
-                            token.ThrowIfCancellationRequested();
-                        }
+                        handOff!.Put(task, ConsumeOne);
                         if (task.IsFaulted) break; // the inference loop reports it in dataset order
                     }
-                    queue.Writer.TryComplete();
-                    await foreach (var inf in post.Reader.ReadAllAsync(token).ConfigureAwait(false)) ConsumeOne(inf);
+                    handOff!.Finish(ConsumeOne);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    token.ThrowIfCancellationRequested(); // with the run's token: the task ends Canceled, not Faulted
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    queue.Writer.TryComplete(e);
                     cts.Cancel(); // unblocks the inference loop, which then reports this exception
                     throw;
                 }
-            }, token);
+            }, token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         else
         {
@@ -726,16 +849,23 @@ public static class ValRunner
             var reader = queue.Reader;
             while (true)
             {
-                Task<Prepared> next;
+                Task<Prepared>? next;
                 waitSw.Restart();
-                try
+                if (handOff is not null)
                 {
-                    if (!reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult()) break;
-                    if (!reader.TryRead(out next!)) continue;
+                    if (!handOff.Take(out next)) break;
                 }
-                catch (ChannelClosedException e) when (e.InnerException is not null)
+                else
                 {
-                    throw e.InnerException;
+                    try
+                    {
+                        if (!reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult()) break;
+                        if (!reader.TryRead(out next)) continue;
+                    }
+                    catch (ChannelClosedException e) when (e.InnerException is not null)
+                    {
+                        throw e.InnerException;
+                    }
                 }
                 var p = next.GetAwaiter().GetResult();
                 waitMs += waitSw.Elapsed.TotalMilliseconds;
@@ -782,12 +912,14 @@ public static class ValRunner
                 inferMs += ms;
                 batchMs.Add(ms);
                 pool.Add((p.Tensor, p.Memos));
-                post.Writer.WriteAsync(inferred, token).AsTask().GetAwaiter().GetResult();
+                if (handOff is not null) handOff.Give(inferred);
+                else post.Writer.WriteAsync(inferred, token).AsTask().GetAwaiter().GetResult();
                 images += p.Ok.Count(x => x);
                 o.Progress?.Report(((p.Index * o.Batch) + p.Count, paths.Count));
                 if (consumer.IsFaulted) break;
             }
             post.Writer.Complete();
+            handOff?.Complete();
             consumer.GetAwaiter().GetResult();
             producer.GetAwaiter().GetResult();
         }
@@ -795,6 +927,7 @@ public static class ValRunner
         {
             cts.Cancel();
             post.Writer.TryComplete();
+            handOff?.Cancel();
             try { consumer.Wait(CancellationToken.None); } catch (AggregateException) { } // they must stop before the run returns
             try { producer.Wait(CancellationToken.None); } catch (AggregateException) { }
             if (consumer.IsFaulted) throw consumer.Exception!.InnerException!;
