@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
 namespace Dyno.Metrics.Detection;
@@ -11,6 +12,24 @@ internal static class Parallelism
         try
         {
             Parallel.For(from, to, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="For"/> over <c>0..count</c> for items of very unequal cost (COCO categories: person alone is about a
+    /// quarter of the detections): the items run largest <paramref name="weight"/> first, each worker taking the next
+    /// one from a shared queue, so the large ones do not end the run on one core while the others idle.
+    /// </summary>
+    public static void ForLargestFirst(int count, Func<int, long> weight, Action<int> body)
+    {
+        var order = Enumerable.Range(0, count).OrderByDescending(weight).ToArray(); // a stable sort: ties in index order
+        try
+        {
+            Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering), body);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
