@@ -1,4 +1,4 @@
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace Dyno.Metrics.Boxes;
 
@@ -87,36 +87,23 @@ public static class NmsFloat32
 
         /// <summary>
         /// Whether a kept box i overlaps box j by more than the threshold: <c>inter / ((area_i + area_j) - inter)</c> in float32, as
-        /// torchvision. Eight (or four) kept boxes are tested at once with the same IEEE operations in the same order (min/max
+        /// torchvision. A vector of kept boxes (eight with AVX2, four with NEON) is tested at once with the same IEEE operations in the same order (min/max
         /// propagate NaN as Math.Min/Max do, no fused multiply-add), so the answer is the scalar loop's; the remainder is scalar.
         /// </summary>
         public bool Suppresses(float jx1, float jy1, float jx2, float jy2, float ja, float threshold)
         {
             var i = 0;
-            if (Vector256.IsHardwareAccelerated && _n >= Vector256<float>.Count)
+            // (a negative threshold stays scalar: there a NaN coordinate, whose IoU the scalar loop leaves NaN, could differ)
+            if (Vector.IsHardwareAccelerated && threshold >= 0f && _n >= Vector<float>.Count)
             {
-                Vector256<float> vx1 = Vector256.Create(jx1), vy1 = Vector256.Create(jy1), vx2 = Vector256.Create(jx2), vy2 = Vector256.Create(jy2);
-                Vector256<float> va = Vector256.Create(ja), vt = Vector256.Create(threshold);
-                for (; i <= _n - Vector256<float>.Count; i += Vector256<float>.Count)
+                Vector<float> vx1 = new(jx1), vy1 = new(jy1), vx2 = new(jx2), vy2 = new(jy2), va = new(ja), vt = new(threshold);
+                for (; i <= _n - Vector<float>.Count; i += Vector<float>.Count)
                 {
-                    var w = Vector256.Max(Vector256<float>.Zero, Vector256.Min(Vector256.LoadUnsafe(ref _x2[i]), vx2) - Vector256.Max(Vector256.LoadUnsafe(ref _x1[i]), vx1));
-                    var h = Vector256.Max(Vector256<float>.Zero, Vector256.Min(Vector256.LoadUnsafe(ref _y2[i]), vy2) - Vector256.Max(Vector256.LoadUnsafe(ref _y1[i]), vy1));
+                    var w = Vector.Max(Vector<float>.Zero, Vector.Min(Vector.LoadUnsafe(ref _x2[i]), vx2) - Vector.Max(Vector.LoadUnsafe(ref _x1[i]), vx1));
+                    var h = Vector.Max(Vector<float>.Zero, Vector.Min(Vector.LoadUnsafe(ref _y2[i]), vy2) - Vector.Max(Vector.LoadUnsafe(ref _y1[i]), vy1));
                     var inter = w * h;
-                    var iou = inter / ((Vector256.LoadUnsafe(ref _area[i]) + va) - inter);
-                    if (Vector256.GreaterThanAny(iou, vt)) return true;
-                }
-            }
-            else if (Vector128.IsHardwareAccelerated && _n >= Vector128<float>.Count)
-            {
-                Vector128<float> vx1 = Vector128.Create(jx1), vy1 = Vector128.Create(jy1), vx2 = Vector128.Create(jx2), vy2 = Vector128.Create(jy2);
-                Vector128<float> va = Vector128.Create(ja), vt = Vector128.Create(threshold);
-                for (; i <= _n - Vector128<float>.Count; i += Vector128<float>.Count)
-                {
-                    var w = Vector128.Max(Vector128<float>.Zero, Vector128.Min(Vector128.LoadUnsafe(ref _x2[i]), vx2) - Vector128.Max(Vector128.LoadUnsafe(ref _x1[i]), vx1));
-                    var h = Vector128.Max(Vector128<float>.Zero, Vector128.Min(Vector128.LoadUnsafe(ref _y2[i]), vy2) - Vector128.Max(Vector128.LoadUnsafe(ref _y1[i]), vy1));
-                    var inter = w * h;
-                    var iou = inter / ((Vector128.LoadUnsafe(ref _area[i]) + va) - inter);
-                    if (Vector128.GreaterThanAny(iou, vt)) return true;
+                    var iou = inter / ((Vector.LoadUnsafe(ref _area[i]) + va) - inter);
+                    if (Vector.GreaterThanAny(iou, vt)) return true;
                 }
             }
             for (; i < _n; i++)

@@ -66,8 +66,8 @@ public sealed class NmsFloat32Tests
     [InlineData(7, -0.25f)]
     public void Vectorised_overlap_test_equals_the_scalar_loop_on_degenerate_boxes(int seed, float iou)
     {
-        // one class, so many boxes are kept and the eight-wide test runs; a third of the boxes have zero or negative
-        // width or height (zero IoU, or NaN for two empty boxes, which never suppresses), some thresholds are ≤ 0
+        // one class, so many boxes are kept and the vector test runs (for thresholds >= 0); a third of the boxes have zero
+        // or negative width or height (zero IoU, or NaN for two empty boxes, which never suppresses)
         var rng = new Random(seed);
         const int n = 400;
         float[] x1 = new float[n], y1 = new float[n], x2 = new float[n], y2 = new float[n], s = new float[n];
