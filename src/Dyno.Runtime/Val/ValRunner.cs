@@ -678,16 +678,15 @@ public static class ValRunner
         var pool = new System.Collections.Concurrent.ConcurrentBag<(float[] Tensor, CanvasMemo[] Memos)>();
         var slots = new System.Collections.Concurrent.ConcurrentBag<OutputSlot>();
         var allSlots = new List<OutputSlot>();
-        // four prepared batches at least: a run of slow-to-decode images no longer starves inference (with two, the
-        // inference thread waited more often; shapes_det_n_v8 val/bench +3% over 8 alternated shielded pairs)
-        // With one worker the hand-off is a dedicated helper thread and HandOff; with several, channels and the thread pool.
-        var handOff = o.Workers == 1 ? new HandOff(Math.Max(4, 2 * o.Workers), 1) : null;
-        var queue = Channel.CreateBounded<Task<Prepared>>(new BoundedChannelOptions(Math.Max(4, 2 * o.Workers)) { SingleReader = true, SingleWriter = true });
-        // With one worker, one helper thread both prepares and post-processes (two busy threads on two cores, none
-        // preempting inference); its post queue is unbounded because it drains it between batches (depth stays small).
-        var post = o.Workers == 1
-            ? Channel.CreateUnbounded<Inferred>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true })
-            : Channel.CreateBounded<Inferred>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        // Four prepared batches at least: a run of slow-to-decode images no longer starves inference (with two, the
+        // inference thread waited more often; shapes_det_n_v8 val/bench +3% over 8 alternated shielded pairs).
+        // With one worker, a dedicated helper thread prepares and post-processes, and HandOff carries the batches both
+        // ways (two busy threads on two cores, nothing left to the thread pool); with several, workers prepare on the
+        // thread pool and a consumer post-processes, through two channels.
+        var depth = Math.Max(4, 2 * o.Workers);
+        var handOff = o.Workers == 1 ? new HandOff(depth, lowWater: 1) : null;
+        var queue = handOff is null ? Channel.CreateBounded<Task<Prepared>>(new BoundedChannelOptions(depth) { SingleReader = true, SingleWriter = true }) : null;
+        var post = handOff is null ? Channel.CreateBounded<Inferred>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true }) : null;
         var shape = new long[dims.Length];
         Array.Copy(dims, shape, dims.Length);
         shape[0] = o.Batch;
@@ -774,7 +773,7 @@ public static class ValRunner
         }
 
         Task producer, consumer;
-        if (o.Workers == 1)
+        if (handOff is not null)
         {
             producer = Task.CompletedTask;
             consumer = Task.Factory.StartNew(() =>
@@ -786,10 +785,10 @@ public static class ValRunner
                         Task<Prepared> task;
                         try { task = Task.FromResult(Prepare(b)); }
                         catch (Exception e) when (e is not OperationCanceledException) { task = Task.FromException<Prepared>(e); }
-                        handOff!.Put(task, ConsumeOne);
+                        handOff.Put(task, ConsumeOne);
                         if (task.IsFaulted) break; // the inference loop reports it in dataset order
                     }
-                    handOff!.Finish(ConsumeOne);
+                    handOff.Finish(ConsumeOne);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
@@ -817,20 +816,20 @@ public static class ValRunner
                             try { return Prepare(bb); }
                             finally { gate.Release(); }
                         }, token);
-                        await queue.Writer.WriteAsync(task, token).ConfigureAwait(false);
+                        await queue!.Writer.WriteAsync(task, token).ConfigureAwait(false);
                     }
-                    queue.Writer.Complete();
+                    queue!.Writer.Complete();
                 }
                 catch (Exception e)
                 {
-                    queue.Writer.TryComplete(e);
+                    queue!.Writer.TryComplete(e);
                 }
             }, token);
             consumer = Task.Run(async () =>
             {
                 try
                 {
-                    await foreach (var inf in post.Reader.ReadAllAsync(token).ConfigureAwait(false)) ConsumeOne(inf);
+                    await foreach (var inf in post!.Reader.ReadAllAsync(token).ConfigureAwait(false)) ConsumeOne(inf);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -846,7 +845,6 @@ public static class ValRunner
 
         try
         {
-            var reader = queue.Reader;
             while (true)
             {
                 Task<Prepared>? next;
@@ -859,8 +857,8 @@ public static class ValRunner
                 {
                     try
                     {
-                        if (!reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult()) break;
-                        if (!reader.TryRead(out next)) continue;
+                        if (!queue!.Reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult()) break;
+                        if (!queue.Reader.TryRead(out next)) continue;
                     }
                     catch (ChannelClosedException e) when (e.InnerException is not null)
                     {
@@ -913,12 +911,12 @@ public static class ValRunner
                 batchMs.Add(ms);
                 pool.Add((p.Tensor, p.Memos));
                 if (handOff is not null) handOff.Give(inferred);
-                else post.Writer.WriteAsync(inferred, token).AsTask().GetAwaiter().GetResult();
+                else post!.Writer.WriteAsync(inferred, token).AsTask().GetAwaiter().GetResult();
                 images += p.Ok.Count(x => x);
                 o.Progress?.Report(((p.Index * o.Batch) + p.Count, paths.Count));
                 if (consumer.IsFaulted) break;
             }
-            post.Writer.Complete();
+            post?.Writer.Complete();
             handOff?.Complete();
             consumer.GetAwaiter().GetResult();
             producer.GetAwaiter().GetResult();
@@ -926,8 +924,7 @@ public static class ValRunner
         catch
         {
             cts.Cancel();
-            post.Writer.TryComplete();
-            handOff?.Cancel();
+            post?.Writer.TryComplete(); // (HandOff is cancelled through the token)
             try { consumer.Wait(CancellationToken.None); } catch (AggregateException) { } // they must stop before the run returns
             try { producer.Wait(CancellationToken.None); } catch (AggregateException) { }
             if (consumer.IsFaulted) throw consumer.Exception!.InnerException!;
