@@ -215,10 +215,8 @@ public static class CocoEvaluator
             int gi = g0, di = d0, pg = g0, pd = d0, pBase = 0, slots = 0;
             while (gi < g1 || di < d1)
             {
-                var img = Math.Min(gi < g1 ? gt.Img[gOrder[gi]] : int.MaxValue, di < d1 ? dt.Img[dOrder[di]] : int.MaxValue);
                 var ds = di;
-                while (gi < g1 && gt.Img[gOrder[gi]] == img) gi++;
-                while (di < d1 && dt.Img[dOrder[di]] == img) di++;
+                var img = NextImage(gt, dt, gOrder, dOrder, ref gi, g1, ref di, d1);
                 if (includeImage is null || includeImage[img]) slots += Math.Min(di - ds, maxDet);
                 if ((gi - pg) + (di - pd) >= target && (gi < g1 || di < d1))
                 {
@@ -229,6 +227,19 @@ public static class CocoEvaluator
             pieces.Add(new CategoryPiece(k, pg, g1, pd, d1, pBase, (g1 - pg) + (d1 - pd)));
         }
         return pieces;
+    }
+
+    /// <summary>
+    /// The next image of a category's (image-ordered) ground truth and detections from <paramref name="gi"/> and
+    /// <paramref name="di"/>: returns its index and moves both past its entries. Pieces are cut and evaluated along it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextImage(CocoGroundTruth gt, CocoDetections dt, int[] gOrder, int[] dOrder, ref int gi, int g1, ref int di, int d1)
+    {
+        var img = Math.Min(gi < g1 ? gt.Img[gOrder[gi]] : int.MaxValue, di < d1 ? dt.Img[dOrder[di]] : int.MaxValue);
+        while (gi < g1 && gt.Img[gOrder[gi]] == img) gi++;
+        while (di < d1 && dt.Img[dOrder[di]] == img) di++;
+        return img;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -263,11 +274,8 @@ public static class CocoEvaluator
         int gi = piece.GFrom, di = piece.DFrom;
         while (gi < g1 || di < d1)
         {
-            var img = Math.Min(gi < g1 ? gt.Img[gOrder[gi]] : int.MaxValue, di < d1 ? dt.Img[dOrder[di]] : int.MaxValue);
-            var gs = gi;
-            while (gi < g1 && gt.Img[gOrder[gi]] == img) gi++;
-            var ds = di;
-            while (di < d1 && dt.Img[dOrder[di]] == img) di++;
+            int gs = gi, ds = di;
+            var img = NextImage(gt, dt, gOrder, dOrder, ref gi, g1, ref di, d1);
             var G = gi - gs;
             var Dall = di - ds;
             if (includeImage is not null && !includeImage[img]) continue; // another shard's image
@@ -867,7 +875,7 @@ public static class CocoEvaluator
             sel[mi] = list.ToArray();
         }
         // the area ranges are independent: a large category (person) runs them in parallel rather than end the phase alone
-        if (n >= 16384 && A > 1) Parallel.For(0, A, AreaRange);
+        if (n >= 16384 && A > 1) Parallelism.For(0, A, AreaRange);
         else for (var a = 0; a < A; a++) AreaRange(a);
 
         void AreaRange(int a)

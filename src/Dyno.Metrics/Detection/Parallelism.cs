@@ -7,17 +7,7 @@ namespace Dyno.Metrics.Detection;
 /// so a bad-input error from a worker reaches the user as the one-line message it is.</summary>
 internal static class Parallelism
 {
-    public static void For(int from, int to, Action<int> body)
-    {
-        try
-        {
-            Parallel.For(from, to, body);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
-    }
+    public static void For(int from, int to, Action<int> body) => Unwrapped(() => Parallel.For(from, to, body));
 
     /// <summary>
     /// <see cref="For"/> over <c>0..count</c> for items of very unequal cost (COCO categories: person alone is about a
@@ -27,9 +17,14 @@ internal static class Parallelism
     public static void ForLargestFirst(int count, Func<int, long> weight, Action<int> body)
     {
         var order = Enumerable.Range(0, count).OrderByDescending(weight).ToArray(); // a stable sort: ties in index order
+        Unwrapped(() => Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering), body));
+    }
+
+    private static void Unwrapped(Action parallelLoop)
+    {
         try
         {
-            Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering), body);
+            parallelLoop();
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
