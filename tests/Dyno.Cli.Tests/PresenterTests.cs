@@ -21,8 +21,27 @@ namespace Dyno.Cli.Tests;
 public sealed class PresenterTests
 {
     private static readonly string Snapshots = Path.Combine(AppContext.BaseDirectory, "fixtures", "results", "snapshots");
+    private static readonly string Recorded = Path.Combine(AppContext.BaseDirectory, "fixtures", "results", "recorded");
 
     private static string Reserialize<T>(LoadedResult r) where T : class => DynoJson.Serialize(r.As<T>());
+
+    /// <summary>
+    /// Reads a pinned document of <paramref name="kind"/>, checks that it re-serializes as <typeparamref name="T"/> byte for
+    /// byte and that its report section (index 0) shows <paramref name="tables"/>, the presenter's tables; returns both.
+    /// The snapshots hold the payload alone; the recorded files are whole documents, with <c>kind</c> and <c>schema</c>.
+    /// </summary>
+    private static (T Doc, ReportSection Section) ReadBack<T>(string path, string kind, Func<T, IReadOnlyList<ResultTable>> tables) where T : class
+    {
+        var stamped = Path.GetDirectoryName(path) == Recorded;
+        var text = File.ReadAllText(path);
+        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), Path.GetFileName(path));
+        Assert.Equal(kind, loaded.Kind);
+        var doc = loaded.As<T>();
+        Assert.Equal(text.TrimEnd('\n'), stamped ? new ResultDocument(kind, doc).ToJson() : DynoJson.Serialize(doc));
+        var section = ReportBuilder.Section(loaded, 0);
+        Assert.Equal(tables(doc).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        return (doc, section);
+    }
 
     [Theory]
     [InlineData("profile")]
@@ -69,13 +88,7 @@ public sealed class PresenterTests
     [Fact]
     public void Tracking_snapshot_reads_back_as_a_MotReport_byte_for_byte_and_presents()
     {
-        var text = File.ReadAllText(Path.Combine(Snapshots, "eval-mot.json"));
-        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "eval-mot.json");
-        Assert.Equal(ResultKinds.EvalMot, loaded.Kind);
-        Assert.Equal(text.TrimEnd('\n'), Reserialize<MotReport>(loaded));
-        var mot = loaded.As<MotReport>();
-        var section = ReportBuilder.Section(loaded, 0);
-        Assert.Equal(EvalMotPresenter.Instance.Tables(mot).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        var (mot, section) = ReadBack<MotReport>(Path.Combine(Snapshots, "eval-mot.json"), ResultKinds.EvalMot, EvalMotPresenter.Instance.Tables);
         Assert.Equal(["r0-hota"], section.Figures.Select(f => f.Id));
         Assert.Equal(mot.Metrics.IDSW.ToString(System.Globalization.CultureInfo.InvariantCulture), section.KeyFigures.Single(f => f.Label == "IDSW").Value);
     }
@@ -83,13 +96,7 @@ public sealed class PresenterTests
     [Fact]
     public void Compare_snapshot_reads_back_as_a_Comparison_byte_for_byte_and_presents()
     {
-        var text = File.ReadAllText(Path.Combine(Snapshots, "compare.json"));
-        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "compare.json");
-        Assert.Equal(ResultKinds.Compare, loaded.Kind);
-        Assert.Equal(text.TrimEnd('\n'), Reserialize<Comparison>(loaded));
-        var cmp = loaded.As<Comparison>();
-        var section = ReportBuilder.Section(loaded, 0);
-        Assert.Equal(ComparePresenter.Instance.Tables(cmp).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        var (cmp, section) = ReadBack<Comparison>(Path.Combine(Snapshots, "compare.json"), ResultKinds.Compare, ComparePresenter.Instance.Tables);
         Assert.Equal(cmp.Baseline, section.KeyFigures.Single(f => f.Label == "Baseline").Value);
         Assert.Equal("12.5 (+0.5, +4.2%)", ComparePresenter.Cell(12.5, 0.5 / 12, 0.5));
     }
@@ -97,13 +104,7 @@ public sealed class PresenterTests
     [Fact]
     public void Fit_snapshot_reads_back_as_a_FitResult_byte_for_byte_and_presents()
     {
-        var text = File.ReadAllText(Path.Combine(Snapshots, "fit.json"));
-        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "fit.json");
-        Assert.Equal(ResultKinds.Fit, loaded.Kind);
-        Assert.Equal(text.TrimEnd('\n'), Reserialize<FitResult>(loaded));
-        var fit = loaded.As<FitResult>();
-        var section = ReportBuilder.Section(loaded, 0);
-        Assert.Equal(FitPresenter.Instance.Tables(fit).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        var (fit, section) = ReadBack<FitResult>(Path.Combine(Snapshots, "fit.json"), ResultKinds.Fit, FitPresenter.Instance.Tables);
         Assert.Equal("Fit on jetson-orin-nano at fp16", section.Title);
         Assert.Equal(fit.Fits ? "yes" : "no", section.KeyFigures.Single(f => f.Label == "Fits").Value);
         // the console's title names the model and the device as the command knows them
@@ -116,13 +117,7 @@ public sealed class PresenterTests
     [Fact]
     public void Llm_snapshot_reads_back_as_an_LlmEstimate_byte_for_byte_and_presents()
     {
-        var text = File.ReadAllText(Path.Combine(Snapshots, "llm.json"));
-        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "llm.json");
-        Assert.Equal(ResultKinds.Llm, loaded.Kind);
-        Assert.Equal(text.TrimEnd('\n'), Reserialize<LlmEstimate>(loaded));
-        var llm = loaded.As<LlmEstimate>();
-        var section = ReportBuilder.Section(loaded, 0);
-        Assert.Equal(LlmPresenter.Instance.Tables(llm).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        var (llm, section) = ReadBack<LlmEstimate>(Path.Combine(Snapshots, "llm.json"), ResultKinds.Llm, LlmPresenter.Instance.Tables);
         Assert.Equal(["LLM", "Roofline on NVIDIA H100 SXM5 80GB at fp16"], section.Tables.Select(t => t.Title));
         Assert.Equal(Fmt.Si(llm.Params), section.KeyFigures.Single(f => f.Label == "Parameters").Value);
         Assert.Equal((llm.Roofline!.Prefill.Seconds * 1000).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " ms",
@@ -133,32 +128,18 @@ public sealed class PresenterTests
     [Fact]
     public void Anchors_snapshot_reads_back_as_an_AnchorReport_byte_for_byte_and_presents()
     {
-        var text = File.ReadAllText(Path.Combine(Snapshots, "anchors.json"));
-        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "anchors.json");
-        Assert.Equal(ResultKinds.Anchors, loaded.Kind);
-        Assert.Equal(text.TrimEnd('\n'), Reserialize<AnchorReport>(loaded));
-        var anchors = loaded.As<AnchorReport>();
-        var section = ReportBuilder.Section(loaded, 0);
-        Assert.Equal(AnchorsPresenter.Instance.Tables(anchors).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        var (anchors, section) = ReadBack<AnchorReport>(Path.Combine(Snapshots, "anchors.json"), ResultKinds.Anchors, AnchorsPresenter.Instance.Tables);
         Assert.Equal(3, section.Tables.Count); // assignment, configuration, the fit
         Assert.Equal(anchors.Bpr.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture), section.KeyFigures.Single(f => f.Label == "Best possible recall").Value);
         Assert.Contains("Ready-to-paste (YOLOv5 model YAML):", section.Notes);
     }
-
-    private static readonly string Recorded = Path.Combine(AppContext.BaseDirectory, "fixtures", "results", "recorded");
 
     [Theory]
     [InlineData("bench-generate", new[] { "r0-itl" })]
     [InlineData("bench-generate-sweep", new[] { "r0-itl", "r0-batch" })]
     public void Generation_documents_read_back_as_GenerationBenchResult_byte_for_byte_and_present(string name, string[] figures)
     {
-        var text = File.ReadAllText(Path.Combine(Recorded, name + ".json"));
-        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), name + ".json");
-        Assert.Equal(ResultKinds.BenchGenerate, loaded.Kind);
-        var gen = loaded.As<Dyno.Runtime.Generation.GenerationBenchResult>();
-        Assert.Equal(text.TrimEnd('\n'), new ResultDocument(ResultKinds.BenchGenerate, gen).ToJson());
-        var section = ReportBuilder.Section(loaded, 0);
-        Assert.Equal(GenerationPresenter.Instance.Tables(gen).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        var (gen, section) = ReadBack<Dyno.Runtime.Generation.GenerationBenchResult>(Path.Combine(Recorded, name + ".json"), ResultKinds.BenchGenerate, GenerationPresenter.Instance.Tables);
         Assert.Equal(figures, section.Figures.Select(f => f.Id).Where(id => id != "r0-pred"));
         Assert.Equal(gen.Generation.Predicted is not null, section.Figures.Any(f => f.Id == "r0-pred"));
         Assert.Equal(gen.Generation.TtftMs.P50.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " ms",
@@ -169,13 +150,7 @@ public sealed class PresenterTests
     [Fact]
     public void Matrix_document_reads_back_as_a_MatrixResult_byte_for_byte_and_presents()
     {
-        var text = File.ReadAllText(Path.Combine(Recorded, "matrix.json"));
-        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), "matrix.json");
-        Assert.Equal(ResultKinds.Matrix, loaded.Kind);
-        var matrix = loaded.As<Dyno.Runtime.Matrix.MatrixResult>();
-        Assert.Equal(text.TrimEnd('\n'), new ResultDocument(ResultKinds.Matrix, matrix).ToJson());
-        var section = ReportBuilder.Section(loaded, 0);
-        Assert.Equal(MatrixPresenter.Instance.Tables(matrix).Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
+        var (matrix, section) = ReadBack<Dyno.Runtime.Matrix.MatrixResult>(Path.Combine(Recorded, "matrix.json"), ResultKinds.Matrix, MatrixPresenter.Instance.Tables);
         Assert.Equal(["r0-pareto"], section.Figures.Select(f => f.Id));
         Assert.Equal(matrix.Rows.Count, section.Tables.Single().Rows.Count);
         Assert.Equal($"{matrix.Baseline} (baseline)", section.Tables.Single().Rows.Single(r => r[0].EndsWith("(baseline)", StringComparison.Ordinal))[0]);
@@ -189,15 +164,9 @@ public sealed class PresenterTests
     [InlineData("val-seg", "segmentation", "r0-stages,r0-iou,r0-confusion")]
     public void Val_documents_read_back_as_a_ValDocument_byte_for_byte_and_present(string name, string task, string figures)
     {
-        var text = File.ReadAllText(Path.Combine(Recorded, name + ".json"));
-        var loaded = ResultLoader.Parse(Encoding.UTF8.GetBytes(text), name + ".json");
-        Assert.Equal(ResultKinds.Val, loaded.Kind);
-        var val = loaded.As<ValDocument>();
+        var (val, section) = ReadBack<ValDocument>(Path.Combine(Recorded, name + ".json"), ResultKinds.Val, ValPresenter.Instance.Tables);
         Assert.Equal(task, val.Task);
-        Assert.Equal(text.TrimEnd('\n'), new ResultDocument(ResultKinds.Val, val).ToJson());
-        var section = ReportBuilder.Section(loaded, 0);
         var tables = ValPresenter.Instance.Tables(val);
-        Assert.Equal(tables.Select(t => t.ToMarkdown()), section.Tables.Select(t => t.ToMarkdown()));
         Assert.Equal(figures.Split(','), section.Figures.Select(f => f.Id));
         // the speed table first, then the task's accuracy exactly as its eval presenter shows it
         Assert.Equal("dyno val", tables[0].Title);
