@@ -56,7 +56,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? 
 echo "cores: $(nproc), load average at start: $(cut -d' ' -f1-3 /proc/loadavg), images per val run: $((COPIES * 200)), shielded: ${SHIELD:-0}"
 printf '%-18s %12s %12s %8s %10s %10s %10s %10s %12s %8s\n' model bench_img/s val_img/s ratio pre_ms post_ms infer_ms wait_ms real_img/s ratio_r
 # bench.json files -> "samples/s" (random input) and, with REAL=1, the real images' throughput (1 / mean latency)
-tput() {
+throughputs() {
   /usr/bin/python3 - "$@" <<'PY'
 import json, sys
 sps = json.load(open(sys.argv[1]))["throughput"][0]["samples_per_second"]
@@ -76,7 +76,7 @@ benches() {   # one bench of the model (and of each real image with REAL=1) -> "
       reals+=("$tmp/real$k.json")
     done
   fi
-  tput "$tmp/bench.json" "${reals[@]}"
+  throughputs "$tmp/bench.json" "${reals[@]}"
 }
 for m in "${MODELS[@]}"; do
   ratios=(); rratios=()
